@@ -1,0 +1,190 @@
+//! What the evaluation asks of DNS, and what the host answers.
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The record types SPF queries (§4.4, §5).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum QueryType {
+    /// IPv4 addresses.
+    A,
+    /// IPv6 addresses.
+    Aaaa,
+    /// Mail exchangers.
+    Mx,
+    /// Text records: SPF records and explanations.
+    Txt,
+    /// Reverse names.
+    Ptr,
+}
+
+impl QueryType {
+    /// The RR type's mnemonic.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryType::A => "A",
+            QueryType::Aaaa => "AAAA",
+            QueryType::Mx => "MX",
+            QueryType::Txt => "TXT",
+            QueryType::Ptr => "PTR",
+        }
+    }
+
+    /// The RR type's number (RFC 1035, RFC 3596).
+    pub fn code(self) -> u16 {
+        match self {
+            QueryType::A => 1,
+            QueryType::Aaaa => 28,
+            QueryType::Mx => 15,
+            QueryType::Txt => 16,
+            QueryType::Ptr => 12,
+        }
+    }
+
+    /// Reads a mnemonic, any case.
+    pub fn from_name(name: &str) -> Option<QueryType> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "A" => QueryType::A,
+            "AAAA" => QueryType::Aaaa,
+            "MX" => QueryType::Mx,
+            "TXT" => QueryType::Txt,
+            "PTR" => QueryType::Ptr,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for QueryType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Identifies a query within one evaluation; answers are matched by it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct QueryId(pub u32);
+
+impl fmt::Display for QueryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A DNS question the evaluation needs answered.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Query {
+    /// Pass this back with the answer.
+    pub id: QueryId,
+    /// The name to look up, ASCII (A-labels), without a trailing dot.
+    pub name: String,
+    /// The record type.
+    pub qtype: QueryType,
+}
+
+/// One resource record of an answer.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum RData {
+    /// A TXT record: its character-strings joined with nothing between
+    /// them (§4.5). Bytes, because DNS does not promise text.
+    Txt(Vec<u8>),
+    /// An A record.
+    A(Ipv4Addr),
+    /// An AAAA record.
+    Aaaa(Ipv6Addr),
+    /// An MX record; only the exchange matters to SPF.
+    Mx {
+        /// Preference; lower is preferred.
+        preference: u16,
+        /// The exchange's name.
+        exchange: String,
+    },
+    /// A PTR record's target name.
+    Ptr(String),
+}
+
+impl RData {
+    /// A TXT record from its character-strings, joined as §4.5 says.
+    ///
+    /// ```
+    /// use spfkit::RData;
+    /// let r = RData::txt_from_strings(["v=spf1 ip4:", "192.0.2.5 -all"]);
+    /// assert_eq!(r, RData::Txt(b"v=spf1 ip4:192.0.2.5 -all".to_vec()));
+    /// ```
+    pub fn txt_from_strings<I, S>(strings: I) -> RData
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let mut joined = Vec::new();
+        for s in strings {
+            joined.extend_from_slice(s.as_ref());
+        }
+        RData::Txt(joined)
+    }
+
+    /// The record's type.
+    pub fn qtype(&self) -> QueryType {
+        match self {
+            RData::Txt(_) => QueryType::Txt,
+            RData::A(_) => QueryType::A,
+            RData::Aaaa(_) => QueryType::Aaaa,
+            RData::Mx { .. } => QueryType::Mx,
+            RData::Ptr(_) => QueryType::Ptr,
+        }
+    }
+
+    /// The address of an A or AAAA record.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            RData::A(a) => Some(IpAddr::V4(*a)),
+            RData::Aaaa(a) => Some(IpAddr::V6(*a)),
+            _ => None,
+        }
+    }
+}
+
+/// The host's answer to a [`Query`].
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Answer {
+    /// RCODE 0 with records. Records of another type than asked are ignored;
+    /// an empty list is the same as [`Answer::NoData`].
+    Records(Vec<RData>),
+    /// RCODE 3, Name Error.
+    NxDomain,
+    /// RCODE 0 with no records of the type asked.
+    NoData,
+    /// Timeout, SERVFAIL, REFUSED, a truncated or malformed message: anything
+    /// that leaves the answer unknown (§2.6.6 temperror).
+    TempError,
+}
+
+impl Answer {
+    /// True for a void lookup (§4.6.4): Name Error, or no records of the type.
+    pub(crate) fn is_void(&self, qtype: QueryType) -> bool {
+        match self {
+            Answer::NxDomain | Answer::NoData => true,
+            Answer::Records(r) => !r.iter().any(|r| r.qtype() == qtype),
+            Answer::TempError => false,
+        }
+    }
+}
+
+/// The reverse-lookup name of an address: `4.3.2.1.in-addr.arpa` or the
+/// 32 nibbles under `ip6.arpa` (§5.5).
+pub fn reverse_name(ip: IpAddr) -> String {
+    use core::fmt::Write as _;
+    let mut s = String::with_capacity(72);
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            let _ = write!(s, "{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0]);
+        }
+        IpAddr::V6(v6) => {
+            for b in v6.octets().iter().rev() {
+                let _ = write!(s, "{:x}.{:x}.", b & 0xf, b >> 4);
+            }
+            s.push_str("ip6.arpa");
+        }
+    }
+    s
+}

@@ -1,0 +1,111 @@
+//! Domain names as SPF sees them (§4.3, §7.3, RFC 8616).
+
+/// The longest domain name, in presentation form without the root dot.
+pub(crate) const MAX_NAME: usize = 253;
+
+/// Checks `<domain>` for check_host() (§4.3) and gives its A-label form.
+/// `Err` carries why check_host() returns `none` for it.
+pub(crate) fn check_domain(raw: &str) -> Result<String, &'static str> {
+    let name = raw.strip_suffix('.').unwrap_or(raw);
+    if name.starts_with('[') {
+        return Err("the domain is an address literal");
+    }
+    let ascii = if name.is_ascii() {
+        name.to_owned()
+    } else {
+        // RFC 8616 §4: U-labels are looked up as A-labels.
+        idna::domain_to_ascii(name).map_err(|_| "the domain is not a valid internationalized name")?
+    };
+    if ascii.is_empty() {
+        return Err("the domain is empty");
+    }
+    if !valid_name(&ascii) {
+        return Err("the domain is malformed (empty label, label over 63 bytes, or name over 253 bytes)");
+    }
+    if !ascii.contains('.') {
+        return Err("the domain is not a multi-label domain name");
+    }
+    Ok(ascii)
+}
+
+/// Labels of 1 to 63 bytes, at most 253 bytes in all, no spaces or controls.
+pub(crate) fn valid_name(name: &str) -> bool {
+    name.len() <= MAX_NAME
+        && name.bytes().all(|b| b.is_ascii_graphic())
+        && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+}
+
+/// Turns an expanded domain-spec into a query name (§7.3): drops labels from
+/// the left until it fits in 253 bytes, drops a trailing dot, and checks it.
+/// `None` means the name cannot be queried, so the term matches nothing.
+pub(crate) fn query_name(mut expanded: &str) -> Option<&str> {
+    expanded = expanded.strip_suffix('.').unwrap_or(expanded);
+    while expanded.len() > MAX_NAME {
+        let dot = expanded.find('.')?;
+        expanded = &expanded[dot + 1..];
+    }
+    valid_name(expanded).then_some(expanded)
+}
+
+/// Splits `<sender>` into local part and domain (§4.3): the last `@`
+/// separates them; an empty or absent local part becomes `postmaster`.
+pub(crate) fn split_sender(sender: &str) -> (&str, &str) {
+    match sender.rsplit_once('@') {
+        Some(("", d)) => ("postmaster", d),
+        Some((l, d)) => (l, d),
+        None => ("postmaster", sender),
+    }
+}
+
+/// Whether `name` is `domain` or a subdomain of it, ignoring case and a
+/// trailing dot.
+pub(crate) fn is_within(name: &str, domain: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
+    let domain = domain.strip_suffix('.').unwrap_or(domain).as_bytes();
+    if name.len() == domain.len() {
+        return name.eq_ignore_ascii_case(domain);
+    }
+    name.len() > domain.len()
+        && name[name.len() - domain.len()..].eq_ignore_ascii_case(domain)
+        && name[name.len() - domain.len() - 1] == b'.'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert_eq!(check_domain("example.com.").unwrap(), "example.com");
+        assert_eq!(check_domain("bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert!(check_domain("[192.0.2.1]").is_err());
+        assert!(check_domain("localhost").is_err());
+        assert!(check_domain("a..example.com").is_err());
+        assert!(check_domain(&format!("{}.com", "a".repeat(64))).is_err());
+        assert!(check_domain(&format!("{}.com", "a".repeat(63))).is_ok());
+        assert!(check_domain("").is_err());
+        assert!(check_domain(".").is_err());
+        assert!(check_domain("xn--.example").is_ok() || check_domain("xn--.example").is_err());
+    }
+
+    #[test]
+    fn truncation() {
+        let long = format!("{}.example.com", ["abcdefghi"; 30].join("."));
+        let q = query_name(&long).unwrap();
+        assert!(q.len() <= 253);
+        assert!(q.ends_with(".example.com"));
+        assert!(long.ends_with(q));
+        assert!(query_name("a..b").is_none());
+        assert!(query_name("JUMPIN' JUPITER.example.com").is_none());
+    }
+
+    #[test]
+    fn senders() {
+        assert_eq!(split_sender("a@b.example"), ("a", "b.example"));
+        assert_eq!(split_sender("@b.example"), ("postmaster", "b.example"));
+        assert_eq!(split_sender("b.example"), ("postmaster", "b.example"));
+        assert_eq!(split_sender("\"a@b\"@c.example"), ("\"a@b\"", "c.example"));
+        assert!(is_within("mail.Example.com.", "example.com"));
+        assert!(!is_within("badexample.com", "example.com"));
+    }
+}

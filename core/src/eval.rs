@@ -1,0 +1,1058 @@
+//! check_host() (RFC 7208 §4–§6) as a resumable computation.
+//!
+//! The RFC logic below is ordinary `async` Rust that reads top to bottom
+//! like the RFC. It awaits DNS through a handle that records what is asked;
+//! [`Evaluation`] polls it with a no-op waker and hands the recorded queries
+//! to the host. No executor, no threads, no I/O.
+
+use core::future::Future;
+use core::net::IpAddr;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
+use crate::domain::{check_domain, is_within, query_name, split_sender};
+use crate::macros::{self, ExpandError, MacroContext, MacroPlace};
+use crate::outcome::{CheckOutcome, Counters, Identity, Outcome, ResultSet, SpfResult, TraceEvent};
+use crate::record::{DomainSpec, Mechanism, Qualifier, Record, is_spf_record};
+
+/// Include/redirect nesting beyond which evaluation stops with permerror
+/// whatever the configured limits, so a raised term limit cannot make
+/// polling recurse without bound.
+const MAX_DEPTH: u32 = 64;
+
+/// How the evaluation asks for address lookups it may need.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum LookupPlan {
+    /// Hand out together every lookup a step may need: the A/AAAA lookups
+    /// of all of an `mx`'s hosts, the validating lookups of all `ptr`
+    /// names. One round trip instead of ten for a host that answers
+    /// concurrently. Answers are still consumed in term order, so results,
+    /// limits and the trace are those of [`LookupPlan::Sequential`].
+    #[default]
+    Batched,
+    /// Ask exactly what a term-by-term evaluation asks, one at a time,
+    /// stopping at the first matching MX host or validated PTR name.
+    Sequential,
+}
+
+/// Processing limits (§4.6.4). The defaults are the RFC's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Limits {
+    /// DNS-querying terms per check_host() (`include a mx ptr exists
+    /// redirect`); the RFC's 10.
+    pub dns_terms: u32,
+    /// MX names per `mx` term; more is permerror. The RFC's 10.
+    pub mx_names: u32,
+    /// PTR names considered per `ptr` term or `%{p}`; the rest are ignored.
+    /// The RFC's 10.
+    pub ptr_names: u32,
+    /// Void lookups per check_host(); more is permerror. The RFC's 2.
+    pub void_lookups: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { dns_terms: 10, mx_names: 10, ptr_names: 10, void_lookups: 2 }
+    }
+}
+
+/// Which identities an [`Evaluation`] checks.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum Scope {
+    /// check(): HELO first when it is a multi-label domain, then MAIL FROM
+    /// unless HELO gave a definitive result (§2.3, §2.4).
+    #[default]
+    Both,
+    /// The MAIL FROM identity alone (postmaster@HELO for the null
+    /// reverse-path). This is what the RFC 7208 test suite means.
+    MailFrom,
+    /// The HELO identity alone.
+    Helo,
+}
+
+/// The default explanation (§6.2), a macro string expanded like `exp=` text.
+pub const DEFAULT_EXPLANATION: &str = "%{i} is not one of %{d}'s designated mail servers";
+
+/// How to evaluate.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Batched (default) or sequential lookups.
+    pub plan: LookupPlan,
+    /// Processing limits.
+    pub limits: Limits,
+    /// Which identities to check.
+    pub scope: Scope,
+    /// HELO results that end check() before MAIL FROM; pass and fail by
+    /// default.
+    pub definitive: ResultSet,
+    /// Check MAIL FROM even when HELO was definitive (DMARC needs it).
+    pub always_mail_from: bool,
+    /// The receiving host's domain: the `r` macro and `receiver=`.
+    pub receiver: String,
+    /// The explanation for `fail` when `exp=` gives none; a macro string.
+    pub default_explanation: String,
+    /// Record every term in [`Outcome::trace`].
+    pub trace: bool,
+    /// Seconds since the epoch for the `t` macro; the system clock when
+    /// `None` (0 on `wasm32-unknown-unknown`, which has no clock).
+    pub timestamp: Option<u64>,
+    /// Parsed records to reuse across evaluations; see [`RecordCache`].
+    pub cache: Option<Arc<RecordCache>>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            plan: LookupPlan::default(),
+            limits: Limits::default(),
+            scope: Scope::default(),
+            definitive: ResultSet::of(&[SpfResult::Pass, SpfResult::Fail]),
+            always_mail_from: false,
+            receiver: "unknown".to_owned(),
+            default_explanation: DEFAULT_EXPLANATION.to_owned(),
+            trace: false,
+            timestamp: None,
+            cache: None,
+        }
+    }
+}
+
+/// A bounded cache of parsed records, keyed by the exact bytes of the TXT
+/// record, so a hit is what parsing those bytes would give and can never
+/// change a result. Shared between evaluations (and threads) through
+/// [`Options::cache`]; opt-in.
+#[derive(Debug)]
+pub struct RecordCache {
+    map: Mutex<HashMap<Box<[u8]>, Arc<Record>, FxBuild>>,
+    capacity: usize,
+}
+
+impl RecordCache {
+    /// A cache holding at most `capacity` records; when full it starts over.
+    pub fn new(capacity: usize) -> RecordCache {
+        RecordCache { map: Mutex::new(HashMap::with_hasher(FxBuild)), capacity }
+    }
+
+    /// Records cached now.
+    pub fn len(&self) -> usize {
+        lock(&self.map).len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get_or_parse(&self, text: &[u8]) -> Result<Arc<Record>, crate::ParseError> {
+        if let Some(r) = lock(&self.map).get(text) {
+            return Ok(Arc::clone(r));
+        }
+        let record = Arc::new(Record::parse_bytes(text)?);
+        let mut map = lock(&self.map);
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        if self.capacity > 0 {
+            map.insert(text.into(), Arc::clone(&record));
+        }
+        Ok(record)
+    }
+}
+
+/// A small multiplicative hasher: the keys are records chosen by the
+/// cache's owner's DNS, and a collision costs only a byte comparison.
+#[derive(Clone, Copy, Default, Debug)]
+struct FxBuild;
+
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl core::hash::BuildHasher for FxBuild {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+impl core::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// The connection being checked.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Request {
+    /// `<ip>`: the SMTP client's address.
+    pub ip: IpAddr,
+    /// The MAIL FROM reverse-path without angle brackets; empty for `<>`.
+    pub mail_from: String,
+    /// The HELO/EHLO name.
+    pub helo: String,
+}
+
+impl Request {
+    /// A request for `ip`, MAIL FROM `mail_from` (empty for `<>`) and HELO
+    /// `helo`.
+    pub fn new(ip: IpAddr, mail_from: impl Into<String>, helo: impl Into<String>) -> Request {
+        Request { ip, mail_from: mail_from.into(), helo: helo.into() }
+    }
+}
+
+/// What the host should do next; see [`Evaluation::next`].
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// Look these up and give each answer to [`Evaluation::answer`], in
+    /// any order.
+    Lookup(&'a [Query]),
+    /// Nothing new to ask: the evaluation waits for answers to queries
+    /// already handed out.
+    Pending,
+    /// Finished.
+    Done(&'a CheckOutcome),
+}
+
+/// Why [`Evaluation::answer`] refused an answer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum AnswerError {
+    /// No query with this id was handed out.
+    UnknownId,
+    /// This query was answered already.
+    AlreadyAnswered,
+}
+
+impl core::fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            AnswerError::UnknownId => "no query with this id was handed out",
+            AnswerError::AlreadyAnswered => "this query was answered already",
+        })
+    }
+}
+
+impl std::error::Error for AnswerError {}
+
+/// One SPF evaluation of a connection, driven by the host.
+///
+/// Call [`next`](Evaluation::next); when it gives [`Step::Lookup`], resolve
+/// each query and pass the answer to [`answer`](Evaluation::answer) (in any
+/// order, all at once or as they arrive), then call `next` again, until it
+/// gives [`Step::Done`]. Nothing here blocks, sleeps or touches the network.
+///
+/// ```
+/// use spfkit::{Answer, Evaluation, Options, RData, Request, SpfResult, Step};
+///
+/// let request = Request::new("192.0.2.1".parse().unwrap(), "alice@example.com", "mail.example.com");
+/// let mut ev = Evaluation::new(request, Options::default());
+/// let outcome = loop {
+///     let queries: Vec<_> = match ev.next() {
+///         Step::Lookup(queries) => queries.to_vec(),
+///         Step::Pending => unreachable!("every query is answered below"),
+///         Step::Done(outcome) => break outcome.clone(),
+///     };
+///     for q in queries {
+///         let answer = match (q.name.as_str(), q.qtype) {
+///             ("example.com", spfkit::QueryType::Txt) => {
+///                 Answer::Records(vec![RData::Txt(b"v=spf1 ip4:192.0.2.0/24 -all".to_vec())])
+///             }
+///             _ => Answer::NxDomain,
+///         };
+///         ev.answer(q.id, answer).unwrap();
+///     }
+/// };
+/// assert_eq!(outcome.result(), SpfResult::Pass);
+/// ```
+pub struct Evaluation {
+    dns: Arc<Mutex<Dns>>,
+    task: Option<Pin<Box<dyn Future<Output = CheckOutcome> + Send>>>,
+    outcome: Option<CheckOutcome>,
+    handout: Vec<Query>,
+}
+
+impl core::fmt::Debug for Evaluation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Evaluation").field("outcome", &self.outcome).finish_non_exhaustive()
+    }
+}
+
+impl Evaluation {
+    /// Starts an evaluation of `request` under `options`.
+    pub fn new(request: Request, options: Options) -> Evaluation {
+        let dns = Arc::new(Mutex::new(Dns::default()));
+        let handle = DnsHandle(Arc::clone(&dns));
+        Evaluation { dns, task: Some(Box::pin(run(handle, request, options))), outcome: None, handout: Vec::new() }
+    }
+
+    /// Advances the evaluation as far as the answers given so far allow.
+    pub fn next(&mut self) -> Step<'_> {
+        if let Some(task) = self.task.as_mut() {
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(outcome) = task.as_mut().poll(&mut cx) {
+                self.outcome = Some(outcome);
+                self.task = None;
+            }
+        }
+        if let Some(outcome) = &self.outcome {
+            return Step::Done(outcome);
+        }
+        self.handout.clear();
+        let mut dns = lock(&self.dns);
+        core::mem::swap(&mut dns.fresh, &mut self.handout);
+        if self.handout.is_empty() {
+            Step::Pending
+        } else {
+            dns.round_trips += 1;
+            Step::Lookup(&self.handout)
+        }
+    }
+
+    /// Gives the answer to the query `id`.
+    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
+        let mut dns = lock(&self.dns);
+        let slot = dns.slots.get_mut(id.0 as usize).ok_or(AnswerError::UnknownId)?;
+        match slot {
+            Slot::Waiting => {
+                *slot = Slot::Answered(answer);
+                Ok(())
+            }
+            Slot::Answered(_) | Slot::Taken => Err(AnswerError::AlreadyAnswered),
+        }
+    }
+
+    /// The queries handed out and not yet answered.
+    pub fn unanswered(&self) -> Vec<QueryId> {
+        let dns = lock(&self.dns);
+        let handed_out = dns.slots.len() - dns.fresh.len();
+        (0..handed_out).filter(|&i| matches!(dns.slots[i], Slot::Waiting)).map(|i| QueryId(i as u32)).collect()
+    }
+
+    /// The outcome, once [`next`](Evaluation::next) has given [`Step::Done`].
+    pub fn outcome(&self) -> Option<&CheckOutcome> {
+        self.outcome.as_ref()
+    }
+
+    /// Takes the outcome, once finished.
+    pub fn into_outcome(self) -> Option<CheckOutcome> {
+        self.outcome
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks; should it, the data is
+    // still consistent slot by slot.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+enum Slot {
+    Waiting,
+    Answered(Answer),
+    Taken,
+}
+
+#[derive(Default)]
+struct Dns {
+    /// Issued and not yet handed to the host.
+    fresh: Vec<Query>,
+    /// Every query's state, by id.
+    slots: Vec<Slot>,
+    round_trips: u32,
+}
+
+#[derive(Clone)]
+struct DnsHandle(Arc<Mutex<Dns>>);
+
+impl DnsHandle {
+    fn issue(&self, name: &str, qtype: QueryType) -> QueryId {
+        let mut dns = lock(&self.0);
+        let id = QueryId(dns.slots.len() as u32);
+        dns.slots.push(Slot::Waiting);
+        dns.fresh.push(Query { id, name: name.to_owned(), qtype });
+        id
+    }
+
+    fn wait(&self, id: QueryId) -> WaitAnswer<'_> {
+        WaitAnswer { dns: &self.0, id }
+    }
+
+    async fn lookup(&self, name: &str, qtype: QueryType) -> Answer {
+        let id = self.issue(name, qtype);
+        self.wait(id).await
+    }
+
+    /// (queries issued, round trips) so far.
+    fn totals(&self) -> (u32, u32) {
+        let dns = lock(&self.0);
+        (dns.slots.len() as u32, dns.round_trips)
+    }
+}
+
+struct WaitAnswer<'a> {
+    dns: &'a Mutex<Dns>,
+    id: QueryId,
+}
+
+impl Future for WaitAnswer<'_> {
+    type Output = Answer;
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Answer> {
+        let mut dns = lock(self.dns);
+        let Some(slot) = dns.slots.get_mut(self.id.0 as usize) else {
+            return Poll::Ready(Answer::TempError);
+        };
+        match core::mem::replace(slot, Slot::Taken) {
+            Slot::Answered(a) => Poll::Ready(a),
+            Slot::Waiting => {
+                *slot = Slot::Waiting;
+                Poll::Pending
+            }
+            Slot::Taken => Poll::Ready(Answer::TempError),
+        }
+    }
+}
+
+/// Why evaluation of a record stopped without a match.
+enum Stop {
+    /// No SPF record (or no valid domain): `none` at the top.
+    NoRecord(String),
+    /// permerror
+    Perm(String),
+    /// temperror
+    Temp(String),
+}
+
+/// A record's evaluation that ran to its end.
+struct Verdict {
+    /// The matching directive's qualifier; `None` when nothing matched.
+    qualifier: Option<Qualifier>,
+    /// The matching directive as written.
+    mechanism: Option<String>,
+    /// The `exp=` of the record that decided, with that record's domain.
+    exp: Option<(String, DomainSpec)>,
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The whole evaluation: check() or one identity, per `options.scope`.
+async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome {
+    let ip = match request.ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    let timestamp = options.timestamp.unwrap_or_else(now);
+    let helo = request.helo.as_str();
+    let null_sender = request.mail_from.is_empty();
+    let helo_sender = format!("postmaster@{helo}");
+    let mail_from_sender = if null_sender { helo_sender.as_str() } else { request.mail_from.as_str() };
+    let ctx = Shared { dns: &dns, options: &options, ip, helo, timestamp };
+
+    let mut helo_outcome = None;
+    let mut mail_from_outcome = None;
+    let mut decided_by = Identity::MailFrom;
+    match options.scope {
+        Scope::Helo => {
+            helo_outcome = Some(ctx.check_host(Identity::Helo, &helo_sender).await);
+            decided_by = Identity::Helo;
+        }
+        Scope::MailFrom => {
+            mail_from_outcome = Some(ctx.check_host(Identity::MailFrom, mail_from_sender).await);
+        }
+        Scope::Both => {
+            // §2.3: HELO is checked when it is a multi-label domain.
+            if check_domain(helo).is_ok() {
+                let o = ctx.check_host(Identity::Helo, &helo_sender).await;
+                if options.definitive.contains(o.result) {
+                    decided_by = Identity::Helo;
+                }
+                helo_outcome = Some(o);
+            }
+            if decided_by == Identity::MailFrom || options.always_mail_from {
+                mail_from_outcome = Some(match (&helo_outcome, null_sender) {
+                    // <> is checked as postmaster@HELO: the HELO check
+                    // already evaluated exactly that.
+                    (Some(h), true) => Outcome { identity: Identity::MailFrom, ..h.clone() },
+                    _ => ctx.check_host(Identity::MailFrom, mail_from_sender).await,
+                });
+            }
+        }
+    }
+    CheckOutcome {
+        ip,
+        helo: request.helo.clone(),
+        mail_from: request.mail_from.clone(),
+        receiver: options.receiver.clone(),
+        helo_outcome,
+        mail_from_outcome,
+        decided_by,
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn now() -> u64 {
+    0
+}
+
+/// What every check_host() of one evaluation shares.
+struct Shared<'a> {
+    dns: &'a DnsHandle,
+    options: &'a Options,
+    ip: IpAddr,
+    helo: &'a str,
+    timestamp: u64,
+}
+
+impl Shared<'_> {
+    /// check_host(<ip>, <domain>, <sender>) with `<domain>` taken from
+    /// `<sender>` (§4).
+    async fn check_host(&self, identity: Identity, sender: &str) -> Outcome {
+        let (local, raw_domain) = split_sender(sender);
+        let (before_queries, before_trips) = self.dns.totals();
+        let mut outcome = Outcome {
+            result: SpfResult::None,
+            identity,
+            domain: raw_domain.to_owned(),
+            sender: sender.to_owned(),
+            explanation: None,
+            mechanism: None,
+            reason: None,
+            counters: Counters::default(),
+            trace: Vec::new(),
+        };
+        // §4.3: a malformed or single-label domain gives none.
+        let domain = match check_domain(raw_domain) {
+            Ok(d) => d,
+            Err(why) => {
+                outcome.reason = Some(why.to_owned());
+                return outcome;
+            }
+        };
+        if let Some(l) = sender.rsplit_once('@').map(|(l, _)| l) {
+            if !l.is_empty() {
+                outcome.sender = format!("{l}@{domain}");
+            }
+        }
+        outcome.domain.clone_from(&domain);
+        let mut ev = CheckHost {
+            shared: self,
+            local,
+            sender_domain: &domain,
+            counters: Counters::default(),
+            trace: Vec::new(),
+            validated: None,
+        };
+        let verdict = ev.evaluate(&domain, 0).await;
+        match verdict {
+            Ok(v) => {
+                outcome.result = match v.qualifier {
+                    None => SpfResult::Neutral,
+                    Some(Qualifier::Pass) => SpfResult::Pass,
+                    Some(Qualifier::Fail) => SpfResult::Fail,
+                    Some(Qualifier::SoftFail) => SpfResult::SoftFail,
+                    Some(Qualifier::Neutral) => SpfResult::Neutral,
+                };
+                outcome.mechanism = v.mechanism;
+                if outcome.result == SpfResult::Fail {
+                    outcome.explanation = Some(ev.explain(v.exp, &domain).await);
+                }
+            }
+            Err(Stop::NoRecord(why)) => outcome.reason = Some(why),
+            Err(Stop::Perm(why)) => {
+                outcome.result = SpfResult::PermError;
+                outcome.reason = Some(why);
+            }
+            Err(Stop::Temp(why)) => {
+                outcome.result = SpfResult::TempError;
+                outcome.reason = Some(why);
+            }
+        }
+        let (after_queries, after_trips) = self.dns.totals();
+        outcome.counters = Counters {
+            queries: after_queries - before_queries,
+            round_trips: after_trips - before_trips,
+            ..ev.counters
+        };
+        outcome.trace = ev.trace;
+        outcome
+    }
+}
+
+/// One check_host() invocation's state.
+struct CheckHost<'a> {
+    shared: &'a Shared<'a>,
+    local: &'a str,
+    sender_domain: &'a str,
+    counters: Counters,
+    trace: Vec<TraceEvent>,
+    /// `%{p}` per `<domain>`, computed at most once each.
+    validated: Option<(String, String)>,
+}
+
+/// A selected record, parsed afresh or shared from the cache.
+enum Parsed {
+    Own(Record),
+    Shared(Arc<Record>),
+}
+
+impl core::ops::Deref for Parsed {
+    type Target = Record;
+    fn deref(&self) -> &Record {
+        match self {
+            Parsed::Own(r) => r,
+            Parsed::Shared(r) => r,
+        }
+    }
+}
+
+impl<'a> CheckHost<'a> {
+    fn limits(&self) -> crate::Limits {
+        self.shared.options.limits
+    }
+
+    fn tracing(&self) -> bool {
+        self.shared.options.trace
+    }
+
+    fn trace_term(&mut self, depth: u32, domain: &str, term: &dyn core::fmt::Display, matched: bool) {
+        if self.tracing() {
+            self.trace.push(TraceEvent::Term {
+                depth,
+                domain: domain.to_owned(),
+                term: term.to_string(),
+                matched,
+            });
+        }
+    }
+
+    fn trace_error(&mut self, depth: u32, domain: &str, term: Option<String>, stop: &Stop) {
+        if self.tracing() {
+            let message = match stop {
+                Stop::NoRecord(m) | Stop::Perm(m) | Stop::Temp(m) => m.clone(),
+            };
+            self.trace.push(TraceEvent::Error { depth, domain: domain.to_owned(), term, message });
+        }
+    }
+
+    /// Counts a DNS-querying term (§4.6.4).
+    fn count_term(&mut self) -> Result<(), Stop> {
+        self.counters.dns_terms += 1;
+        if self.counters.dns_terms > self.limits().dns_terms {
+            return Err(Stop::Perm(format!(
+                "more than {} DNS-querying terms (RFC 7208 §4.6.4)",
+                self.limits().dns_terms
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts a void lookup if `answer` is one (§4.6.4).
+    fn count_void(&mut self, answer: &Answer, qtype: QueryType) -> Result<(), Stop> {
+        if answer.is_void(qtype) {
+            self.counters.void_lookups += 1;
+            if self.counters.void_lookups > self.limits().void_lookups {
+                return Err(Stop::Perm(format!(
+                    "more than {} void lookups (RFC 7208 §4.6.4)",
+                    self.limits().void_lookups
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address query type that matches the client's family.
+    fn addr_type(&self) -> QueryType {
+        if self.shared.ip.is_ipv4() { QueryType::A } else { QueryType::Aaaa }
+    }
+
+    /// Evaluates `domain`'s record (§4.4–§4.7, §5, §6.1).
+    fn evaluate<'s>(&'s mut self, domain: &'s str, depth: u32) -> BoxFuture<'s, Result<Verdict, Stop>> {
+        Box::pin(async move {
+            if depth > MAX_DEPTH {
+                return Err(Stop::Perm("include/redirect nesting too deep".to_owned()));
+            }
+            let record = self.select_record(domain, depth).await?;
+            for (directive, _) in record.directives() {
+                let matched = match self.matches(&directive.mechanism, domain, depth).await {
+                    Ok(m) => m,
+                    Err(stop) => {
+                        self.trace_error(depth, domain, Some(directive.to_string()), &stop);
+                        return Err(stop);
+                    }
+                };
+                self.trace_term(depth, domain, directive, matched);
+                if matched {
+                    return Ok(Verdict {
+                        qualifier: Some(directive.effective_qualifier()),
+                        mechanism: Some(directive.to_string()),
+                        exp: record.explanation().map(|e| (domain.to_owned(), e.clone())),
+                    });
+                }
+            }
+            // §6.1: redirect applies only when no mechanism matched; a
+            // record with `all` never gets here.
+            if let Some(spec) = record.redirect() {
+                let result = self.redirect(spec, domain, depth).await;
+                if let Err(stop) = &result {
+                    self.trace_error(depth, domain, Some(format!("redirect={spec}")), stop);
+                }
+                return result;
+            }
+            Ok(Verdict { qualifier: None, mechanism: None, exp: None })
+        })
+    }
+
+    async fn redirect(&mut self, spec: &DomainSpec, domain: &str, depth: u32) -> Result<Verdict, Stop> {
+        self.count_term()?;
+        let target = match self.target(Some(spec), domain).await? {
+            Some(t) => t,
+            None => return Err(Stop::Perm(format!("redirect={spec}: target is not a valid domain"))),
+        };
+        self.trace_term(depth, domain, &format_args!("redirect={spec}"), true);
+        match self.evaluate(&target, depth + 1).await {
+            Err(Stop::NoRecord(why)) => Err(Stop::Perm(format!("redirect={spec}: {why}"))),
+            other => other,
+        }
+    }
+
+    /// §4.5: the one SPF record among `domain`'s TXT records.
+    async fn select_record(&mut self, domain: &str, depth: u32) -> Result<Parsed, Stop> {
+        let answer = self.shared.dns.lookup(domain, QueryType::Txt).await;
+        let records = match answer {
+            Answer::TempError => return Err(Stop::Temp(format!("DNS error looking up TXT for {domain}"))),
+            Answer::NxDomain => return Err(Stop::NoRecord(format!("{domain} does not exist"))),
+            Answer::NoData => return Err(Stop::NoRecord(format!("{domain} has no SPF record"))),
+            Answer::Records(r) => r,
+        };
+        let mut found: Option<Vec<u8>> = None;
+        for rdata in records {
+            if let RData::Txt(text) = rdata {
+                if is_spf_record(&text) {
+                    if found.is_some() {
+                        return Err(Stop::Perm(format!("{domain} has more than one SPF record (RFC 7208 §4.5)")));
+                    }
+                    found = Some(text);
+                }
+            }
+        }
+        let Some(text) = found else {
+            return Err(Stop::NoRecord(format!("{domain} has no SPF record")));
+        };
+        let parsed = match &self.shared.options.cache {
+            Some(cache) => cache.get_or_parse(&text).map(Parsed::Shared),
+            None => Record::parse_bytes(&text).map(Parsed::Own),
+        };
+        if self.tracing() {
+            self.trace.push(TraceEvent::Record {
+                depth,
+                domain: domain.to_owned(),
+                record: String::from_utf8_lossy(&text).into_owned(),
+            });
+        }
+        parsed.map_err(|e| {
+            let stop = Stop::Perm(format!("syntax error in the SPF record of {domain}: {e}"));
+            self.trace_error(depth, domain, Some(e.term.clone()), &stop);
+            stop
+        })
+    }
+
+    /// Expands a mechanism's target (`<domain>` when absent) into a query
+    /// name. `Ok(None)`: the term can match nothing (an unusable name, or a
+    /// UTF-8 local part in `%{l}`/`%{s}`, RFC 8616 §4).
+    async fn target(&mut self, spec: Option<&DomainSpec>, domain: &str) -> Result<Option<String>, Stop> {
+        let Some(spec) = spec else { return Ok(Some(domain.to_owned())) };
+        if !spec.has_macros() {
+            return Ok(query_name(spec.as_str()).map(str::to_owned));
+        }
+        if spec.uses_local_part() && !self.local.is_ascii() {
+            return Ok(None);
+        }
+        let validated = if spec.uses_p() { Some(self.validated_name(domain).await) } else { None };
+        match macros::expand(spec.as_str(), &self.macro_context(domain, validated.as_deref())) {
+            Ok(expanded) => Ok(query_name(&expanded).map(str::to_owned)),
+            Err(ExpandError::NonAsciiLocalPart) => Ok(None),
+            Err(ExpandError::TooLong) => Err(Stop::Perm(format!("{spec}: macro expansion too long"))),
+        }
+    }
+
+    fn macro_context<'c>(&'c self, domain: &'c str, validated: Option<&'c str>) -> MacroContext<'c> {
+        MacroContext {
+            local_part: self.local,
+            sender_domain: self.sender_domain,
+            domain,
+            ip: self.shared.ip,
+            helo: self.shared.helo,
+            validated,
+            receiver: &self.shared.options.receiver,
+            timestamp: self.shared.timestamp,
+        }
+    }
+
+    /// §5: does the mechanism match?
+    async fn matches(&mut self, mechanism: &Mechanism, domain: &str, depth: u32) -> Result<bool, Stop> {
+        let ip = self.shared.ip;
+        if mechanism.queries_dns() {
+            self.count_term()?;
+        }
+        match mechanism {
+            Mechanism::All => Ok(true),
+            Mechanism::Ip4 { addr, prefix } => {
+                Ok(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32), 0))
+            }
+            Mechanism::Ip6 { addr, prefix } => {
+                Ok(in_network(ip, IpAddr::V6(*addr), 0, prefix.unwrap_or(128)))
+            }
+            Mechanism::Include(spec) => {
+                let Some(target) = self.target(Some(spec), domain).await? else {
+                    return Err(Stop::Perm(format!("include:{spec}: target is not a valid domain")));
+                };
+                // §5.2: pass matches; fail, softfail, neutral do not; none
+                // is permerror; errors propagate.
+                match self.evaluate(&target, depth + 1).await {
+                    Ok(v) => Ok(v.qualifier == Some(Qualifier::Pass)),
+                    Err(Stop::NoRecord(why)) => Err(Stop::Perm(format!("include:{spec}: {why}"))),
+                    Err(e) => Err(e),
+                }
+            }
+            Mechanism::A { domain: spec, cidr } => {
+                let Some(name) = self.target(spec.as_ref(), domain).await? else { return Ok(false) };
+                let qtype = self.addr_type();
+                let answer = self.shared.dns.lookup(&name, qtype).await;
+                self.address_match(&answer, &name, qtype, cidr.v4_len(), cidr.v6_len(), true)
+            }
+            Mechanism::Mx { domain: spec, cidr } => {
+                let Some(name) = self.target(spec.as_ref(), domain).await? else { return Ok(false) };
+                self.mx_matches(&name, cidr.v4_len(), cidr.v6_len()).await
+            }
+            Mechanism::Ptr(spec) => {
+                let Some(name) = self.target(spec.as_ref(), domain).await? else { return Ok(false) };
+                self.ptr_matches(&name).await
+            }
+            Mechanism::Exists(spec) => {
+                let Some(name) = self.target(Some(spec), domain).await? else { return Ok(false) };
+                // §5.7: always an A query, whatever the client's family.
+                let answer = self.shared.dns.lookup(&name, QueryType::A).await;
+                if answer == Answer::TempError {
+                    return Err(Stop::Temp(format!("DNS error looking up A for {name}")));
+                }
+                self.count_void(&answer, QueryType::A)?;
+                Ok(matches!(&answer, Answer::Records(r) if r.iter().any(|r| matches!(r, RData::A(_)))))
+            }
+        }
+    }
+
+    /// Whether an A/AAAA answer holds an address in the client's network.
+    fn address_match(
+        &mut self,
+        answer: &Answer,
+        name: &str,
+        qtype: QueryType,
+        v4: u8,
+        v6: u8,
+        counts_void: bool,
+    ) -> Result<bool, Stop> {
+        if *answer == Answer::TempError {
+            return Err(Stop::Temp(format!("DNS error looking up {qtype} for {name}")));
+        }
+        if counts_void {
+            self.count_void(answer, qtype)?;
+        }
+        let ip = self.shared.ip;
+        Ok(match answer {
+            Answer::Records(r) => r.iter().filter_map(RData::ip).any(|a| in_network(ip, a, v4, v6)),
+            _ => false,
+        })
+    }
+
+    /// §5.4, with the MX limit of §4.6.4.
+    async fn mx_matches(&mut self, name: &str, v4: u8, v6: u8) -> Result<bool, Stop> {
+        let answer = self.shared.dns.lookup(name, QueryType::Mx).await;
+        if answer == Answer::TempError {
+            return Err(Stop::Temp(format!("DNS error looking up MX for {name}")));
+        }
+        self.count_void(&answer, QueryType::Mx)?;
+        let Answer::Records(records) = answer else { return Ok(false) };
+        let hosts: Vec<&str> = records
+            .iter()
+            .filter_map(|r| match r {
+                RData::Mx { exchange, .. } => Some(exchange.as_str()),
+                _ => None,
+            })
+            .collect();
+        if hosts.len() > self.limits().mx_names as usize {
+            return Err(Stop::Perm(format!(
+                "{name} has more than {} MX records (RFC 7208 §4.6.4)",
+                self.limits().mx_names
+            )));
+        }
+        // The null MX (RFC 7505) and other unusable names match nothing.
+        let hosts: Vec<&str> = hosts.into_iter().filter_map(query_name).collect();
+        let qtype = self.addr_type();
+        let ids = self.prefetch(&hosts, qtype);
+        for (i, host) in hosts.iter().enumerate() {
+            let answer = self.answer_for(&ids, i, host, qtype).await;
+            if self.address_match(&answer, host, qtype, v4, v6, false)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The batched plan issues every lookup up front; the sequential plan
+    /// none (each is issued when reached).
+    fn prefetch(&self, names: &[&str], qtype: QueryType) -> Vec<QueryId> {
+        match self.shared.options.plan {
+            LookupPlan::Batched if names.len() > 1 => {
+                names.iter().map(|n| self.shared.dns.issue(n, qtype)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    async fn answer_for(&self, ids: &[QueryId], i: usize, name: &str, qtype: QueryType) -> Answer {
+        match ids.get(i) {
+            Some(&id) => self.shared.dns.wait(id).await,
+            None => self.shared.dns.lookup(name, qtype).await,
+        }
+    }
+
+    /// The PTR names of `<ip>`, at most the limit (§4.6.4), or none on
+    /// error. `count_void` for the `ptr` mechanism; `%{p}` does not count.
+    async fn ptr_names(&mut self, count_void: bool) -> Result<Vec<String>, Stop> {
+        let rname = reverse_name(self.shared.ip);
+        let answer = self.shared.dns.lookup(&rname, QueryType::Ptr).await;
+        if count_void {
+            self.count_void(&answer, QueryType::Ptr)?;
+        }
+        let Answer::Records(records) = answer else { return Ok(Vec::new()) };
+        Ok(records
+            .into_iter()
+            .filter_map(|r| match r {
+                RData::Ptr(n) => Some(n),
+                _ => None,
+            })
+            .take(self.limits().ptr_names as usize)
+            .collect())
+    }
+
+    /// Validates `names` in order (§5.5): the first whose forward lookup
+    /// holds `<ip>`. DNS errors skip a name.
+    async fn first_validated<'n>(&mut self, names: &[&'n str]) -> Option<&'n str> {
+        let qtype = self.addr_type();
+        let ids = self.prefetch(names, qtype);
+        for (i, name) in names.iter().enumerate() {
+            let answer = self.answer_for(&ids, i, name, qtype).await;
+            if let Answer::Records(r) = answer {
+                if r.iter().filter_map(RData::ip).any(|a| a == self.shared.ip) {
+                    return Some(name);
+                }
+            }
+        }
+        None
+    }
+
+    /// §5.5: some validated PTR name is `target` or under it.
+    async fn ptr_matches(&mut self, target: &str) -> Result<bool, Stop> {
+        let names = self.ptr_names(true).await?;
+        // Only names within the target can match; validating others could
+        // not change the result.
+        let candidates: Vec<&str> =
+            names.iter().filter_map(|n| query_name(n)).filter(|n| is_within(n, target)).collect();
+        Ok(self.first_validated(&candidates).await.is_some())
+    }
+
+    /// `%{p}` (§7.3): a validated name equal to `<domain>`, else one under
+    /// it, else any, else "unknown".
+    async fn validated_name(&mut self, domain: &str) -> String {
+        if let Some((d, v)) = &self.validated {
+            if d == domain {
+                return v.clone();
+            }
+        }
+        let names = self.ptr_names(false).await.unwrap_or_default();
+        let usable: Vec<&str> = names.iter().filter_map(|n| query_name(n)).collect();
+        let mut ordered: Vec<&str> = Vec::with_capacity(usable.len());
+        ordered.extend(usable.iter().filter(|n| n.eq_ignore_ascii_case(domain)));
+        ordered.extend(usable.iter().filter(|n| !n.eq_ignore_ascii_case(domain) && is_within(n, domain)));
+        ordered.extend(usable.iter().filter(|n| !is_within(n, domain)));
+        let found = self.first_validated(&ordered).await.unwrap_or("unknown").to_owned();
+        self.validated = Some((domain.to_owned(), found.clone()));
+        found
+    }
+
+    /// §6.2: the explanation for a `fail`. Any trouble leaves the default.
+    async fn explain(&mut self, exp: Option<(String, DomainSpec)>, top: &str) -> String {
+        if let Some((domain, spec)) = exp {
+            if let Some(text) = self.fetch_explanation(&spec, &domain).await {
+                return text;
+            }
+        }
+        let default = self.shared.options.default_explanation.clone();
+        self.expand_explanation(&default, top).await.unwrap_or(default)
+    }
+
+    async fn fetch_explanation(&mut self, spec: &DomainSpec, domain: &str) -> Option<String> {
+        let name = self.target(Some(spec), domain).await.ok()??;
+        let Answer::Records(records) = self.shared.dns.lookup(&name, QueryType::Txt).await else {
+            return None;
+        };
+        let mut texts = records.into_iter().filter_map(|r| match r {
+            RData::Txt(t) => Some(t),
+            _ => None,
+        });
+        let text = texts.next()?;
+        if texts.next().is_some() {
+            return None;
+        }
+        // Explanation text is ASCII (§6.2); anything else falls back.
+        let text = String::from_utf8(text).ok().filter(|t| t.is_ascii())?;
+        self.expand_explanation(&text, domain).await
+    }
+
+    async fn expand_explanation(&mut self, text: &str, domain: &str) -> Option<String> {
+        let summary = macros::check(text.as_bytes(), MacroPlace::Explanation).ok()?;
+        let validated = if summary.uses_p { Some(self.validated_name(domain).await) } else { None };
+        macros::expand(text, &self.macro_context(domain, validated.as_deref())).ok()
+    }
+}
+
+/// Whether `ip` lies in `net`/len; IPv4 and IPv6 never match each other.
+fn in_network(ip: IpAddr, net: IpAddr, v4_len: u8, v6_len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let len = u32::from(v4_len.min(32));
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let len = u32::from(v6_len.min(128));
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
