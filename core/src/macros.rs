@@ -25,9 +25,9 @@ pub(crate) enum MacroPlace {
 }
 
 /// What a syntax check learned about a macro string.
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(crate) struct MacroSummary {
-    /// Any `%{…}` at all; without one, expansion is the text itself.
+    /// Any `%` escape at all; without one, expansion is the text itself.
     pub has_macros: bool,
     /// Ends with a macro-expand token (domain-end's second form).
     pub ends_with_expand: bool,
@@ -134,6 +134,7 @@ pub(crate) fn check(s: &[u8], place: MacroPlace) -> Result<MacroSummary, MacroSy
             match s.get(i + 1) {
                 Some(b'%' | b'_' | b'-') => {
                     i += 2;
+                    sum.has_macros = true;
                     sum.ends_with_expand = true;
                     sum.literal_tail = i;
                 }

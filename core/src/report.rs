@@ -120,8 +120,8 @@ impl CheckOutcome {
     /// assert_eq!(
     ///     out.received_spf(),
     ///     "Received-SPF: pass (mx.example.net: domain of bob@example.com designates 192.0.2.7 as \
-    ///      permitted sender) client-ip=192.0.2.7; envelope-from=bob@example.com; helo=h.example; \
-    ///      receiver=mx.example.net; identity=mailfrom; mechanism=ip4:192.0.2.0/24"
+    ///      permitted sender) client-ip=192.0.2.7; envelope-from=\"bob@example.com\"; helo=h.example; \
+    ///      receiver=mx.example.net; identity=mailfrom; mechanism=\"ip4:192.0.2.0/24\""
     /// );
     /// ```
     pub fn received_spf(&self) -> String {
