@@ -443,44 +443,40 @@ impl Record {
                 term: String::from_utf8_lossy(&text[..end]).into_owned(),
             });
         }
-        let mut record = Record { terms: Vec::new(), redirect: None, explanation: None };
-        let mut i = 6;
-        while i < text.len() {
-            if text[i] == b' ' {
-                i += 1;
-                continue;
+        // One pass decides whether every byte is printable ASCII (or the
+        // space that separates terms); then the text is a str throughout.
+        let str_text = match text.iter().position(|&b| !(0x20..=0x7e).contains(&b)) {
+            None => core::str::from_utf8(text).unwrap_or_default(),
+            Some(bad) => {
+                let start = text[..bad].iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+                let end = text[bad..].iter().position(|&b| b == b' ').map_or(text.len(), |p| bad + p);
+                return Err(ParseError {
+                    kind: ParseErrorKind::InvalidCharacter,
+                    span: sp(bad, bad + 1),
+                    term: String::from_utf8_lossy(&text[start..end]).into_owned(),
+                });
             }
-            let end = text[i..].iter().position(|&b| b == b' ').map_or(text.len(), |p| i + p);
-            let raw = &text[i..end];
-            let fail = |(kind, span): Fail| ParseError {
-                kind,
-                span,
-                term: String::from_utf8_lossy(raw).into_owned(),
+        };
+        let mut record = Record {
+            terms: Vec::with_capacity(text.iter().filter(|&&b| b == b' ').count()),
+            redirect: None,
+            explanation: None,
+        };
+        for (at, raw) in terms_of(str_text) {
+            let fail = |(kind, span): Fail| ParseError { kind, span, term: raw.to_owned() };
+            let term = parse_term(raw, at).map_err(fail)?;
+            let slot = match &term {
+                Term::Modifier(Modifier::Redirect(_), _) => Some(&mut record.redirect),
+                Term::Modifier(Modifier::Explanation(_), _) => Some(&mut record.explanation),
+                _ => None,
             };
-            let Some(bad) = raw.iter().position(|&b| !(0x21..=0x7e).contains(&b)) else {
-                // Printable ASCII, hence valid UTF-8.
-                let term_text = core::str::from_utf8(raw).unwrap_or_default();
-                let term = parse_term(term_text, i).map_err(fail)?;
-                match &term {
-                    Term::Modifier(Modifier::Redirect(_), s) => {
-                        if record.redirect.is_some() {
-                            return Err(fail((ParseErrorKind::DuplicateModifier, *s)));
-                        }
-                        record.redirect = Some(record.terms.len());
-                    }
-                    Term::Modifier(Modifier::Explanation(_), s) => {
-                        if record.explanation.is_some() {
-                            return Err(fail((ParseErrorKind::DuplicateModifier, *s)));
-                        }
-                        record.explanation = Some(record.terms.len());
-                    }
-                    _ => {}
+            if let Some(slot) = slot {
+                if slot.is_some() {
+                    return Err(fail((ParseErrorKind::DuplicateModifier, term.span())));
                 }
-                record.terms.push(term);
-                i = end;
-                continue;
-            };
-            return Err(fail((ParseErrorKind::InvalidCharacter, sp(i + bad, i + bad + 1))));
+                *slot = Some(record.terms.len());
+            }
+            record.terms.push(term);
         }
         Ok(record)
     }
@@ -532,6 +528,42 @@ impl core::str::FromStr for Record {
     }
 }
 
+/// The terms after `v=spf1`, each with its byte offset.
+fn terms_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let base = text.as_ptr() as usize;
+    text[6..].split(' ').filter(|t| !t.is_empty()).map(move |t| (t.as_ptr() as usize - base, t))
+}
+
+/// IPv4 in dotted-quad form, no leading zeros (as `Ipv4Addr::from_str`
+/// accepts), without the general parser's overhead: records hold dozens.
+fn parse_ip4(s: &str) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            v = v * 10 + u32::from(d - b'0');
+            i += 1;
+            if i - start > 3 {
+                return None;
+            }
+        }
+        if i == start || (b[start] == b'0' && i - start > 1) || v > 255 {
+            return None;
+        }
+        *octet = v as u8;
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(octets))
+}
+
 fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
 }
@@ -574,8 +606,17 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
         return Ok(Term::Modifier(modifier, whole));
     }
 
-    let lower = name.to_ascii_lowercase();
-    let mechanism = match lower.as_str() {
+    let lower = match name.len() {
+        1..=7 => {
+            let mut buf = [0u8; 7];
+            buf[..name.len()].copy_from_slice(name.as_bytes());
+            buf.make_ascii_lowercase();
+            buf
+        }
+        _ => [0u8; 7],
+    };
+    let lower = core::str::from_utf8(&lower[..name.len().min(7)]).unwrap_or_default();
+    let mechanism = match lower {
         "all" => {
             if !rest.is_empty() {
                 return Err((ParseErrorKind::UnexpectedArgument, whole));
@@ -621,8 +662,11 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
-            let (addr, len) = arg.split_once('/').map_or((arg, None), |(a, l)| (a, Some(l)));
-            let addr: Ipv4Addr = addr.parse().map_err(|_| (ParseErrorKind::InvalidIp4, whole))?;
+            let (addr, len) = match arg.as_bytes().iter().position(|&c| c == b'/') {
+                Some(p) => (&arg[..p], Some(&arg[p + 1..])),
+                None => (arg, None),
+            };
+            let addr = parse_ip4(addr).ok_or((ParseErrorKind::InvalidIp4, whole))?;
             let prefix = match len {
                 None => None,
                 Some(l) => Some(cidr_len(l, 32).ok_or((ParseErrorKind::InvalidCidr, whole))?),
@@ -633,7 +677,10 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
-            let (addr, len) = arg.split_once('/').map_or((arg, None), |(a, l)| (a, Some(l)));
+            let (addr, len) = match arg.as_bytes().iter().position(|&c| c == b'/') {
+                Some(p) => (&arg[..p], Some(&arg[p + 1..])),
+                None => (arg, None),
+            };
             let addr: Ipv6Addr = addr.parse().map_err(|_| (ParseErrorKind::InvalidIp6, whole))?;
             let prefix = match len {
                 None => None,
@@ -762,6 +809,16 @@ mod tests {
         let e = Record::parse_bytes(b"v=spf1 a:\xc3\xa9.example -all").unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::InvalidCharacter);
         assert_eq!((e.span.start, e.span.end), (9, 10));
+    }
+
+    #[test]
+    fn ip4_parser_agrees_with_std() {
+        for t in [
+            "1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "",
+            "1.2.3.4 ", "a.b.c.d", "1.2.3.0004", "1000.2.3.4", "10.0.0.00", "192.0.2.1/",
+        ] {
+            assert_eq!(parse_ip4(t), t.parse().ok(), "{t:?}");
+        }
     }
 
     #[test]
