@@ -54,7 +54,9 @@ fn load(path: &str) -> (Zone, Vec<Job>, String) {
             let s = || data.as_str().unwrap_or_else(|| fail(&format!("{name}: bad data {data}")));
             records.push(match e["type"].as_str().unwrap_or_default() {
                 "TXT" => match data {
-                    Value::Array(parts) => RData::txt_from_strings(parts.iter().map(|p| p.as_str().unwrap_or_default())),
+                    Value::Array(parts) => {
+                        RData::txt_from_strings(parts.iter().map(|p| p.as_str().unwrap_or_default()))
+                    }
                     _ => RData::Txt(s().as_bytes().to_vec()),
                 },
                 "A" => RData::A(s().parse().unwrap_or_else(|_| fail("bad A"))),

@@ -173,10 +173,6 @@ impl<F: Future> Future for JoinAll<F> {
                 }
             }
         }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(this.outputs.iter_mut().filter_map(Option::take).collect())
-        }
+        if pending { Poll::Pending } else { Poll::Ready(this.outputs.iter_mut().filter_map(Option::take).collect()) }
     }
 }

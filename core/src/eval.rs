@@ -640,12 +640,7 @@ impl<'a> CheckHost<'a> {
 
     fn trace_term(&mut self, depth: u32, domain: &str, term: &dyn core::fmt::Display, matched: bool) {
         if self.tracing() {
-            self.trace.push(TraceEvent::Term {
-                depth,
-                domain: domain.to_owned(),
-                term: term.to_string(),
-                matched,
-            });
+            self.trace.push(TraceEvent::Term { depth, domain: domain.to_owned(), term: term.to_string(), matched });
         }
     }
 
@@ -820,12 +815,8 @@ impl<'a> CheckHost<'a> {
         }
         match mechanism {
             Mechanism::All => Ok(true),
-            Mechanism::Ip4 { addr, prefix } => {
-                Ok(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32), 0))
-            }
-            Mechanism::Ip6 { addr, prefix } => {
-                Ok(in_network(ip, IpAddr::V6(*addr), 0, prefix.unwrap_or(128)))
-            }
+            Mechanism::Ip4 { addr, prefix } => Ok(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32), 0)),
+            Mechanism::Ip6 { addr, prefix } => Ok(in_network(ip, IpAddr::V6(*addr), 0, prefix.unwrap_or(128))),
             Mechanism::Include(spec) => {
                 let Some(target) = self.target(Some(spec), domain).await? else {
                     return Err(Stop::Perm(format!("include:{spec}: target is not a valid domain")));
@@ -926,9 +917,7 @@ impl<'a> CheckHost<'a> {
     /// none (each is issued when reached).
     fn prefetch(&self, names: &[&str], qtype: QueryType) -> Vec<QueryId> {
         match self.shared.options.plan {
-            LookupPlan::Batched if names.len() > 1 => {
-                names.iter().map(|n| self.shared.dns.issue(n, qtype)).collect()
-            }
+            LookupPlan::Batched if names.len() > 1 => names.iter().map(|n| self.shared.dns.issue(n, qtype)).collect(),
             _ => Vec::new(),
         }
     }

@@ -334,11 +334,7 @@ fn transform_into(out: &mut String, value: &str, e: &Expand<'_>) -> Result<(), E
         joined = parts.join(".");
         &joined
     };
-    if e.url_escape {
-        url_escape_into(out, result)
-    } else {
-        push_checked(out, result)
-    }
+    if e.url_escape { url_escape_into(out, result) } else { push_checked(out, result) }
 }
 
 #[cfg(test)]

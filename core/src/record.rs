@@ -188,7 +188,11 @@ impl Mechanism {
     pub fn queries_dns(&self) -> bool {
         matches!(
             self,
-            Mechanism::Include(_) | Mechanism::A { .. } | Mechanism::Mx { .. } | Mechanism::Ptr(_) | Mechanism::Exists(_)
+            Mechanism::Include(_)
+                | Mechanism::A { .. }
+                | Mechanism::Mx { .. }
+                | Mechanism::Ptr(_)
+                | Mechanism::Exists(_)
         )
     }
 }
@@ -401,14 +405,7 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} in term {:?} (bytes {}..{})",
-            self.kind.message(),
-            self.term,
-            self.span.start,
-            self.span.end
-        )
+        write!(f, "{} in term {:?} (bytes {}..{})", self.kind.message(), self.term, self.span.start, self.span.end)
     }
 }
 
@@ -814,8 +811,21 @@ mod tests {
     #[test]
     fn ip4_parser_agrees_with_std() {
         for t in [
-            "1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", "",
-            "1.2.3.4 ", "a.b.c.d", "1.2.3.0004", "1000.2.3.4", "10.0.0.00", "192.0.2.1/",
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.0004",
+            "1000.2.3.4",
+            "10.0.0.00",
+            "192.0.2.1/",
         ] {
             assert_eq!(parse_ip4(t), t.parse().ok(), "{t:?}");
         }

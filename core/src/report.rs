@@ -137,7 +137,9 @@ impl CheckOutcome {
         let ip = self.ip;
         let mut text = String::new();
         let _ = match o.result {
-            SpfResult::Pass => write!(text, "{}: domain of {} designates {ip} as permitted sender", self.receiver, o.sender),
+            SpfResult::Pass => {
+                write!(text, "{}: domain of {} designates {ip} as permitted sender", self.receiver, o.sender)
+            }
             SpfResult::Fail => {
                 write!(text, "{}: domain of {} does not designate {ip} as permitted sender", self.receiver, o.sender)
             }
@@ -233,21 +235,15 @@ impl CheckOutcome {
     pub fn smtp_reply(&self) -> Option<SmtpReply> {
         let o = self.outcome();
         let (code, enhanced, text) = match o.result {
-            SpfResult::Fail => (
-                550,
-                "5.7.23",
-                o.explanation.clone().unwrap_or_else(|| "SPF validation failed".to_owned()),
-            ),
-            SpfResult::PermError => (
-                550,
-                "5.7.24",
-                format!("SPF validation error: {}", o.reason.as_deref().unwrap_or("permanent error")),
-            ),
-            SpfResult::TempError => (
-                451,
-                "4.7.24",
-                format!("SPF temporary error: {}", o.reason.as_deref().unwrap_or("DNS error")),
-            ),
+            SpfResult::Fail => {
+                (550, "5.7.23", o.explanation.clone().unwrap_or_else(|| "SPF validation failed".to_owned()))
+            }
+            SpfResult::PermError => {
+                (550, "5.7.24", format!("SPF validation error: {}", o.reason.as_deref().unwrap_or("permanent error")))
+            }
+            SpfResult::TempError => {
+                (451, "4.7.24", format!("SPF temporary error: {}", o.reason.as_deref().unwrap_or("DNS error")))
+            }
             _ => return None,
         };
         Some(SmtpReply { code, enhanced, text: reply_text(&text) })
@@ -289,7 +285,11 @@ mod tests {
     fn no_injection() {
         for result in SpfResult::ALL {
             let c = check_outcome(result, "evil\r\nX-Spam: no", "a\"b\\c)(@x\r\n.example");
-            for h in [c.received_spf(), c.authentication_results("id\r\nX: y"), c.smtp_reply().map(|r| r.to_string()).unwrap_or_default()] {
+            for h in [
+                c.received_spf(),
+                c.authentication_results("id\r\nX: y"),
+                c.smtp_reply().map(|r| r.to_string()).unwrap_or_default(),
+            ] {
                 assert!(!h.contains('\r') && !h.contains('\n'), "{h}");
                 assert!(!h.chars().any(char::is_control), "{h}");
             }

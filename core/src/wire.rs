@@ -96,8 +96,7 @@ pub fn decode_answer(query: &Query, message: &[u8]) -> Answer {
             None => break,
         }
     }
-    let records: Vec<RData> =
-        answers.iter().filter(|r| r.name() == &owner).filter_map(|r| convert(r, rtype)).collect();
+    let records: Vec<RData> = answers.iter().filter(|r| r.name() == &owner).filter_map(|r| convert(r, rtype)).collect();
     if records.is_empty() { Answer::NoData } else { Answer::Records(records) }
 }
 
@@ -220,17 +219,24 @@ mod tests {
         use hickory_proto::rr::rdata::{A, CNAME};
         let query = q("alias.example.com", QueryType::A);
         let mut m = Message::new();
-        m.set_id(1).set_message_type(MessageType::Response).add_query(WireQuery::query(
-            fqdn("alias.example.com").unwrap(),
-            RecordType::A,
-        ));
+        m.set_id(1)
+            .set_message_type(MessageType::Response)
+            .add_query(WireQuery::query(fqdn("alias.example.com").unwrap(), RecordType::A));
         m.add_answer(WireRecord::from_rdata(
             fqdn("alias.example.com").unwrap(),
             60,
             WireRData::CNAME(CNAME(fqdn("real.example.com").unwrap())),
         ));
-        m.add_answer(WireRecord::from_rdata(fqdn("real.example.com").unwrap(), 60, WireRData::A(A([192, 0, 2, 9].into()))));
-        m.add_answer(WireRecord::from_rdata(fqdn("stray.example.com").unwrap(), 60, WireRData::A(A([192, 0, 2, 10].into()))));
+        m.add_answer(WireRecord::from_rdata(
+            fqdn("real.example.com").unwrap(),
+            60,
+            WireRData::A(A([192, 0, 2, 9].into())),
+        ));
+        m.add_answer(WireRecord::from_rdata(
+            fqdn("stray.example.com").unwrap(),
+            60,
+            WireRData::A(A([192, 0, 2, 10].into())),
+        ));
         let bytes = m.to_vec().unwrap();
         assert_eq!(decode_answer(&query, &bytes), Answer::Records(vec![RData::A([192, 0, 2, 9].into())]));
     }
