@@ -307,6 +307,9 @@ impl Evaluation {
     }
 
     /// Advances the evaluation as far as the answers given so far allow.
+    // Not Iterator::next: each step borrows the evaluation until the host
+    // answers, which an Iterator cannot express.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Step<'_> {
         if let Some(task) = self.task.as_mut() {
             let mut cx = Context::from_waker(Waker::noop());

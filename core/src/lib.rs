@@ -82,3 +82,8 @@ pub use record::{
 };
 pub use report::SmtpReply;
 pub use zone::Zone;
+
+// The README's Rust examples run as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -581,7 +581,7 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
     let rest = &t[name_end..];
     let rest_at = at + name_end;
 
-    if rest.starts_with('=') {
+    if let Some(value) = rest.strip_prefix('=') {
         if qualifier.is_some() {
             return Err((ParseErrorKind::QualifiedModifier, whole));
         }
@@ -589,7 +589,6 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
         if !name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
             return Err((ParseErrorKind::UnknownMechanism, whole));
         }
-        let value = &rest[1..];
         let value_at = rest_at + 1;
         let modifier = if name.eq_ignore_ascii_case("redirect") {
             Modifier::Redirect(domain_spec(value, value_at)?)

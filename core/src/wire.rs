@@ -149,6 +149,8 @@ pub fn response_message(query: &Query, id: u16, answer: &Answer) -> Result<Vec<u
                     RData::Aaaa(a) => WireRData::AAAA(AAAA(*a)),
                     RData::Mx { preference, exchange } => WireRData::MX(MX::new(*preference, fqdn(exchange)?)),
                     RData::Ptr(p) => WireRData::PTR(PTR(fqdn(p)?)),
+                    // An empty TXT record is one empty string, not none.
+                    RData::Txt(t) if t.is_empty() => WireRData::TXT(TXT::from_bytes(vec![&[][..]])),
                     RData::Txt(t) => WireRData::TXT(TXT::from_bytes(t.chunks(255).collect())),
                 };
                 m.add_answer(WireRecord::from_rdata(qname.clone(), 300, data));
@@ -172,6 +174,8 @@ mod tests {
         let cases = [
             (q("example.com", QueryType::Txt), Answer::Records(vec![RData::Txt(b"v=spf1 -all".to_vec())])),
             (q("example.com", QueryType::Txt), Answer::Records(vec![RData::Txt(vec![b'x'; 600])])),
+            // Found by fuzzing: an empty TXT record went out with no strings.
+            (q("example.com", QueryType::Txt), Answer::Records(vec![RData::Txt(Vec::new())])),
             (q("example.com", QueryType::A), Answer::Records(vec![RData::A([192, 0, 2, 1].into())])),
             (q("example.com", QueryType::Aaaa), Answer::Records(vec![RData::Aaaa("2001:db8::1".parse().unwrap())])),
             (

@@ -1,0 +1,271 @@
+//! The `spfkit` command's pieces, as a library so they can be tested:
+//! argument parsing, zone loading ([`zonefile`]) and output rendering.
+//!
+//! ```
+//! use spfkit_cli::{parse_args, Command};
+//! let cmd = parse_args(["check", "--ip", "192.0.2.25", "--sender", "a@example.com",
+//!                       "--helo", "mail.example.com", "--zone", "z.zone"].map(String::from)).unwrap();
+//! assert!(matches!(cmd, Command::Check(_)));
+//! ```
+
+pub mod zonefile;
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use spfkit::{CheckOutcome, Options, Outcome, Request, Resolver, Scope, TraceEvent};
+
+/// Exit status for a completed check, whatever its SPF result.
+pub const EXIT_OK: i32 = 0;
+/// Exit status for bad arguments.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status for a zone file that cannot be read or parsed.
+pub const EXIT_ZONE: i32 = 3;
+
+/// The usage text.
+pub const USAGE: &str = "\
+usage: spfkit check --ip IP --sender ADDR --helo NAME --zone FILE
+                    [--receiver NAME] [--identity both|mailfrom|helo]
+                    [--authserv-id ID] [--trace] [--json]
+
+Checks an SMTP connection against SPF (RFC 7208), answering DNS queries
+from FILE: an RFC 1035 master file, or a JSON/YAML map in the RFC 7208
+test suite's zonedata form (by extension .json/.yaml/.yml).
+
+  --ip IP            the SMTP client's address
+  --sender ADDR      the MAIL FROM address; \"\" or \"<>\" for the null
+                     reverse-path (checked as postmaster@HELO)
+  --helo NAME        the HELO/EHLO name
+  --receiver NAME    this host's name (the r macro, receiver=); default
+                     \"unknown\"
+  --identity WHICH   both (default): HELO, then MAIL FROM unless HELO
+                     passed or failed; mailfrom or helo: that one alone
+  --authserv-id ID   for Authentication-Results; default the receiver
+  --trace            list every term evaluated
+  --json             one JSON object on stdout
+
+Exit status: 0 when the check ran (whatever its result), 2 for bad
+arguments, 3 for a zone file that cannot be read.
+";
+
+/// The arguments of `spfkit check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckArgs {
+    /// The client address.
+    pub ip: IpAddr,
+    /// MAIL FROM, empty for the null reverse-path.
+    pub sender: String,
+    /// HELO/EHLO name.
+    pub helo: String,
+    /// The zone file.
+    pub zone: PathBuf,
+    /// This host's name.
+    pub receiver: Option<String>,
+    /// Which identities to check.
+    pub identity: Scope,
+    /// authserv-id for Authentication-Results.
+    pub authserv_id: Option<String>,
+    /// List the terms evaluated.
+    pub trace: bool,
+    /// JSON output.
+    pub json: bool,
+}
+
+/// A parsed command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `spfkit check …`
+    Check(CheckArgs),
+    /// `--help`/`-h`/`help`
+    Help,
+}
+
+/// Parses the arguments after the program name. The error is a message
+/// for the user.
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    match args.next().as_deref() {
+        Some("check") => {}
+        Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some(other) => return Err(format!("unknown command {other:?}; the command is `check`")),
+        None => return Err("missing command; the command is `check`".into()),
+    }
+    let (mut ip, mut sender, mut helo, mut zone) = (None, None, None, None);
+    let mut out = CheckArgs {
+        ip: IpAddr::from([0, 0, 0, 0]),
+        sender: String::new(),
+        helo: String::new(),
+        zone: PathBuf::new(),
+        receiver: None,
+        identity: Scope::Both,
+        authserv_id: None,
+        trace: false,
+        json: false,
+    };
+    while let Some(arg) = args.next() {
+        // Both `--ip X` and `--ip=X`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--ip" => {
+                let v = value()?;
+                ip = Some(v.trim().parse::<IpAddr>().map_err(|_| format!("--ip: {v:?} is not an IP address"))?);
+            }
+            "--sender" => sender = Some(value()?),
+            "--helo" => helo = Some(value()?),
+            "--zone" => zone = Some(PathBuf::from(value()?)),
+            "--receiver" => out.receiver = Some(value()?),
+            "--authserv-id" => out.authserv_id = Some(value()?),
+            "--identity" => {
+                out.identity = match value()?.as_str() {
+                    "both" => Scope::Both,
+                    "mailfrom" => Scope::MailFrom,
+                    "helo" => Scope::Helo,
+                    v => return Err(format!("--identity: {v:?} is not both, mailfrom or helo")),
+                }
+            }
+            "--trace" if inline.is_none() => out.trace = true,
+            "--json" if inline.is_none() => out.json = true,
+            "-h" | "--help" => return Ok(Command::Help),
+            _ => return Err(format!("unknown option {arg:?}")),
+        }
+    }
+    out.ip = ip.ok_or("--ip is required")?;
+    let sender = sender.ok_or("--sender is required (\"\" for the null reverse-path)")?;
+    // `<addr>` as it appears in SMTP is accepted; `<>` is the null path.
+    out.sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(&sender).to_owned();
+    out.helo = helo.ok_or("--helo is required")?;
+    out.zone = zone.ok_or("--zone is required")?;
+    Ok(Command::Check(out))
+}
+
+impl CheckArgs {
+    /// The authserv-id used for Authentication-Results.
+    pub fn authserv_id(&self) -> &str {
+        self.authserv_id.as_deref().or(self.receiver.as_deref()).unwrap_or("unknown")
+    }
+
+    /// Runs check() (or one identity) against `resolver`.
+    pub fn run(&self, resolver: &impl Resolver) -> CheckOutcome {
+        let options = Options {
+            scope: self.identity,
+            receiver: self.receiver.clone().unwrap_or_else(|| "unknown".into()),
+            trace: self.trace,
+            ..Options::default()
+        };
+        spfkit::check(Request::new(self.ip, self.sender.clone(), self.helo.clone()), options, resolver)
+    }
+}
+
+fn identity_json(o: &Outcome) -> Value {
+    json!({
+        "identity": o.identity.as_str(),
+        "result": o.result.as_str(),
+        "domain": o.domain,
+        "sender": o.sender,
+        "mechanism": o.mechanism,
+        "explanation": o.explanation,
+        "reason": o.reason,
+        "counters": {
+            "dns_terms": o.counters.dns_terms,
+            "void_lookups": o.counters.void_lookups,
+            "queries": o.counters.queries,
+            "round_trips": o.counters.round_trips,
+        },
+        "trace": o.trace.iter().map(trace_json).collect::<Vec<_>>(),
+    })
+}
+
+fn trace_json(e: &TraceEvent) -> Value {
+    match e {
+        TraceEvent::Record { depth, domain, record } => {
+            json!({"event": "record", "depth": depth, "domain": domain, "record": record})
+        }
+        TraceEvent::Term { depth, domain, term, matched } => {
+            json!({"event": "term", "depth": depth, "domain": domain, "term": term, "matched": matched})
+        }
+        TraceEvent::Error { depth, domain, term, message } => {
+            json!({"event": "error", "depth": depth, "domain": domain, "term": term, "message": message})
+        }
+    }
+}
+
+/// The `--json` output: top-level `result` and `explanation` are the
+/// deciding identity's; `identities` holds each one checked.
+pub fn render_json(o: &CheckOutcome, authserv_id: &str) -> Value {
+    let deciding = o.outcome();
+    json!({
+        "ip": o.ip.to_string(),
+        "sender": o.mail_from,
+        "helo": o.helo,
+        "receiver": o.receiver,
+        "decided_by": o.decided_by.as_str(),
+        "result": deciding.result.as_str(),
+        "explanation": deciding.explanation,
+        "identities": {
+            "helo": o.helo_outcome.as_ref().map(identity_json),
+            "mailfrom": o.mail_from_outcome.as_ref().map(identity_json),
+        },
+        "received_spf": o.received_spf(),
+        "authentication_results": o.authentication_results(authserv_id),
+        "smtp_reply": o.smtp_reply().map(|r| json!({"code": r.code, "enhanced": r.enhanced, "text": r.text})),
+    })
+}
+
+/// The human-readable output.
+pub fn render_text(o: &CheckOutcome, authserv_id: &str) -> String {
+    let mut s = String::new();
+    for i in o.outcomes() {
+        let _ = write!(s, "{:<9} {:<9} domain {}", i.identity.as_str(), i.result.as_str(), i.domain);
+        if let Some(m) = &i.mechanism {
+            let _ = write!(s, ", matched {m}");
+        }
+        if let Some(r) = &i.reason {
+            let _ = write!(s, " ({r})");
+        }
+        let c = i.counters;
+        let _ = writeln!(
+            s,
+            "; {} DNS terms, {} void lookups, {} queries in {} round trips",
+            c.dns_terms, c.void_lookups, c.queries, c.round_trips
+        );
+        for e in &i.trace {
+            let _ = match e {
+                TraceEvent::Record { depth, domain, record } => {
+                    writeln!(s, "  {:indent$}{domain}: {record}", "", indent = 2 * *depth as usize)
+                }
+                TraceEvent::Term { depth, term, matched, .. } => {
+                    let mark = if *matched { "match" } else { "-" };
+                    writeln!(s, "  {:indent$}  {term:<40} {mark}", "", indent = 2 * *depth as usize)
+                }
+                TraceEvent::Error { depth, term, message, .. } => writeln!(
+                    s,
+                    "  {:indent$}  {} error: {message}",
+                    "",
+                    term.as_deref().unwrap_or(""),
+                    indent = 2 * *depth as usize
+                ),
+            };
+        }
+    }
+    let d = o.outcome();
+    let _ = writeln!(s, "decided by: {}", o.decided_by.as_str());
+    let _ = writeln!(s, "result: {}", d.result.as_str());
+    if let Some(e) = &d.explanation {
+        let _ = writeln!(s, "explanation: {e}");
+    }
+    let _ = writeln!(s, "{}", o.received_spf());
+    let _ = writeln!(s, "{}", o.authentication_results(authserv_id));
+    match o.smtp_reply() {
+        Some(r) => {
+            let _ = writeln!(s, "SMTP reply: {r}");
+        }
+        None => s.push_str("SMTP reply: none (accept)\n"),
+    }
+    s
+}

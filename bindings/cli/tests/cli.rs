@@ -1,0 +1,277 @@
+//! The `spfkit` command: the example zone, exit statuses, output forms, and
+//! the whole RFC 7208 suite through the zone loader and the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use spfkit::Scope;
+use spfkit_cli::zonefile::{ZoneFormat, load_zone, parse_zone, zone_from_suite};
+use spfkit_cli::{CheckArgs, EXIT_USAGE, EXIT_ZONE};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+fn spfkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spfkit")).args(args).output().expect("run spfkit")
+}
+
+fn check_json(zone: &Path, ip: &str, sender: &str, helo: &str, extra: &[&str]) -> Value {
+    let zone = zone.to_str().unwrap();
+    let mut args = vec!["check", "--zone", zone, "--ip", ip, "--sender", sender, "--helo", helo, "--json"];
+    args.extend_from_slice(extra);
+    let out = spfkit(&args);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
+}
+
+#[test]
+fn example_zone_connections() {
+    let zone = repo("examples/zones/example.zone");
+    // (ip, sender, helo, deciding identity, result)
+    let cases = [
+        // The MX host names itself in HELO: HELO passes and decides.
+        ("192.0.2.10", "alice@example.com", "mx1.example.com", "helo", "pass"),
+        // An unknown HELO name: no HELO policy, MAIL FROM decides.
+        ("192.0.2.11", "alice@example.com", "mail.example.org", "mailfrom", "pass"),
+        ("2001:db8::11", "alice@example.com", "mail.example.org", "mailfrom", "pass"),
+        ("198.51.100.20", "alice@example.com", "mail.example.org", "mailfrom", "pass"),
+        ("203.0.113.5", "alice@example.com", "mail.example.org", "mailfrom", "pass"),
+        ("192.0.2.99", "alice@example.com", "mail.example.org", "mailfrom", "fail"),
+        ("192.0.2.1", "x@broken.example.com", "mail.example.org", "mailfrom", "permerror"),
+        ("192.0.2.1", "x@news.example.com", "mail.example.org", "mailfrom", "softfail"),
+        // The null reverse-path is postmaster@HELO.
+        ("192.0.2.10", "", "mx1.example.com", "helo", "pass"),
+    ];
+    for (ip, sender, helo, decided_by, result) in cases {
+        let out = check_json(&zone, ip, sender, helo, &[]);
+        assert_eq!(out["result"], result, "{ip} {sender} {helo}: {out:#}");
+        assert_eq!(out["decided_by"], decided_by, "{ip} {sender} {helo}");
+        assert_eq!(out["identities"][decided_by]["result"], result);
+        let reply = &out["smtp_reply"];
+        match result {
+            "fail" => assert_eq!(reply["enhanced"], "5.7.23"),
+            "permerror" => assert_eq!(reply["enhanced"], "5.7.24"),
+            _ => assert!(reply.is_null(), "{result}: {reply}"),
+        }
+        let received = out["received_spf"].as_str().unwrap();
+        assert!(received.starts_with(&format!("Received-SPF: {result} (")), "{received}");
+        assert!(out["authentication_results"].as_str().unwrap().contains(&format!("spf={result} ")));
+    }
+    // The fail carries the exp= explanation, expanded, at the top level.
+    let out = check_json(&zone, "192.0.2.99", "alice@example.com", "mail.example.org", &[]);
+    assert_eq!(
+        out["explanation"],
+        "192.0.2.99 may not send mail for example.com; see https://www.example.com/spf?s=alice%40example.com"
+    );
+    assert_eq!(out["smtp_reply"]["code"], 550);
+}
+
+#[test]
+fn identity_option_and_text_output() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    // mailfrom alone skips HELO even when HELO would decide.
+    let out = check_json(&zone, "192.0.2.10", "alice@example.com", "mx1.example.com", &["--identity", "mailfrom"]);
+    assert_eq!(out["decided_by"], "mailfrom");
+    assert!(out["identities"]["helo"].is_null());
+    let out = check_json(&zone, "192.0.2.99", "alice@example.com", "mx1.example.com", &["--identity=helo"]);
+    assert_eq!((out["decided_by"].as_str(), out["result"].as_str()), (Some("helo"), Some("fail")));
+    assert!(out["identities"]["mailfrom"].is_null());
+
+    let out = spfkit(&[
+        "check",
+        "--zone",
+        z,
+        "--ip",
+        "192.0.2.99",
+        "--sender",
+        "<alice@example.com>",
+        "--helo",
+        "mail.example.org",
+        "--receiver",
+        "mx.example.org",
+        "--trace",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nresult: fail\n"), "{text}");
+    assert!(text.contains("\ndecided by: mailfrom\n"), "{text}");
+    assert!(text.contains("Received-SPF: fail (mx.example.org: "), "{text}");
+    assert!(text.contains("Authentication-Results: mx.example.org; spf=none smtp.helo=mail.example.org; spf=fail smtp.mailfrom=alice@example.com"), "{text}");
+    assert!(text.contains("SMTP reply: 550 5.7.23 192.0.2.99 may not send"), "{text}");
+    assert!(text.contains("include:_spf.provider.example.net"), "the trace lists terms: {text}");
+}
+
+#[test]
+fn exit_statuses() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    for args in [
+        &["check", "--zone", z, "--ip", "192.0.2.300", "--sender", "a@example.com", "--helo", "h.example"][..],
+        &["check", "--zone", z, "--sender", "a@example.com", "--helo", "h.example"],
+        &["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "a@example.com", "--helo", "h", "--identity", "x"],
+        &["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "a@example.com", "--helo", "h", "--bogus"],
+        &["check", "--zone"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let out = spfkit(args);
+        assert_eq!(out.status.code(), Some(EXIT_USAGE), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("usage: spfkit check"), "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
+    let dir = std::env::temp_dir().join(format!("spfkit-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"example.com": [{"A": "not an address"}]}"#).unwrap();
+    for zone in [bad.to_str().unwrap(), "/nonexistent/spfkit.zone"] {
+        let out = spfkit(&["check", "--zone", zone, "--ip", "192.0.2.1", "--sender", "a@example.com", "--helo", "h"]);
+        assert_eq!(out.status.code(), Some(EXIT_ZONE), "{zone}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(zone));
+    }
+    let out = spfkit(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--identity"));
+}
+
+#[test]
+fn example_yaml_zone_matches_master_file() {
+    let master = load_zone(&repo("examples/zones/example.zone")).unwrap();
+    let yaml = load_zone(&repo("examples/zones/example.yaml")).unwrap();
+    let mut names: Vec<&str> = master.names().collect();
+    names.sort_unstable();
+    let mut yaml_names: Vec<&str> = yaml.names().collect();
+    yaml_names.sort_unstable();
+    assert_eq!(names, yaml_names);
+    for name in names {
+        for qtype in [spfkit::QueryType::Txt, spfkit::QueryType::A, spfkit::QueryType::Aaaa, spfkit::QueryType::Mx] {
+            let q = spfkit::Query { id: spfkit::QueryId(0), name: name.into(), qtype };
+            assert_eq!(master.lookup(&q), yaml.lookup(&q), "{name} {qtype:?}");
+        }
+    }
+}
+
+struct SuiteCase {
+    name: String,
+    host: String,
+    mailfrom: String,
+    helo: String,
+    results: Vec<String>,
+    explanation: Option<String>,
+    scenario: usize,
+}
+
+fn suite_scenarios() -> Vec<Value> {
+    let text = std::fs::read_to_string(repo("tests/rfc7208/rfc7208-tests.yml")).unwrap();
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|doc| serde::Deserialize::deserialize(doc).expect("YAML scenario"))
+        .collect()
+}
+
+fn suite_cases(scenarios: &[Value]) -> Vec<SuiteCase> {
+    let mut cases = Vec::new();
+    for (i, s) in scenarios.iter().enumerate() {
+        for (name, t) in s["tests"].as_object().unwrap() {
+            let results = match &t["result"] {
+                Value::String(r) => vec![r.clone()],
+                Value::Array(a) => a.iter().map(|r| r.as_str().unwrap().to_owned()).collect(),
+                other => panic!("{name}: result {other}"),
+            };
+            cases.push(SuiteCase {
+                name: name.clone(),
+                host: t["host"].as_str().unwrap().to_owned(),
+                mailfrom: t["mailfrom"].as_str().unwrap().to_owned(),
+                helo: t["helo"].as_str().unwrap().to_owned(),
+                results,
+                explanation: t.get("explanation").and_then(Value::as_str).map(str::to_owned),
+                scenario: i,
+            });
+        }
+    }
+    cases
+}
+
+/// Whether a result and explanation meet a case. `DEFAULT` is the default
+/// explanation; v-macro-ip6's nibbles differ only in case (RFC 7208 §7.4
+/// writes them in lower case, the suite in pyspf's upper case).
+fn meets(case: &SuiteCase, result: &str, explanation: Option<&str>) -> bool {
+    if !case.results.iter().any(|r| r == result) {
+        return false;
+    }
+    match (&case.explanation, result) {
+        (Some(want), "fail") => {
+            let got = explanation.unwrap_or_default();
+            if want == "DEFAULT" {
+                got.ends_with("'s designated mail servers")
+            } else {
+                got == want || (case.name == "v-macro-ip6" && got.eq_ignore_ascii_case(want))
+            }
+        }
+        _ => true,
+    }
+}
+
+#[test]
+fn rfc7208_suite_through_the_yaml_loader() {
+    let scenarios = suite_scenarios();
+    let cases = suite_cases(&scenarios);
+    let zones: Vec<_> = scenarios.iter().map(|s| zone_from_suite(s).expect("suite zone")).collect();
+    let mut passed = 0;
+    for case in &cases {
+        let args = CheckArgs {
+            ip: case.host.parse().unwrap(),
+            sender: case.mailfrom.clone(),
+            helo: case.helo.clone(),
+            zone: PathBuf::new(),
+            receiver: None,
+            identity: Scope::MailFrom,
+            authserv_id: None,
+            trace: false,
+            json: false,
+        };
+        let o = args.run(&zones[case.scenario]);
+        let o = o.outcome();
+        assert!(
+            meets(case, o.result.as_str(), o.explanation.as_deref()),
+            "{}: got {} {:?}",
+            case.name,
+            o.result,
+            o.explanation
+        );
+        passed += 1;
+    }
+    println!("RFC 7208 suite via the YAML zone loader: {} cases ran, {passed} passed", cases.len());
+    assert_eq!(cases.len(), 203);
+}
+
+#[test]
+fn rfc7208_suite_through_the_binary() {
+    let scenarios = suite_scenarios();
+    let cases = suite_cases(&scenarios);
+    let dir = std::env::temp_dir().join(format!("spfkit-suite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Each scenario's zone as a JSON file, as a user would write one.
+    let files: Vec<PathBuf> = scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let path = dir.join(format!("scenario{i}.json"));
+            std::fs::write(&path, serde_json::to_string(&s["zonedata"]).unwrap()).unwrap();
+            assert!(parse_zone(&std::fs::read_to_string(&path).unwrap(), ZoneFormat::Json, None).is_ok());
+            path
+        })
+        .collect();
+    let mut passed = 0;
+    for case in &cases {
+        let out =
+            check_json(&files[case.scenario], &case.host, &case.mailfrom, &case.helo, &["--identity", "mailfrom"]);
+        let result = out["result"].as_str().unwrap();
+        assert!(meets(case, result, out["explanation"].as_str()), "{}: {out:#}", case.name);
+        passed += 1;
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    println!("RFC 7208 suite via `spfkit check --json`: {} cases ran, {passed} passed", cases.len());
+    assert_eq!(cases.len(), 203);
+}

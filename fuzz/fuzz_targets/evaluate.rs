@@ -1,0 +1,142 @@
+//! A whole check() fed with fuzzed answers: records of every type, Name
+//! Errors, no data, timeouts, raw wire messages, answers held back and given
+//! out of order, duplicate and unknown answers. Nothing may panic, the
+//! evaluation must finish, and its counters must respect the limits.
+//!
+//! Input layout: a flags byte, 16 address bytes, a length-prefixed sender and
+//! HELO name, then one script entry per query handed out (see `answer`).
+#![no_main]
+
+use std::net::IpAddr;
+
+use libfuzzer_sys::fuzz_target;
+use spfkit::wire::decode_answer;
+use spfkit::{Answer, AnswerError, Evaluation, LookupPlan, Options, Query, QueryId, QueryType, RData, Request, Scope, Step};
+
+struct Script<'a>(&'a [u8]);
+
+impl<'a> Script<'a> {
+    fn byte(&mut self) -> u8 {
+        let Some((&b, rest)) = self.0.split_first() else { return 0 };
+        self.0 = rest;
+        b
+    }
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.0.len());
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        head
+    }
+    fn short(&mut self) -> &'a [u8] {
+        let n = usize::from(self.byte());
+        self.bytes(n)
+    }
+    fn name(&mut self) -> String {
+        String::from_utf8_lossy(self.short()).into_owned()
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What to do with a query: `None` holds it back for later.
+fn answer(s: &mut Script<'_>, q: &Query) -> Option<Answer> {
+    if s.is_empty() {
+        return Some(Answer::NxDomain);
+    }
+    Some(match s.byte() % 8 {
+        0 => Answer::NxDomain,
+        1 => Answer::NoData,
+        2 => Answer::TempError,
+        3 => {
+            let n = usize::from(s.bytes(2).iter().map(|&b| u16::from(b)).sum::<u16>() % 300);
+            decode_answer(q, s.bytes(n))
+        }
+        4 => return None,
+        _ => {
+            let count = 1 + s.byte() % 3;
+            let records = (0..count)
+                .map(|_| match q.qtype {
+                    QueryType::Txt => RData::Txt(s.short().to_vec()),
+                    QueryType::A => {
+                        let b = s.bytes(4);
+                        RData::A(std::array::from_fn::<u8, 4, _>(|i| b.get(i).copied().unwrap_or(0)).into())
+                    }
+                    QueryType::Aaaa => {
+                        let b = s.bytes(16);
+                        RData::Aaaa(std::array::from_fn::<u8, 16, _>(|i| b.get(i).copied().unwrap_or(0)).into())
+                    }
+                    QueryType::Mx => RData::Mx { preference: u16::from(s.byte()), exchange: s.name() },
+                    QueryType::Ptr => RData::Ptr(s.name()),
+                })
+                .collect();
+            Answer::Records(records)
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut s = Script(data);
+    let flags = s.byte();
+    let raw = s.bytes(16);
+    let ip: IpAddr = if flags & 1 == 0 {
+        std::array::from_fn::<u8, 4, _>(|i| raw.get(i).copied().unwrap_or(0)).into()
+    } else {
+        std::array::from_fn::<u8, 16, _>(|i| raw.get(i).copied().unwrap_or(0)).into()
+    };
+    let mail_from = s.name();
+    let helo = s.name();
+    let options = Options {
+        plan: if flags & 2 == 0 { LookupPlan::Batched } else { LookupPlan::Sequential },
+        scope: [Scope::Both, Scope::MailFrom, Scope::Helo, Scope::Both][usize::from(flags >> 2) & 3],
+        always_mail_from: flags & 16 != 0,
+        trace: flags & 32 != 0,
+        timestamp: Some(1_700_000_000),
+        ..Options::default()
+    };
+    let limits = options.limits;
+    let mut ev = Evaluation::new(Request::new(ip, mail_from, helo), options);
+    let mut held: Vec<Query> = Vec::new();
+    let mut answered: Vec<QueryId> = Vec::new();
+    for _ in 0..10_000 {
+        let queries = match ev.next() {
+            Step::Done(_) => break,
+            Step::Lookup(qs) => qs.to_vec(),
+            Step::Pending => {
+                assert!(!held.is_empty(), "the evaluation waits, yet every query was answered");
+                // Give the held-back answers, newest first.
+                while let Some(q) = held.pop() {
+                    let a = answer(&mut s, &q).unwrap_or(Answer::TempError);
+                    ev.answer(q.id, a).expect("a held query is unanswered");
+                    answered.push(q.id);
+                }
+                continue;
+            }
+        };
+        for q in queries {
+            match answer(&mut s, &q) {
+                Some(a) => {
+                    ev.answer(q.id, a).expect("a new query is unanswered");
+                    answered.push(q.id);
+                }
+                None => held.push(q),
+            }
+        }
+        if let Some(&id) = answered.last() {
+            assert_eq!(ev.answer(id, Answer::NoData), Err(AnswerError::AlreadyAnswered));
+        }
+        assert_eq!(ev.answer(QueryId(u32::MAX), Answer::NoData), Err(AnswerError::UnknownId));
+    }
+    let outcome = ev.into_outcome().expect("the evaluation finishes");
+    for o in outcome.outcomes() {
+        assert!(o.counters.void_lookups <= limits.void_lookups + 1);
+        assert!(o.counters.dns_terms <= limits.dns_terms + 1);
+        let _ = outcome.received_spf_for(o);
+    }
+    for h in [outcome.received_spf(), outcome.authentication_results("mx.example")] {
+        assert!(!h.contains('\r') && !h.contains('\n'), "{h:?}");
+    }
+    if let Some(reply) = outcome.smtp_reply() {
+        assert!(reply.text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{reply}");
+    }
+});

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus in fuzz/corpus/ from the RFC 7208 suite's records
+and a few hand-made DNS messages. Re-run after changing an input layout:
+    python3 fuzz/gen_corpus.py
+"""
+import hashlib
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUITE = os.path.join(HERE, "..", "tests", "rfc7208", "rfc7208-tests.json")
+
+
+def put(target, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+
+def records():
+    out = []
+    for scenario in json.load(open(SUITE)):
+        for entries in scenario["zonedata"].values():
+            for e in entries:
+                if isinstance(e, dict):
+                    for ty, v in e.items():
+                        if ty in ("SPF", "TXT") and v != "NONE":
+                            out.append("".join(v) if isinstance(v, list) else v)
+    return sorted(set(out))
+
+
+def short(b):
+    b = b[:255]
+    return bytes([len(b)]) + b
+
+
+def name(n):
+    out = b""
+    for label in n.split("."):
+        out += short(label.encode())
+    return out + b"\0"
+
+
+def message(qname, qtype, rcode=0, answers=()):
+    head = struct.pack(">HHHHHH", 7, 0x8180 | rcode, 1, len(answers), 0, 0)
+    q = name(qname) + struct.pack(">HH", qtype, 1)
+    body = b""
+    for rtype, rdata in answers:
+        body += name(qname) + struct.pack(">HHIH", rtype, 1, 300, len(rdata)) + rdata
+    return head + q + body
+
+
+def main():
+    recs = records()
+    for r in recs:
+        put("parse_record", r.encode())
+    # evaluate: flags, 16 address bytes, sender, helo, then the script.
+    # Script entry 5..7 with a count byte answers with records.
+    ip4 = bytes([192, 0, 2, 1]) + bytes(12)
+    ip6 = bytes.fromhex("20010db8000000000000000000000001")
+    for i, r in enumerate(recs):
+        flags = bytes([i % 64])
+        ip = ip6 if i % 2 else ip4
+        txt = r.encode()[:255]
+        script = bytes([5, 0]) + short(txt)  # the TXT answer for the first query
+        # Then addresses, MX and PTR-ish answers for what the record asks.
+        script += bytes([5, 1]) + bytes([192, 0, 2, 1]) + bytes([192, 0, 2, 2])
+        script += bytes([5, 0, 10]) + short(b"mx.example.com")
+        script += bytes([0, 1, 2, 4, 5, 0]) + short(b"v=spf1 ip4:192.0.2.0/24 -all")
+        put("evaluate", flags + ip + short(b"user@example.com") + short(b"mail.example.com") + script)
+    # wire_decode: a selector byte (name, type) then a message.
+    put("wire_decode", bytes([0x00]) + message("example.com", 16, 0, [(16, short(b"v=spf1 -all"))]))
+    put("wire_decode", bytes([0x00]) + message("example.com", 16, 3))
+    put("wire_decode", bytes([0x00]) + message("example.com", 16, 2))
+    put("wire_decode", bytes([0x01]) + message("example.com", 1, 0, [(1, bytes([192, 0, 2, 1]))]))
+    put("wire_decode", bytes([0x02]) + message("example.com", 28, 0, [(28, ip6)]))
+    put("wire_decode", bytes([0x03]) + message("example.com", 15, 0, [(15, struct.pack(">H", 10) + name("mx.example.com"))]))
+    put("wire_decode", bytes([0x24]) + message("25.2.0.192.in-addr.arpa", 12, 0, [(12, name("mail.example.com"))]))
+    put("wire_decode", bytes([0x10]) + message("a.example.com", 1, 0, [(5, name("b.example.com")), (1, bytes([192, 0, 2, 9]))]))
+
+
+main()
