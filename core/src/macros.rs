@@ -39,7 +39,8 @@ pub(crate) struct MacroSummary {
     pub uses_local_part: bool,
 }
 
-/// Why a macro string is not valid, with the byte offset of the problem.
+/// Why a macro string is not valid, with the byte offset where the bad
+/// `%` escape or character starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum MacroSyntax {
     /// A `%` not followed by `{`, `%`, `_` or `-`.
@@ -50,23 +51,31 @@ pub(crate) enum MacroSyntax {
     UnknownLetter(usize),
     /// `c`, `r` or `t` outside explanation text.
     ExpOnlyLetter(usize),
-    /// The digit transformer is zero (§7.3: it MUST be nonzero).
+    /// The digit transformer is zero (§7.2: it MUST be nonzero).
     ZeroDigits(usize),
     /// A character outside `macro-literal`.
     BadCharacter(usize),
 }
 
 impl MacroSyntax {
-    pub(crate) fn offset(self) -> usize {
+    /// The bytes of `s` at fault: the whole `%{…}` (to its `}` or the end
+    /// of `s`), the `%x` pair, or the one (UTF-8) character.
+    pub(crate) fn span(self, s: &[u8]) -> (usize, usize) {
         match self {
-            MacroSyntax::BadPercent(o)
-            | MacroSyntax::BadExpand(o)
+            MacroSyntax::BadPercent(o) => (o, (o + 2).min(s.len())),
+            MacroSyntax::BadExpand(o)
             | MacroSyntax::UnknownLetter(o)
             | MacroSyntax::ExpOnlyLetter(o)
-            | MacroSyntax::ZeroDigits(o)
-            | MacroSyntax::BadCharacter(o) => o,
+            | MacroSyntax::ZeroDigits(o) => (o, s[o..].iter().position(|&b| b == b'}').map_or(s.len(), |p| o + p + 1)),
+            MacroSyntax::BadCharacter(o) => (o, o + char_len(&s[o..])),
         }
     }
+}
+
+/// The length of the (possibly malformed) UTF-8 character `s` starts with:
+/// its lead byte and the continuation bytes after it, at least 1.
+pub(crate) fn char_len(s: &[u8]) -> usize {
+    1 + s.iter().skip(1).take(3).take_while(|&&b| b & 0xc0 == 0x80).count()
 }
 
 fn is_delimiter(b: u8) -> bool {
@@ -146,13 +155,13 @@ pub(crate) fn check(s: &[u8], place: MacroPlace) -> Result<MacroSummary, MacroSy
                         b'o' | b'd' | b'i' | b'h' | b'v' => {}
                         b'c' | b'r' | b't' => {
                             if place == MacroPlace::Record {
-                                return Err(MacroSyntax::ExpOnlyLetter(i + 2));
+                                return Err(MacroSyntax::ExpOnlyLetter(i));
                             }
                         }
-                        _ => return Err(MacroSyntax::UnknownLetter(i + 2)),
+                        _ => return Err(MacroSyntax::UnknownLetter(i)),
                     }
                     if e.digits == Some(0) {
-                        return Err(MacroSyntax::ZeroDigits(i + 3));
+                        return Err(MacroSyntax::ZeroDigits(i));
                     }
                     sum.has_macros = true;
                     sum.ends_with_expand = true;
@@ -401,9 +410,9 @@ mod tests {
     fn syntax_errors() {
         let r = MacroPlace::Record;
         assert_eq!(check(b"%{d}%", r), Err(MacroSyntax::BadPercent(4)));
-        assert_eq!(check(b"a%{x}", r), Err(MacroSyntax::UnknownLetter(3)));
-        assert_eq!(check(b"%{c}", r), Err(MacroSyntax::ExpOnlyLetter(2)));
-        assert_eq!(check(b"%{d0}", r), Err(MacroSyntax::ZeroDigits(3)));
+        assert_eq!(check(b"a%{x}", r), Err(MacroSyntax::UnknownLetter(1)));
+        assert_eq!(check(b"%{c}", r), Err(MacroSyntax::ExpOnlyLetter(0)));
+        assert_eq!(check(b"%{d0}", r), Err(MacroSyntax::ZeroDigits(0)));
         assert_eq!(check(b"%{d", r), Err(MacroSyntax::BadExpand(0)));
         assert_eq!(check(b"%{d2r-x}", r), Err(MacroSyntax::BadExpand(0)));
         assert_eq!(check(b"a b", r), Err(MacroSyntax::BadCharacter(1)));

@@ -449,7 +449,7 @@ impl Record {
                 let end = text[bad..].iter().position(|&b| b == b' ').map_or(text.len(), |p| bad + p);
                 return Err(ParseError {
                     kind: ParseErrorKind::InvalidCharacter,
-                    span: sp(bad, bad + 1),
+                    span: sp(bad, bad + crate::macros::char_len(&text[bad..])),
                     term: String::from_utf8_lossy(&text[start..end]).into_owned(),
                 });
             }
@@ -595,8 +595,10 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
         } else if name.eq_ignore_ascii_case("exp") {
             Modifier::Explanation(domain_spec(value, value_at)?)
         } else {
-            macros::check(value.as_bytes(), MacroPlace::Record)
-                .map_err(|e| (ParseErrorKind::InvalidMacro, sp(value_at + e.offset(), whole.end)))?;
+            macros::check(value.as_bytes(), MacroPlace::Record).map_err(|e| {
+                let (start, end) = e.span(value.as_bytes());
+                (ParseErrorKind::InvalidMacro, sp(value_at + start, value_at + end))
+            })?;
             Modifier::Unknown { name: name.into(), value: value.into() }
         };
         return Ok(Term::Modifier(modifier, whole));
@@ -658,14 +660,11 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
-            let (addr, len) = match arg.as_bytes().iter().position(|&c| c == b'/') {
-                Some(p) => (&arg[..p], Some(&arg[p + 1..])),
-                None => (arg, None),
-            };
+            let (addr, len) = split_network(arg, rest_at + 1);
             let addr = parse_ip4(addr).ok_or((ParseErrorKind::InvalidIp4, whole))?;
             let prefix = match len {
                 None => None,
-                Some(l) => Some(cidr_len(l, 32).ok_or((ParseErrorKind::InvalidCidr, whole))?),
+                Some((l, span)) => Some(cidr_len(l, 32).ok_or((ParseErrorKind::InvalidCidr, span))?),
             };
             Mechanism::Ip4 { addr, prefix }
         }
@@ -673,20 +672,26 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
-            let (addr, len) = match arg.as_bytes().iter().position(|&c| c == b'/') {
-                Some(p) => (&arg[..p], Some(&arg[p + 1..])),
-                None => (arg, None),
-            };
+            let (addr, len) = split_network(arg, rest_at + 1);
             let addr: Ipv6Addr = addr.parse().map_err(|_| (ParseErrorKind::InvalidIp6, whole))?;
             let prefix = match len {
                 None => None,
-                Some(l) => Some(cidr_len(l, 128).ok_or((ParseErrorKind::InvalidCidr, whole))?),
+                Some((l, span)) => Some(cidr_len(l, 128).ok_or((ParseErrorKind::InvalidCidr, span))?),
             };
             Mechanism::Ip6 { addr, prefix }
         }
         _ => return Err((ParseErrorKind::UnknownMechanism, whole)),
     };
     Ok(Term::Directive(Directive { qualifier, mechanism }, whole))
+}
+
+/// `ip4-network [ ip4-cidr-length ]` (or ip6) at byte `at`: the address,
+/// and the prefix length's digits with the span of `/digits`.
+fn split_network(arg: &str, at: usize) -> (&str, Option<(&str, Span)>) {
+    match arg.as_bytes().iter().position(|&c| c == b'/') {
+        Some(p) => (&arg[..p], Some((&arg[p + 1..], sp(at + p, at + arg.len())))),
+        None => (arg, None),
+    }
 }
 
 /// `"0" / %x31-39 0*nDIGIT`, at most `max`.
@@ -729,7 +734,8 @@ fn domain_spec(s: &str, at: usize) -> Result<DomainSpec, Fail> {
             macros::MacroSyntax::BadCharacter(_) => ParseErrorKind::InvalidCharacter,
             _ => ParseErrorKind::InvalidMacro,
         };
-        (kind, sp(at + e.offset(), whole.end))
+        let (start, end) = e.span(s.as_bytes());
+        (kind, sp(at + start, at + end))
     })?;
     if !sum.ends_with_expand && !valid_domain_end(&s[sum.literal_tail..]) {
         return Err((ParseErrorKind::InvalidDomainSpec, whole));
@@ -796,7 +802,17 @@ mod tests {
 
         let e = err("v=spf1 exists:%{d}%x");
         assert_eq!(e.kind, ParseErrorKind::InvalidMacro);
-        assert_eq!(e.span.start, 18);
+        assert_eq!((e.span.start, e.span.end), (18, 20));
+
+        // The span covers the whole bad macro, not the rest of the term.
+        let e = err("v=spf1 include:%{z}.example -all");
+        assert_eq!(e.kind, ParseErrorKind::InvalidMacro);
+        assert_eq!((e.span.start, e.span.end), (15, 19));
+        assert_eq!(e.term, "include:%{z}.example");
+
+        let e = err("v=spf1 ip6:2001:db8::/129");
+        assert_eq!(e.kind, ParseErrorKind::InvalidCidr);
+        assert_eq!((e.span.start, e.span.end), (21, 25));
 
         let e = err("v=spf1 redirect=a.example redirect=b.example");
         assert_eq!(e.kind, ParseErrorKind::DuplicateModifier);
@@ -804,7 +820,8 @@ mod tests {
 
         let e = Record::parse_bytes(b"v=spf1 a:\xc3\xa9.example -all").unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::InvalidCharacter);
-        assert_eq!((e.span.start, e.span.end), (9, 10));
+        // The whole character, never half of it.
+        assert_eq!((e.span.start, e.span.end), (9, 11));
     }
 
     #[test]
