@@ -16,14 +16,32 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use spfkit::{Answer, Evaluation, LookupPlan, Options, Query, RData, RecordCache, Request, Scope, Step};
+use spfkit::{Answer, Evaluation, LookupPlan, Options, Query, QueryType, RData, RecordCache, Request, Scope, Step};
 
-/// The zone, keyed by lower-case name without the trailing dot. A name
-/// present lacks no type silently: absent types answer NODATA, absent names
-/// NXDOMAIN, as the README says.
-struct Zone(HashMap<String, Vec<RData>>);
+/// The zone, keyed by lower-case name without the trailing dot, each name
+/// with its answer per query type built once (as a host's cache would hold
+/// them): absent types answer NODATA, absent names NXDOMAIN, as the README
+/// says.
+struct Zone(HashMap<String, [Answer; 5]>);
+
+const TYPES: [QueryType; 5] = [QueryType::Txt, QueryType::A, QueryType::Aaaa, QueryType::Mx, QueryType::Ptr];
 
 impl Zone {
+    fn new(records: HashMap<String, Vec<RData>>) -> Zone {
+        Zone(
+            records
+                .into_iter()
+                .map(|(name, rs)| {
+                    let answers = TYPES.map(|t| {
+                        let found: Vec<RData> = rs.iter().filter(|r| r.qtype() == t).cloned().collect();
+                        if found.is_empty() { Answer::NoData } else { Answer::Records(found) }
+                    });
+                    (name, answers)
+                })
+                .collect(),
+        )
+    }
+
     fn answer(&self, q: &Query) -> Answer {
         let name = q.name.strip_suffix('.').unwrap_or(&q.name);
         let node = if name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -31,9 +49,8 @@ impl Zone {
         } else {
             self.0.get(name)
         };
-        let Some(records) = node else { return Answer::NxDomain };
-        let found: Vec<RData> = records.iter().filter(|r| r.qtype() == q.qtype).cloned().collect();
-        if found.is_empty() { Answer::NoData } else { Answer::Records(found) }
+        let Some(answers) = node else { return Answer::NxDomain };
+        answers[TYPES.iter().position(|&t| t == q.qtype).unwrap_or(0)].clone()
     }
 }
 
@@ -81,7 +98,7 @@ fn load(path: &str) -> (Zone, Vec<Job>, String) {
             Job { id: f("id"), request: Request::new(ip, f("sender"), f("helo")), expect: f("expect") }
         })
         .collect();
-    (Zone(zone), jobs, w["receiver"].as_str().unwrap_or("unknown").to_owned())
+    (Zone::new(zone), jobs, w["receiver"].as_str().unwrap_or("unknown").to_owned())
 }
 
 fn fail(msg: &str) -> ! {
@@ -95,13 +112,12 @@ fn evaluate(zone: &Zone, request: Request, options: Options) -> (spfkit::CheckOu
     let (mut lookups, mut trips) = (0, 0);
     loop {
         match ev.next() {
-            Step::Lookup(queries) => {
+            Step::Lookup(_) => {
                 trips += 1;
-                let answers: Vec<(spfkit::QueryId, Answer)> = queries.iter().map(|q| (q.id, zone.answer(q))).collect();
-                for (id, a) in answers {
+                ev.answer_each(|q| {
                     lookups += 1;
-                    let _ = ev.answer(id, a);
-                }
+                    zone.answer(q)
+                });
             }
             Step::Done(_) => break,
             Step::Pending => fail("evaluation waits with every query answered"),
@@ -140,7 +156,7 @@ fn main() {
     let options = Options {
         plan,
         scope: Scope::MailFrom,
-        receiver,
+        receiver: receiver.into(),
         // A fixed clock: `%{t}` would otherwise read the system time.
         timestamp: Some(0),
         cache: cache.then(|| Arc::new(RecordCache::new(1024))),

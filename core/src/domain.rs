@@ -1,20 +1,22 @@
 //! Domain names as SPF sees them (§4.3, §7.3, RFC 8616).
 
+use std::borrow::Cow;
+
 /// The longest domain name, in presentation form without the root dot.
 pub(crate) const MAX_NAME: usize = 253;
 
 /// Checks `<domain>` for check_host() (§4.3) and gives its A-label form.
 /// `Err` carries why check_host() returns `none` for it.
-pub(crate) fn check_domain(raw: &str) -> Result<String, &'static str> {
+pub(crate) fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
     let name = raw.strip_suffix('.').unwrap_or(raw);
     if name.starts_with('[') {
         return Err("the domain is an address literal");
     }
     let ascii = if name.is_ascii() {
-        name.to_owned()
+        Cow::Borrowed(name)
     } else {
         // RFC 8616 §4: U-labels are looked up as A-labels.
-        idna::domain_to_ascii(name).map_err(|_| "the domain is not a valid internationalized name")?
+        Cow::Owned(idna::domain_to_ascii(name).map_err(|_| "the domain is not a valid internationalized name")?)
     };
     if ascii.is_empty() {
         return Err("the domain is empty");

@@ -43,21 +43,12 @@ impl Evaluation {
     /// assert_eq!(outcome.result(), SpfResult::Fail);
     /// ```
     pub fn run<R: Resolver + ?Sized>(mut self, resolver: &R) -> CheckOutcome {
-        let mut batch: Vec<Query> = Vec::new();
         loop {
             match self.next() {
-                Step::Done(_) => break,
-                Step::Lookup(queries) => {
-                    batch.clear();
-                    batch.extend_from_slice(queries);
-                }
+                Step::Lookup(_) => self.answer_each(|q| resolver.lookup(q)),
                 // Every query is answered before the next step, so the
                 // evaluation never waits; guard against a loop anyway.
-                Step::Pending => break,
-            }
-            for q in &batch {
-                let answer = resolver.lookup(q);
-                let _ = self.answer(q.id, answer);
+                Step::Done(_) | Step::Pending => break,
             }
         }
         self.finish()

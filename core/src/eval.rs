@@ -9,6 +9,7 @@ use core::future::Future;
 use core::net::IpAddr;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -91,9 +92,11 @@ pub struct Options {
     /// Check MAIL FROM even when HELO was definitive (DMARC needs it).
     pub always_mail_from: bool,
     /// The receiving host's domain: the `r` macro and `receiver=`.
-    pub receiver: String,
+    /// (Shared, so options built once clone per evaluation without
+    /// copying; `"mx.example".into()` and `string.into()` both work.)
+    pub receiver: Arc<str>,
     /// The explanation for `fail` when `exp=` gives none; a macro string.
-    pub default_explanation: String,
+    pub default_explanation: Arc<str>,
     /// Record every term in [`Outcome::trace`].
     pub trace: bool,
     /// Seconds since the epoch for the `t` macro; the system clock when
@@ -111,8 +114,8 @@ impl Default for Options {
             scope: Scope::default(),
             definitive: ResultSet::of(&[SpfResult::Pass, SpfResult::Fail]),
             always_mail_from: false,
-            receiver: "unknown".to_owned(),
-            default_explanation: DEFAULT_EXPLANATION.to_owned(),
+            receiver: Arc::from("unknown"),
+            default_explanation: Arc::from(DEFAULT_EXPLANATION),
             trace: false,
             timestamp: None,
             cache: None,
@@ -345,6 +348,29 @@ impl Evaluation {
         }
     }
 
+    /// Answers every query of the last [`Step::Lookup`] that is still
+    /// unanswered with `resolve`: the simplest way for a host that has its
+    /// answers at hand (a zone, a cache, a blocking resolver), without
+    /// copying the queries out first.
+    ///
+    /// ```
+    /// use spfkit::{Answer, Evaluation, Options, Request, SpfResult, Step, Zone};
+    /// let zone = Zone::new();
+    /// let mut ev = Evaluation::new(Request::new("192.0.2.1".parse().unwrap(), "a@example.com", ""), Options::default());
+    /// while let Step::Lookup(_) = ev.next() {
+    ///     ev.answer_each(|q| zone.lookup(q));
+    /// }
+    /// assert_eq!(ev.outcome().unwrap().result(), SpfResult::None);
+    /// ```
+    pub fn answer_each(&mut self, mut resolve: impl FnMut(&Query) -> Answer) {
+        let mut dns = lock(&self.dns);
+        for q in &self.handout {
+            if let Some(slot @ Slot::Waiting) = dns.slots.get_mut(q.id.0 as usize) {
+                *slot = Slot::Answered(resolve(q));
+            }
+        }
+    }
+
     /// The queries handed out and not yet answered.
     pub fn unanswered(&self) -> Vec<QueryId> {
         let dns = lock(&self.dns);
@@ -466,7 +492,9 @@ async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome
     let timestamp = options.timestamp.unwrap_or_else(now);
     let helo = request.helo.as_str();
     let null_sender = request.mail_from.is_empty();
-    let helo_sender = format!("postmaster@{helo}");
+    let mut helo_sender = String::with_capacity(11 + helo.len());
+    helo_sender.push_str("postmaster@");
+    helo_sender.push_str(helo);
     let mail_from_sender = if null_sender { helo_sender.as_str() } else { request.mail_from.as_str() };
     let ctx = Shared { dns: &dns, options: &options, ip, helo, timestamp };
 
@@ -502,9 +530,9 @@ async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome
     }
     CheckOutcome {
         ip,
-        helo: request.helo.clone(),
-        mail_from: request.mail_from.clone(),
-        receiver: options.receiver.clone(),
+        helo: request.helo,
+        mail_from: request.mail_from,
+        receiver: options.receiver.as_ref().to_owned(),
         helo_outcome,
         mail_from_outcome,
         decided_by,
@@ -560,7 +588,10 @@ impl Shared<'_> {
                 outcome.sender = format!("{l}@{domain}");
             }
         }
-        outcome.domain.clone_from(&domain);
+        if outcome.domain != *domain {
+            outcome.domain.clear();
+            outcome.domain.push_str(&domain);
+        }
         let mut ev = CheckHost {
             shared: self,
             local,
@@ -781,17 +812,21 @@ impl<'a> CheckHost<'a> {
     /// Expands a mechanism's target (`<domain>` when absent) into a query
     /// name. `Ok(None)`: the term can match nothing (an unusable name, or a
     /// UTF-8 local part in `%{l}`/`%{s}`, RFC 8616 §4).
-    async fn target(&mut self, spec: Option<&DomainSpec>, domain: &str) -> Result<Option<String>, Stop> {
-        let Some(spec) = spec else { return Ok(Some(domain.to_owned())) };
+    async fn target<'s>(
+        &mut self,
+        spec: Option<&'s DomainSpec>,
+        domain: &'s str,
+    ) -> Result<Option<Cow<'s, str>>, Stop> {
+        let Some(spec) = spec else { return Ok(Some(Cow::Borrowed(domain))) };
         if !spec.has_macros() {
-            return Ok(query_name(spec.as_str()).map(str::to_owned));
+            return Ok(query_name(spec.as_str()).map(Cow::Borrowed));
         }
         if spec.uses_local_part() && !self.local.is_ascii() {
             return Ok(None);
         }
         let validated = if spec.uses_p() { Some(self.validated_name(domain).await) } else { None };
         match macros::expand(spec.as_str(), &self.macro_context(domain, validated.as_deref())) {
-            Ok(expanded) => Ok(query_name(&expanded).map(str::to_owned)),
+            Ok(expanded) => Ok(query_name(&expanded).map(|n| Cow::Owned(n.to_owned()))),
             Err(ExpandError::NonAsciiLocalPart) => Ok(None),
             Err(ExpandError::TooLong) => Err(Stop::Perm(format!("{spec}: macro expansion too long"))),
         }
@@ -1004,7 +1039,7 @@ impl<'a> CheckHost<'a> {
             }
         }
         let default = self.shared.options.default_explanation.clone();
-        self.expand_explanation(&default, top).await.unwrap_or(default)
+        self.expand_explanation(&default, top).await.unwrap_or_else(|| default.as_ref().to_owned())
     }
 
     async fn fetch_explanation(&mut self, spec: &DomainSpec, domain: &str) -> Option<String> {

@@ -442,7 +442,11 @@ impl Record {
         }
         // One pass decides whether every byte is printable ASCII (or the
         // space that separates terms); then the text is a str throughout.
-        let str_text = match text.iter().position(|&b| !(0x20..=0x7e).contains(&b)) {
+        // A branch-free fold, so the compiler vectorises it; the slow
+        // search for the bad byte runs only for a bad record.
+        let bad_bytes = text.iter().fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(0x20) > 0x5e));
+        let bad = if bad_bytes == 0 { None } else { text.iter().position(|&b| !(0x20..=0x7e).contains(&b)) };
+        let str_text = match bad {
             None => core::str::from_utf8(text).unwrap_or_default(),
             Some(bad) => {
                 let start = text[..bad].iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
@@ -455,7 +459,7 @@ impl Record {
             }
         };
         let mut record = Record {
-            terms: Vec::with_capacity(text.iter().filter(|&&b| b == b' ').count()),
+            terms: Vec::with_capacity(text.iter().fold(0, |n, &b| n + usize::from(b == b' '))),
             redirect: None,
             explanation: None,
         };
@@ -527,8 +531,19 @@ impl core::str::FromStr for Record {
 
 /// The terms after `v=spf1`, each with its byte offset.
 fn terms_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let base = text.as_ptr() as usize;
-    text[6..].split(' ').filter(|t| !t.is_empty()).map(move |t| (t.as_ptr() as usize - base, t))
+    let b = text.as_bytes();
+    let mut i = 6;
+    core::iter::from_fn(move || {
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b' ' {
+            i += 1;
+        }
+        // Splitting at spaces (ASCII) keeps char boundaries.
+        (i > start).then(|| (start, &text[start..i]))
+    })
 }
 
 /// IPv4 in dotted-quad form, no leading zeros (as `Ipv4Addr::from_str`
@@ -604,16 +619,7 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
         return Ok(Term::Modifier(modifier, whole));
     }
 
-    let lower = match name.len() {
-        1..=7 => {
-            let mut buf = [0u8; 7];
-            buf[..name.len()].copy_from_slice(name.as_bytes());
-            buf.make_ascii_lowercase();
-            buf
-        }
-        _ => [0u8; 7],
-    };
-    let lower = core::str::from_utf8(&lower[..name.len().min(7)]).unwrap_or_default();
+    let lower = mechanism_name(name.as_bytes());
     let mechanism = match lower {
         "all" => {
             if !rest.is_empty() {
@@ -697,11 +703,24 @@ fn split_network(arg: &str, at: usize) -> (&str, Option<(&str, Span)>) {
 /// `"0" / %x31-39 0*nDIGIT`, at most `max`.
 fn cidr_len(s: &str, max: u8) -> Option<u8> {
     let b = s.as_bytes();
-    let max_digits = if max > 99 { 3 } else { 2 };
-    if b.is_empty() || b.len() > max_digits || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && b.len() > 1) {
+    if b.is_empty() || b.len() > 3 || (b[0] == b'0' && b.len() > 1) {
         return None;
     }
-    s.parse::<u8>().ok().filter(|&n| n <= max)
+    let mut n: u16 = 0;
+    for &d in b {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u16::from(d - b'0');
+    }
+    (n <= u16::from(max)).then_some(n as u8)
+}
+
+/// A mechanism name in its canonical lower case, matched without case;
+/// "" for anything else. Compares bytes: no buffer, no UTF-8 check.
+fn mechanism_name(name: &[u8]) -> &'static str {
+    const NAMES: [&str; 8] = ["a", "mx", "all", "ptr", "ip4", "ip6", "exists", "include"];
+    NAMES.into_iter().find(|n| n.len() == name.len() && n.as_bytes().eq_ignore_ascii_case(name)).unwrap_or("")
 }
 
 /// `[ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
@@ -729,14 +748,19 @@ fn domain_spec(s: &str, at: usize) -> Result<DomainSpec, Fail> {
     if s.is_empty() {
         return Err((ParseErrorKind::MissingArgument, whole));
     }
-    let sum: MacroSummary = macros::check(s.as_bytes(), MacroPlace::Record).map_err(|e| {
-        let kind = match e {
-            macros::MacroSyntax::BadCharacter(_) => ParseErrorKind::InvalidCharacter,
-            _ => ParseErrorKind::InvalidMacro,
-        };
-        let (start, end) = e.span(s.as_bytes());
-        (kind, sp(at + start, at + end))
-    })?;
+    let sum: MacroSummary = if !s.as_bytes().contains(&b'%') && s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        // The common case: a plain name, all macro-literal.
+        MacroSummary::default()
+    } else {
+        macros::check(s.as_bytes(), MacroPlace::Record).map_err(|e| {
+            let kind = match e {
+                macros::MacroSyntax::BadCharacter(_) => ParseErrorKind::InvalidCharacter,
+                _ => ParseErrorKind::InvalidMacro,
+            };
+            let (start, end) = e.span(s.as_bytes());
+            (kind, sp(at + start, at + end))
+        })?
+    };
     if !sum.ends_with_expand && !valid_domain_end(&s[sum.literal_tail..]) {
         return Err((ParseErrorKind::InvalidDomainSpec, whole));
     }

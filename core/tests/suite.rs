@@ -11,7 +11,7 @@ fn evaluate(zone: &Zone, request: Request, plan: LookupPlan) -> spfkit::CheckOut
         scope: Scope::MailFrom,
         trace: true,
         // The suite's DEFAULT means "the implementation's default".
-        default_explanation: "DEFAULT".to_owned(),
+        default_explanation: "DEFAULT".into(),
         ..Options::default()
     };
     let mut ev = Evaluation::new(request, options);

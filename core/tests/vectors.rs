@@ -48,7 +48,7 @@ fn options(o: &Value, plan: LookupPlan) -> Options {
         };
     }
     if let Some(r) = o.get("receiver").and_then(Value::as_str) {
-        options.receiver = r.to_owned();
+        options.receiver = r.into();
     }
     options.timestamp = o.get("timestamp").and_then(Value::as_u64);
     if let Some(b) = o.get("always_mail_from").and_then(Value::as_bool) {
@@ -59,7 +59,7 @@ fn options(o: &Value, plan: LookupPlan) -> Options {
         options.definitive = ResultSet::of(&set);
     }
     if let Some(e) = o.get("default_explanation").and_then(Value::as_str) {
-        options.default_explanation = e.to_owned();
+        options.default_explanation = e.into();
     }
     if let Some(l) = o.get("limits") {
         let get = |k: &str, default: u32| l.get(k).and_then(Value::as_u64).map_or(default, |n| n as u32);

@@ -154,7 +154,7 @@ impl CheckArgs {
     pub fn run(&self, resolver: &impl Resolver) -> CheckOutcome {
         let options = Options {
             scope: self.identity,
-            receiver: self.receiver.clone().unwrap_or_else(|| "unknown".into()),
+            receiver: self.receiver.as_deref().unwrap_or("unknown").into(),
             trace: self.trace,
             ..Options::default()
         };
