@@ -43,13 +43,10 @@ impl Evaluation {
     /// assert_eq!(outcome.result(), SpfResult::Fail);
     /// ```
     pub fn run<R: Resolver + ?Sized>(mut self, resolver: &R) -> CheckOutcome {
-        loop {
-            match self.next() {
-                Step::Lookup(_) => self.answer_each(|q| resolver.lookup(q)),
-                // Every query is answered before the next step, so the
-                // evaluation never waits; guard against a loop anyway.
-                Step::Done(_) | Step::Pending => break,
-            }
+        // Every query is answered before the next step, so the evaluation
+        // never waits (Pending); `finish` guards against it anyway.
+        while let Step::Lookup(_) = self.next() {
+            self.answer_each(|q| resolver.lookup(q));
         }
         self.finish()
     }
