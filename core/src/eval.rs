@@ -735,11 +735,14 @@ impl<'a> CheckHost<'a> {
                 };
                 self.trace_term(depth, domain, directive, matched);
                 if matched {
-                    return Ok(Verdict {
-                        qualifier: Some(directive.effective_qualifier()),
-                        mechanism: Some(directive.to_string()),
-                        exp: record.explanation().map(|e| (domain.to_owned(), e.clone())),
-                    });
+                    let qualifier = directive.effective_qualifier();
+                    // §6.2: only a fail is explained.
+                    let exp = if qualifier == Qualifier::Fail {
+                        record.explanation().map(|e| (domain.to_owned(), e.clone()))
+                    } else {
+                        None
+                    };
+                    return Ok(Verdict { qualifier: Some(qualifier), mechanism: Some(directive.to_string()), exp });
                 }
             }
             // §6.1: redirect applies only when no mechanism matched; a
