@@ -726,12 +726,17 @@ impl<'a> CheckHost<'a> {
             }
             let record = self.select_record(domain, depth).await?;
             for (directive, _) in record.directives() {
-                let matched = match self.matches(&directive.mechanism, domain, depth).await {
-                    Ok(m) => m,
-                    Err(stop) => {
-                        self.trace_error(depth, domain, Some(directive.to_string()), &stop);
-                        return Err(stop);
-                    }
+                // Most terms of real records are ip4/ip6: decided here,
+                // without setting up the asynchronous path.
+                let matched = match self.match_without_dns(&directive.mechanism) {
+                    Some(m) => m,
+                    None => match self.matches(&directive.mechanism, domain, depth).await {
+                        Ok(m) => m,
+                        Err(stop) => {
+                            self.trace_error(depth, domain, Some(directive.to_string()), &stop);
+                            return Err(stop);
+                        }
+                    },
                 };
                 self.trace_term(depth, domain, directive, matched);
                 if matched {
@@ -848,16 +853,27 @@ impl<'a> CheckHost<'a> {
         }
     }
 
+    /// §5.1, §5.6: `all`, `ip4` and `ip6` match without DNS; `None` for
+    /// the mechanisms that query it.
+    fn match_without_dns(&self, mechanism: &Mechanism) -> Option<bool> {
+        let ip = self.shared.ip;
+        match mechanism {
+            Mechanism::All => Some(true),
+            Mechanism::Ip4 { addr, prefix } => Some(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32), 0)),
+            Mechanism::Ip6 { addr, prefix } => Some(in_network(ip, IpAddr::V6(*addr), 0, prefix.unwrap_or(128))),
+            _ => None,
+        }
+    }
+
     /// §5: does the mechanism match?
     async fn matches(&mut self, mechanism: &Mechanism, domain: &str, depth: u32) -> Result<bool, Stop> {
-        let ip = self.shared.ip;
         if mechanism.queries_dns() {
             self.count_term()?;
         }
         match mechanism {
-            Mechanism::All => Ok(true),
-            Mechanism::Ip4 { addr, prefix } => Ok(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32), 0)),
-            Mechanism::Ip6 { addr, prefix } => Ok(in_network(ip, IpAddr::V6(*addr), 0, prefix.unwrap_or(128))),
+            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+                Ok(self.match_without_dns(mechanism).unwrap_or(false))
+            }
             Mechanism::Include(spec) => {
                 let Some(target) = self.target(Some(spec), domain).await? else {
                     return Err(Stop::Perm(format!("include:{spec}: target is not a valid domain")));
