@@ -5,7 +5,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::dns::{Answer, Query};
-use crate::eval::{Evaluation, Options, Request, Step};
+use crate::eval::{Evaluation, Machine, Options, Request, Step};
 use crate::outcome::CheckOutcome;
 
 /// A blocking DNS resolver. It owns its timeouts: an answer it cannot get
@@ -42,8 +42,20 @@ impl Evaluation {
     /// let outcome = Evaluation::new(request, Options::default()).run(&resolver);
     /// assert_eq!(outcome.result(), SpfResult::Fail);
     /// ```
-    pub fn run<R: Resolver + ?Sized>(mut self, resolver: &R) -> CheckOutcome {
-        // Every query is answered before the next step, so the evaluation
+    pub fn run<R: Resolver + ?Sized>(self, resolver: &R) -> CheckOutcome {
+        self.0.run(resolver).unwrap_or_else(unreachable_outcome)
+    }
+
+    /// Runs the evaluation to its end, awaiting all queries of a step
+    /// concurrently. Works with any executor; needs none.
+    pub async fn run_async<R: AsyncResolver + ?Sized>(self, resolver: &R) -> CheckOutcome {
+        self.0.run_async(resolver).await.unwrap_or_else(unreachable_outcome)
+    }
+}
+
+impl<T> Machine<T> {
+    pub(crate) fn run<R: Resolver + ?Sized>(mut self, resolver: &R) -> Option<T> {
+        // Every query is answered before the next step, so the machine
         // never waits (Pending); `finish` guards against it anyway.
         while let Step::Lookup(_) = self.next() {
             self.answer_each(|q| resolver.lookup(q));
@@ -51,9 +63,7 @@ impl Evaluation {
         self.finish()
     }
 
-    /// Runs the evaluation to its end, awaiting all queries of a step
-    /// concurrently. Works with any executor; needs none.
-    pub async fn run_async<R: AsyncResolver + ?Sized>(mut self, resolver: &R) -> CheckOutcome {
+    pub(crate) async fn run_async<R: AsyncResolver + ?Sized>(mut self, resolver: &R) -> Option<T> {
         loop {
             let batch: Vec<Query> = match self.next() {
                 Step::Done(_) | Step::Pending => break,
@@ -67,8 +77,8 @@ impl Evaluation {
         self.finish()
     }
 
-    fn finish(mut self) -> CheckOutcome {
-        // The loops above end when done or, defensively, when the evaluation
+    fn finish(mut self) -> Option<T> {
+        // The loops above end when done or, defensively, when the machine
         // would wait forever: then every outstanding query fails, which
         // ends any evaluation in a bounded number of rounds.
         for _ in 0..1024 {
@@ -79,7 +89,7 @@ impl Evaluation {
                 let _ = self.answer(id, Answer::TempError);
             }
         }
-        self.into_outcome().unwrap_or_else(unreachable_outcome)
+        self.into_outcome()
     }
 }
 

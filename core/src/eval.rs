@@ -225,9 +225,11 @@ impl Request {
     }
 }
 
-/// What the host should do next; see [`Evaluation::next`].
+/// What the host should do next; see [`Evaluation::next`] (and
+/// [`Analysis::next`](crate::Analysis::next), whose result is a
+/// [`Report`](crate::Report)).
 #[derive(Debug)]
-pub enum Step<'a> {
+pub enum Step<'a, T = CheckOutcome> {
     /// Look these up and give each answer to [`Evaluation::answer`], in
     /// any order.
     Lookup(&'a [Query]),
@@ -235,7 +237,7 @@ pub enum Step<'a> {
     /// already handed out.
     Pending,
     /// Finished.
-    Done(&'a CheckOutcome),
+    Done(&'a T),
 }
 
 /// Why [`Evaluation::answer`] refused an answer.
@@ -288,32 +290,32 @@ impl std::error::Error for AnswerError {}
 /// };
 /// assert_eq!(outcome.result(), SpfResult::Pass);
 /// ```
-pub struct Evaluation {
-    dns: Arc<Mutex<Dns>>,
-    task: Option<Pin<Box<dyn Future<Output = CheckOutcome> + Send>>>,
-    outcome: Option<CheckOutcome>,
-    handout: Vec<Query>,
-}
+pub struct Evaluation(pub(crate) Machine<CheckOutcome>);
 
 impl core::fmt::Debug for Evaluation {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Evaluation").field("outcome", &self.outcome).finish_non_exhaustive()
+        f.debug_struct("Evaluation").field("outcome", &self.0.outcome).finish_non_exhaustive()
     }
 }
 
-impl Evaluation {
-    /// Starts an evaluation of `request` under `options`.
-    pub fn new(request: Request, options: Options) -> Evaluation {
+/// The sans-IO engine under [`Evaluation`] and
+/// [`Analysis`](crate::Analysis): an async computation over [`DnsHandle`],
+/// polled by the host's calls, handing out queries and taking answers.
+pub(crate) struct Machine<T> {
+    dns: Arc<Mutex<Dns>>,
+    task: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+    outcome: Option<T>,
+    handout: Vec<Query>,
+}
+
+impl<T> Machine<T> {
+    pub(crate) fn new<F: Future<Output = T> + Send + 'static>(start: impl FnOnce(DnsHandle) -> F) -> Machine<T> {
         let dns = Arc::new(Mutex::new(Dns::default()));
-        let handle = DnsHandle(Arc::clone(&dns));
-        Evaluation { dns, task: Some(Box::pin(run(handle, request, options))), outcome: None, handout: Vec::new() }
+        let task = start(DnsHandle(Arc::clone(&dns)));
+        Machine { dns, task: Some(Box::pin(task)), outcome: None, handout: Vec::new() }
     }
 
-    /// Advances the evaluation as far as the answers given so far allow.
-    // Not Iterator::next: each step borrows the evaluation until the host
-    // answers, which an Iterator cannot express.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Step<'_> {
+    pub(crate) fn next(&mut self) -> Step<'_, T> {
         if let Some(task) = self.task.as_mut() {
             let mut cx = Context::from_waker(Waker::noop());
             if let Poll::Ready(outcome) = task.as_mut().poll(&mut cx) {
@@ -335,8 +337,7 @@ impl Evaluation {
         }
     }
 
-    /// Gives the answer to the query `id`.
-    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
+    pub(crate) fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
         let mut dns = lock(&self.dns);
         let slot = dns.slots.get_mut(id.0 as usize).ok_or(AnswerError::UnknownId)?;
         match slot {
@@ -346,6 +347,49 @@ impl Evaluation {
             }
             Slot::Answered(_) | Slot::Taken => Err(AnswerError::AlreadyAnswered),
         }
+    }
+
+    pub(crate) fn answer_each(&mut self, mut resolve: impl FnMut(&Query) -> Answer) {
+        let mut dns = lock(&self.dns);
+        for q in &self.handout {
+            if let Some(slot @ Slot::Waiting) = dns.slots.get_mut(q.id.0 as usize) {
+                *slot = Slot::Answered(resolve(q));
+            }
+        }
+    }
+
+    pub(crate) fn unanswered(&self) -> Vec<QueryId> {
+        let dns = lock(&self.dns);
+        let handed_out = dns.slots.len() - dns.fresh.len();
+        (0..handed_out).filter(|&i| matches!(dns.slots[i], Slot::Waiting)).map(|i| QueryId(i as u32)).collect()
+    }
+
+    pub(crate) fn outcome(&self) -> Option<&T> {
+        self.outcome.as_ref()
+    }
+
+    pub(crate) fn into_outcome(self) -> Option<T> {
+        self.outcome
+    }
+}
+
+impl Evaluation {
+    /// Starts an evaluation of `request` under `options`.
+    pub fn new(request: Request, options: Options) -> Evaluation {
+        Evaluation(Machine::new(|dns| run(dns, request, options)))
+    }
+
+    /// Advances the evaluation as far as the answers given so far allow.
+    // Not Iterator::next: each step borrows the evaluation until the host
+    // answers, which an Iterator cannot express.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Step<'_> {
+        self.0.next()
+    }
+
+    /// Gives the answer to the query `id`.
+    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
+        self.0.answer(id, answer)
     }
 
     /// Answers every query of the last [`Step::Lookup`] that is still
@@ -362,30 +406,23 @@ impl Evaluation {
     /// }
     /// assert_eq!(ev.outcome().unwrap().result(), SpfResult::None);
     /// ```
-    pub fn answer_each(&mut self, mut resolve: impl FnMut(&Query) -> Answer) {
-        let mut dns = lock(&self.dns);
-        for q in &self.handout {
-            if let Some(slot @ Slot::Waiting) = dns.slots.get_mut(q.id.0 as usize) {
-                *slot = Slot::Answered(resolve(q));
-            }
-        }
+    pub fn answer_each(&mut self, resolve: impl FnMut(&Query) -> Answer) {
+        self.0.answer_each(resolve);
     }
 
     /// The queries handed out and not yet answered.
     pub fn unanswered(&self) -> Vec<QueryId> {
-        let dns = lock(&self.dns);
-        let handed_out = dns.slots.len() - dns.fresh.len();
-        (0..handed_out).filter(|&i| matches!(dns.slots[i], Slot::Waiting)).map(|i| QueryId(i as u32)).collect()
+        self.0.unanswered()
     }
 
     /// The outcome, once [`next`](Evaluation::next) has given [`Step::Done`].
     pub fn outcome(&self) -> Option<&CheckOutcome> {
-        self.outcome.as_ref()
+        self.0.outcome()
     }
 
     /// Takes the outcome, once finished.
     pub fn into_outcome(self) -> Option<CheckOutcome> {
-        self.outcome
+        self.0.into_outcome()
     }
 }
 
@@ -411,10 +448,10 @@ struct Dns {
 }
 
 #[derive(Clone)]
-struct DnsHandle(Arc<Mutex<Dns>>);
+pub(crate) struct DnsHandle(Arc<Mutex<Dns>>);
 
 impl DnsHandle {
-    fn issue(&self, name: &str, qtype: QueryType) -> QueryId {
+    pub(crate) fn issue(&self, name: &str, qtype: QueryType) -> QueryId {
         let mut dns = lock(&self.0);
         let id = QueryId(dns.slots.len() as u32);
         dns.slots.push(Slot::Waiting);
@@ -422,11 +459,11 @@ impl DnsHandle {
         id
     }
 
-    fn wait(&self, id: QueryId) -> WaitAnswer<'_> {
+    pub(crate) fn wait(&self, id: QueryId) -> WaitAnswer<'_> {
         WaitAnswer { dns: &self.0, id }
     }
 
-    async fn lookup(&self, name: &str, qtype: QueryType) -> Answer {
+    pub(crate) async fn lookup(&self, name: &str, qtype: QueryType) -> Answer {
         let id = self.issue(name, qtype);
         self.wait(id).await
     }
@@ -438,7 +475,7 @@ impl DnsHandle {
     }
 }
 
-struct WaitAnswer<'a> {
+pub(crate) struct WaitAnswer<'a> {
     dns: &'a Mutex<Dns>,
     id: QueryId,
 }
