@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod analysis;
 mod dns;
 mod domain;
 mod driver;
@@ -70,6 +71,9 @@ mod report;
 pub mod wire;
 mod zone;
 
+pub use analysis::{
+    Analysis, AnalysisOptions, ClientDependent, Network, Node, Report, Source, Via, Warning, WarningCode, analyze,
+};
 pub use dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
 pub use eval::{

@@ -1,0 +1,910 @@
+//! Record testing: a domain's whole SPF tree, its worst-case DNS cost
+//! counted exactly as the evaluator counts it, the networks it authorises,
+//! and warnings with stable codes. Sans-IO like [`Evaluation`]: an
+//! [`Analysis`] hands out queries and takes answers.
+//!
+//! [`Evaluation`]: crate::Evaluation
+
+use core::fmt;
+use core::net::IpAddr;
+
+use crate::dns::{Answer, Query, QueryId, QueryType, RData};
+use crate::domain::{check_domain, query_name};
+use crate::driver::{AsyncResolver, Resolver};
+use crate::eval::{AnswerError, DnsHandle, Limits, Machine, Step};
+use crate::record::{DomainSpec, Mechanism, Modifier, Qualifier, Record, Span, Term, is_spf_record};
+
+/// How to analyse.
+#[derive(Clone, Debug)]
+pub struct AnalysisOptions {
+    /// The limits to check the tree against; the RFC's by default.
+    pub limits: Limits,
+    /// A record for the top domain that is not published yet; the rest of
+    /// the tree still comes from DNS.
+    pub draft: Option<String>,
+    /// Count void lookups of `a` terms as for an IPv6 client (AAAA
+    /// lookups) rather than an IPv4 one. Both families' addresses are
+    /// listed either way.
+    pub ipv6_client: bool,
+    /// Records fetched at most; the walk stops with a warning beyond.
+    pub max_nodes: usize,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> AnalysisOptions {
+        AnalysisOptions { limits: Limits::default(), draft: None, ipv6_client: false, max_nodes: 100 }
+    }
+}
+
+/// Where a node's record came from.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Source {
+    /// A TXT lookup.
+    Dns,
+    /// [`AnalysisOptions::draft`].
+    Draft,
+}
+
+/// How the walk reached a node.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Via {
+    /// The analysed domain.
+    Root,
+    /// An `include:` of the parent.
+    Include,
+    /// The parent's `redirect=`.
+    Redirect,
+}
+
+/// One record of the tree.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Node {
+    /// The domain whose record this is.
+    pub domain: String,
+    /// The parent node's index in [`Report::nodes`].
+    pub parent: Option<usize>,
+    /// How the parent reached it.
+    pub via: Via,
+    /// The parent's term that reached it, as written.
+    pub term: Option<String>,
+    /// Include/redirect nesting; 0 is the analysed domain.
+    pub depth: u32,
+    /// Where the record came from.
+    pub source: Source,
+    /// The SPF record's text, when there is exactly one.
+    pub record: Option<String>,
+    /// This record's own DNS-querying terms (§4.6.4), `redirect=` included.
+    pub dns_terms: u32,
+    /// Void lookups of this record's own terms that do not depend on the
+    /// client.
+    pub void_lookups: u32,
+}
+
+/// A network the tree authorises (with whatever qualifier).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Network {
+    /// The network's first address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// The node whose term gives it.
+    pub node: usize,
+    /// That term, as written.
+    pub term: String,
+    /// That term's qualifier (`+` when none is written).
+    pub qualifier: Qualifier,
+}
+
+/// A term whose outcome depends on the client (macros, `ptr`, `exists`),
+/// so it cannot be resolved ahead.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ClientDependent {
+    /// The node holding it.
+    pub node: usize,
+    /// The term as written.
+    pub term: String,
+    /// Its bytes in the node's record.
+    pub span: Span,
+}
+
+/// What a warning is about; [`code`](WarningCode::code) is stable.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[non_exhaustive]
+pub enum WarningCode {
+    /// The analysed domain is not a valid domain name (§4.3).
+    InvalidDomain,
+    /// A record does not parse.
+    SyntaxError,
+    /// More than one SPF record at a name (§4.5: permerror).
+    SeveralRecords,
+    /// No SPF record at the analysed domain or at an include/redirect
+    /// target (permerror when evaluated).
+    NoRecord,
+    /// A DNS error while walking; the tree is incomplete.
+    DnsError,
+    /// More DNS-querying terms than the limit (§4.6.4: permerror).
+    TooManyDnsTerms,
+    /// More void lookups than the limit (§4.6.4: permerror).
+    TooManyVoidLookups,
+    /// An `mx` whose domain has more MX names than the limit.
+    TooManyMxNames,
+    /// `ptr` is discouraged (§5.5).
+    Ptr,
+    /// `+all` authorises every host.
+    PlusAll,
+    /// `?all` says nothing.
+    NeutralAll,
+    /// Neither `all` nor `redirect=`: no match gives neutral.
+    NoAll,
+    /// `redirect=` is ignored because the record has `all` (§6.1).
+    RedirectIgnored,
+    /// A modifier SPF does not define (ignored, §6).
+    UnknownModifier,
+    /// A draft longer than one 255-byte TXT string: publish it split.
+    TxtStringTooLong,
+    /// A record over 450 bytes, which may not fit one UDP answer (§3.4).
+    RecordTooLong,
+    /// An include/redirect that leads back to a record above it.
+    IncludeLoop,
+    /// The same network twice.
+    DuplicateNetwork,
+    /// A network inside another one.
+    OverlappingNetwork,
+    /// The walk stopped at [`AnalysisOptions::max_nodes`] records.
+    TreeTooLarge,
+}
+
+impl WarningCode {
+    /// A stable short code for tools and bindings.
+    pub fn code(self) -> &'static str {
+        match self {
+            WarningCode::InvalidDomain => "invalid-domain",
+            WarningCode::SyntaxError => "syntax-error",
+            WarningCode::SeveralRecords => "several-records",
+            WarningCode::NoRecord => "no-record",
+            WarningCode::DnsError => "dns-error",
+            WarningCode::TooManyDnsTerms => "too-many-dns-terms",
+            WarningCode::TooManyVoidLookups => "too-many-void-lookups",
+            WarningCode::TooManyMxNames => "too-many-mx-names",
+            WarningCode::Ptr => "ptr",
+            WarningCode::PlusAll => "plus-all",
+            WarningCode::NeutralAll => "neutral-all",
+            WarningCode::NoAll => "no-all",
+            WarningCode::RedirectIgnored => "redirect-ignored",
+            WarningCode::UnknownModifier => "unknown-modifier",
+            WarningCode::TxtStringTooLong => "txt-string-too-long",
+            WarningCode::RecordTooLong => "record-too-long",
+            WarningCode::IncludeLoop => "include-loop",
+            WarningCode::DuplicateNetwork => "duplicate-network",
+            WarningCode::OverlappingNetwork => "overlapping-network",
+            WarningCode::TreeTooLarge => "tree-too-large",
+        }
+    }
+}
+
+impl fmt::Display for WarningCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A finding, at a node and (when it is about a term) a byte span of the
+/// node's record.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Warning {
+    /// What it is about.
+    pub code: WarningCode,
+    /// The node.
+    pub node: usize,
+    /// The bytes of the node's record at fault, if any.
+    pub span: Option<Span>,
+    /// For people.
+    pub message: String,
+}
+
+/// What an analysis found.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Report {
+    /// The analysed domain (A-labels).
+    pub domain: String,
+    /// The records, depth first in evaluation order; `nodes[0]` is the
+    /// analysed domain's.
+    pub nodes: Vec<Node>,
+    /// DNS-querying terms when nothing matches early: the most an
+    /// evaluation can count.
+    pub dns_terms: u32,
+    /// Void lookups the same way, from terms that do not depend on the
+    /// client.
+    pub void_lookups: u32,
+    /// The limits checked.
+    pub limits: Limits,
+    /// Networks the tree names (ip4/ip6 and the addresses of `a`/`mx`).
+    pub networks: Vec<Network>,
+    /// Distinct IPv4 addresses in [`networks`](Report::networks) with a
+    /// `+` qualifier.
+    pub ipv4_addresses: u64,
+    /// Distinct IPv6 addresses likewise (saturating).
+    pub ipv6_addresses: u128,
+    /// Terms that depend on the client.
+    pub client_dependent: Vec<ClientDependent>,
+    /// Findings, in walk order.
+    pub warnings: Vec<Warning>,
+}
+
+impl Report {
+    /// Whether an evaluation that matches nothing early would exceed the
+    /// DNS-term limit (permerror).
+    pub fn exceeds_dns_terms(&self) -> bool {
+        self.dns_terms > self.limits.dns_terms
+    }
+
+    /// Whether it would exceed the void-lookup limit.
+    pub fn exceeds_void_lookups(&self) -> bool {
+        self.void_lookups > self.limits.void_lookups
+    }
+}
+
+/// A record-tree analysis driven by the host, like an [`Evaluation`].
+///
+/// ```
+/// use spfkit::{analyze, AnalysisOptions, RData, Zone};
+/// let mut zone = Zone::new();
+/// zone.add("example.com", RData::Txt(b"v=spf1 ip4:192.0.2.0/24 include:_spf.example.net ~all".to_vec()));
+/// zone.add("_spf.example.net", RData::Txt(b"v=spf1 ip6:2001:db8::/126 -all".to_vec()));
+/// let report = analyze("example.com", AnalysisOptions::default(), &zone);
+/// assert_eq!(report.nodes.len(), 2);
+/// assert_eq!(report.dns_terms, 1);
+/// assert_eq!((report.ipv4_addresses, report.ipv6_addresses), (256, 4));
+/// ```
+///
+/// [`Evaluation`]: crate::Evaluation
+pub struct Analysis(Machine<Report>);
+
+impl fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Analysis").finish_non_exhaustive()
+    }
+}
+
+impl Analysis {
+    /// Starts analysing `domain`'s tree.
+    pub fn new(domain: &str, options: AnalysisOptions) -> Analysis {
+        let domain = domain.to_owned();
+        Analysis(Machine::new(move |dns| walk(dns, domain, options)))
+    }
+
+    /// Advances as far as the answers given so far allow.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Step<'_, Report> {
+        self.0.next()
+    }
+
+    /// Gives the answer to the query `id`.
+    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
+        self.0.answer(id, answer)
+    }
+
+    /// Answers every unanswered query of the last step with `resolve`.
+    pub fn answer_each(&mut self, resolve: impl FnMut(&Query) -> Answer) {
+        self.0.answer_each(resolve);
+    }
+
+    /// The queries handed out and not yet answered.
+    pub fn unanswered(&self) -> Vec<QueryId> {
+        self.0.unanswered()
+    }
+
+    /// The report, once finished.
+    pub fn report(&self) -> Option<&Report> {
+        self.0.outcome()
+    }
+
+    /// Takes the report, once finished.
+    pub fn into_report(self) -> Option<Report> {
+        self.0.into_outcome()
+    }
+
+    /// Runs to the end with a blocking resolver.
+    pub fn run<R: Resolver + ?Sized>(self, resolver: &R) -> Report {
+        let domain = String::new();
+        self.0.run(resolver).unwrap_or_else(|| stalled(domain))
+    }
+
+    /// Runs to the end with an async resolver, a step's queries together.
+    pub async fn run_async<R: AsyncResolver + ?Sized>(self, resolver: &R) -> Report {
+        self.0.run_async(resolver).await.unwrap_or_else(|| stalled(String::new()))
+    }
+}
+
+/// Analyses `domain`'s SPF tree with a blocking resolver.
+pub fn analyze<R: Resolver + ?Sized>(domain: &str, options: AnalysisOptions, resolver: &R) -> Report {
+    Analysis::new(domain, options).run(resolver)
+}
+
+#[cold]
+fn stalled(domain: String) -> Report {
+    Report {
+        domain,
+        nodes: Vec::new(),
+        dns_terms: 0,
+        void_lookups: 0,
+        limits: Limits::default(),
+        networks: Vec::new(),
+        ipv4_addresses: 0,
+        ipv6_addresses: 0,
+        client_dependent: Vec::new(),
+        warnings: vec![Warning {
+            code: WarningCode::DnsError,
+            node: 0,
+            span: None,
+            message: "internal error: the analysis stalled".into(),
+        }],
+    }
+}
+
+/// The largest record §3.4 advises, so that an answer fits 512 bytes.
+const MAX_RECORD: usize = 450;
+
+struct Walker {
+    dns: DnsHandle,
+    options: AnalysisOptions,
+    report: Report,
+    /// Indices of the nodes from the root to the current one.
+    path: Vec<usize>,
+    warned_terms: bool,
+    warned_void: bool,
+    warned_size: bool,
+}
+
+async fn walk(dns: DnsHandle, domain: String, options: AnalysisOptions) -> Report {
+    let limits = options.limits;
+    let mut w = Walker {
+        dns,
+        options,
+        report: Report {
+            domain: domain.clone(),
+            nodes: Vec::new(),
+            dns_terms: 0,
+            void_lookups: 0,
+            limits,
+            networks: Vec::new(),
+            ipv4_addresses: 0,
+            ipv6_addresses: 0,
+            client_dependent: Vec::new(),
+            warnings: Vec::new(),
+        },
+        path: Vec::new(),
+        warned_terms: false,
+        warned_void: false,
+        warned_size: false,
+    };
+    match check_domain(&domain) {
+        Ok(d) => {
+            w.report.domain = d.into_owned();
+            let name = w.report.domain.clone();
+            w.visit(name, None, Via::Root, None).await;
+        }
+        Err(why) => {
+            w.report.nodes.push(Node {
+                domain: domain.clone(),
+                parent: None,
+                via: Via::Root,
+                term: None,
+                depth: 0,
+                source: Source::Dns,
+                record: None,
+                dns_terms: 0,
+                void_lookups: 0,
+            });
+            w.warn(WarningCode::InvalidDomain, 0, None, format!("{domain:?}: {why}"));
+        }
+    }
+    w.finish_networks();
+    w.report
+}
+
+impl Walker {
+    fn warn(&mut self, code: WarningCode, node: usize, span: Option<Span>, message: String) {
+        self.report.warnings.push(Warning { code, node, span, message });
+    }
+
+    /// Counts a DNS-querying term, warning once where the limit is passed.
+    fn count_term(&mut self, node: usize, span: Span, term: &str) {
+        self.report.nodes[node].dns_terms += 1;
+        self.report.dns_terms += 1;
+        if self.report.dns_terms > self.options.limits.dns_terms && !self.warned_terms {
+            self.warned_terms = true;
+            let limit = self.options.limits.dns_terms;
+            self.warn(
+                WarningCode::TooManyDnsTerms,
+                node,
+                Some(span),
+                format!("{term}: DNS-querying term number {} passes the limit of {limit}", limit + 1),
+            );
+        }
+    }
+
+    fn count_void(&mut self, node: usize, span: Span, term: &str, answer: &Answer, qtype: QueryType) {
+        if !answer.is_void(qtype) {
+            return;
+        }
+        self.report.nodes[node].void_lookups += 1;
+        self.report.void_lookups += 1;
+        if self.report.void_lookups > self.options.limits.void_lookups && !self.warned_void {
+            self.warned_void = true;
+            let limit = self.options.limits.void_lookups;
+            self.warn(
+                WarningCode::TooManyVoidLookups,
+                node,
+                Some(span),
+                format!("{term}: void lookup number {} passes the limit of {limit}", limit + 1),
+            );
+        }
+    }
+
+    fn add_network(&mut self, node: usize, term: &str, qualifier: Qualifier, addr: IpAddr, prefix: u8) {
+        let addr = network_start(addr, prefix);
+        self.report.networks.push(Network { addr, prefix, node, term: term.to_owned(), qualifier });
+    }
+
+    /// Fetches the SPF record at `domain` (or the draft) and walks it.
+    fn visit<'s>(
+        &'s mut self,
+        domain: String,
+        parent: Option<usize>,
+        via: Via,
+        term: Option<(String, Span)>,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = ()> + Send + 's>> {
+        Box::pin(async move {
+            if let Some(p) = parent {
+                // An include/redirect back to a record on the path loops.
+                if self.path.iter().any(|&i| self.report.nodes[i].domain.eq_ignore_ascii_case(&domain)) {
+                    let (t, span) = term.clone().unwrap_or_default();
+                    self.warn(WarningCode::IncludeLoop, p, Some(span), format!("{t}: {domain} is already above"));
+                    return;
+                }
+            }
+            if self.report.nodes.len() >= self.options.max_nodes {
+                if !self.warned_size {
+                    self.warned_size = true;
+                    let max = self.options.max_nodes;
+                    self.warn(
+                        WarningCode::TreeTooLarge,
+                        parent.unwrap_or(0),
+                        None,
+                        format!("stopped at {max} records"),
+                    );
+                }
+                return;
+            }
+            let index = self.report.nodes.len();
+            let depth = self.path.len() as u32;
+            let draft = if parent.is_none() { self.options.draft.clone() } else { None };
+            self.report.nodes.push(Node {
+                domain: domain.clone(),
+                parent,
+                via,
+                term: term.as_ref().map(|(t, _)| t.clone()),
+                depth,
+                source: if draft.is_some() { Source::Draft } else { Source::Dns },
+                record: None,
+                dns_terms: 0,
+                void_lookups: 0,
+            });
+            let text = match draft {
+                Some(d) => {
+                    if d.len() > 255 {
+                        self.warn(
+                            WarningCode::TxtStringTooLong,
+                            index,
+                            None,
+                            format!("{} bytes: publish it as several strings of at most 255 bytes", d.len()),
+                        );
+                    }
+                    d.into_bytes()
+                }
+                None => match self.fetch(index, &domain).await {
+                    Some(t) => t,
+                    None => return,
+                },
+            };
+            if text.len() > MAX_RECORD {
+                self.warn(
+                    WarningCode::RecordTooLong,
+                    index,
+                    None,
+                    format!("{} bytes; §3.4 advises at most {MAX_RECORD} to fit one UDP answer", text.len()),
+                );
+            }
+            self.report.nodes[index].record = Some(String::from_utf8_lossy(&text).into_owned());
+            let record = match Record::parse_bytes(&text) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.warn(WarningCode::SyntaxError, index, Some(e.span), e.to_string());
+                    return;
+                }
+            };
+            self.path.push(index);
+            self.walk_record(index, &domain, &record, &text).await;
+            self.path.pop();
+        })
+    }
+
+    /// §4.5 record selection, warning instead of failing.
+    async fn fetch(&mut self, index: usize, domain: &str) -> Option<Vec<u8>> {
+        let what = match self.report.nodes[index].via {
+            Via::Root => "the analysed domain",
+            Via::Include => "an include target (permerror when evaluated)",
+            Via::Redirect => "a redirect target (permerror when evaluated)",
+        };
+        let records = match self.dns.lookup(domain, QueryType::Txt).await {
+            Answer::Records(r) => r,
+            Answer::TempError => {
+                self.warn(WarningCode::DnsError, index, None, format!("DNS error looking up TXT for {domain}"));
+                return None;
+            }
+            Answer::NxDomain | Answer::NoData => {
+                self.warn(WarningCode::NoRecord, index, None, format!("no SPF record at {domain}, {what}"));
+                return None;
+            }
+        };
+        let mut spf = records.into_iter().filter_map(|r| match r {
+            RData::Txt(t) if is_spf_record(&t) => Some(t),
+            _ => None,
+        });
+        let first = spf.next();
+        let extra = spf.count();
+        match first {
+            None => {
+                self.warn(WarningCode::NoRecord, index, None, format!("no SPF record at {domain}, {what}"));
+                None
+            }
+            Some(_) if extra > 0 => {
+                self.warn(
+                    WarningCode::SeveralRecords,
+                    index,
+                    None,
+                    format!("{} SPF records at {domain} (§4.5: permerror)", extra + 1),
+                );
+                None
+            }
+            Some(t) => Some(t),
+        }
+    }
+
+    async fn walk_record(&mut self, index: usize, domain: &str, record: &Record, text: &[u8]) {
+        let as_written = |span: Span| String::from_utf8_lossy(&text[span.start..span.end]).into_owned();
+        let mut has_all = false;
+        let mut redirect: Option<(&DomainSpec, Span)> = None;
+        for t in record.terms() {
+            match t {
+                Term::Directive(d, span) => {
+                    let term = as_written(*span);
+                    let q = d.effective_qualifier();
+                    if d.mechanism.queries_dns() {
+                        self.count_term(index, *span, &term);
+                    }
+                    match &d.mechanism {
+                        Mechanism::All => {
+                            has_all = true;
+                            match q {
+                                Qualifier::Pass => self.warn(
+                                    WarningCode::PlusAll,
+                                    index,
+                                    Some(*span),
+                                    format!("{term}: authorises every host on the Internet"),
+                                ),
+                                Qualifier::Neutral => self.warn(
+                                    WarningCode::NeutralAll,
+                                    index,
+                                    Some(*span),
+                                    format!("{term}: says nothing about other hosts; prefer ~all or -all"),
+                                ),
+                                _ => {}
+                            }
+                        }
+                        Mechanism::Ip4 { addr, prefix } => {
+                            self.add_network(index, &term, q, IpAddr::V4(*addr), prefix.unwrap_or(32));
+                        }
+                        Mechanism::Ip6 { addr, prefix } => {
+                            self.add_network(index, &term, q, IpAddr::V6(*addr), prefix.unwrap_or(128));
+                        }
+                        Mechanism::A { domain: spec, cidr } => {
+                            let Some(name) = self.fixed_target(index, spec.as_ref(), domain, &term, *span) else {
+                                continue;
+                            };
+                            let (v4, v6) = (cidr.v4_len(), cidr.v6_len());
+                            let a = self.dns.issue(&name, QueryType::A);
+                            let aaaa = self.dns.issue(&name, QueryType::Aaaa);
+                            let (a, aaaa) = (self.dns.wait(a).await, self.dns.wait(aaaa).await);
+                            let (client, qtype) =
+                                if self.options.ipv6_client { (&aaaa, QueryType::Aaaa) } else { (&a, QueryType::A) };
+                            self.count_void(index, *span, &term, client, qtype);
+                            self.add_addresses(index, &term, q, &a, v4, v6);
+                            self.add_addresses(index, &term, q, &aaaa, v4, v6);
+                        }
+                        Mechanism::Mx { domain: spec, cidr } => {
+                            let Some(name) = self.fixed_target(index, spec.as_ref(), domain, &term, *span) else {
+                                continue;
+                            };
+                            self.mx(index, &name, &term, *span, q, cidr.v4_len(), cidr.v6_len()).await;
+                        }
+                        Mechanism::Ptr(_) => {
+                            self.warn(
+                                WarningCode::Ptr,
+                                index,
+                                Some(*span),
+                                format!("{term}: ptr is slow and unreliable; §5.5 says not to use it"),
+                            );
+                            self.report.client_dependent.push(ClientDependent { node: index, term, span: *span });
+                        }
+                        Mechanism::Exists(spec) => {
+                            let Some(name) = self.fixed_target(index, Some(spec), domain, &term, *span) else {
+                                continue;
+                            };
+                            // A fixed exists: is a switch the owner sets.
+                            let answer = self.dns.lookup(&name, QueryType::A).await;
+                            self.count_void(index, *span, &term, &answer, QueryType::A);
+                        }
+                        Mechanism::Include(spec) => {
+                            let Some(name) = self.fixed_target(index, Some(spec), domain, &term, *span) else {
+                                continue;
+                            };
+                            self.visit(name, Some(index), Via::Include, Some((term, *span))).await;
+                        }
+                    }
+                }
+                Term::Modifier(Modifier::Redirect(spec), span) => redirect = Some((spec, *span)),
+                Term::Modifier(Modifier::Explanation(_), _) => {}
+                Term::Modifier(Modifier::Unknown { name, .. }, span) => {
+                    let term = as_written(*span);
+                    self.warn(
+                        WarningCode::UnknownModifier,
+                        index,
+                        Some(*span),
+                        format!("{term}: `{name}=` is not an SPF modifier and is ignored"),
+                    );
+                }
+            }
+        }
+        match redirect {
+            Some((_, span)) if has_all => {
+                let term = as_written(span);
+                self.warn(
+                    WarningCode::RedirectIgnored,
+                    index,
+                    Some(span),
+                    format!("{term}: ignored, because the record has `all` (§6.1)"),
+                );
+            }
+            Some((spec, span)) => {
+                let term = as_written(span);
+                self.count_term(index, span, &term);
+                if let Some(name) = self.fixed_target(index, Some(spec), domain, &term, span) {
+                    self.visit(name, Some(index), Via::Redirect, Some((term, span))).await;
+                }
+            }
+            None if !has_all => self.warn(
+                WarningCode::NoAll,
+                index,
+                None,
+                "neither `all` nor `redirect=`: a host that matches nothing gets neutral".into(),
+            ),
+            None => {}
+        }
+    }
+
+    /// The name a term queries when it does not depend on the client;
+    /// `None` (recorded as client-dependent) when it does or cannot be
+    /// queried.
+    fn fixed_target(
+        &mut self,
+        index: usize,
+        spec: Option<&DomainSpec>,
+        domain: &str,
+        term: &str,
+        span: Span,
+    ) -> Option<String> {
+        let Some(spec) = spec else { return Some(domain.to_owned()) };
+        if spec.has_macros() {
+            self.report.client_dependent.push(ClientDependent { node: index, term: term.to_owned(), span });
+            return None;
+        }
+        let name = query_name(spec.as_str()).map(str::to_owned);
+        if name.is_none() {
+            self.warn(WarningCode::SyntaxError, index, Some(span), format!("{term}: the target is not a usable name"));
+        }
+        name
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn mx(&mut self, index: usize, name: &str, term: &str, span: Span, q: Qualifier, v4: u8, v6: u8) {
+        let answer = self.dns.lookup(name, QueryType::Mx).await;
+        self.count_void(index, span, term, &answer, QueryType::Mx);
+        let Answer::Records(records) = answer else { return };
+        let hosts: Vec<String> = records
+            .into_iter()
+            .filter_map(|r| match r {
+                RData::Mx { exchange, .. } => Some(exchange),
+                _ => None,
+            })
+            .collect();
+        let limit = self.options.limits.mx_names as usize;
+        if hosts.len() > limit {
+            self.warn(
+                WarningCode::TooManyMxNames,
+                index,
+                Some(span),
+                format!("{term}: {name} has {} MX names; more than {limit} is permerror (§4.6.4)", hosts.len()),
+            );
+            return;
+        }
+        let ids: Vec<(QueryId, QueryId)> =
+            hosts.iter().map(|h| (self.dns.issue(h, QueryType::A), self.dns.issue(h, QueryType::Aaaa))).collect();
+        for (a, aaaa) in ids {
+            let a = self.dns.wait(a).await;
+            let aaaa = self.dns.wait(aaaa).await;
+            self.add_addresses(index, term, q, &a, v4, v6);
+            self.add_addresses(index, term, q, &aaaa, v4, v6);
+        }
+    }
+
+    fn add_addresses(&mut self, index: usize, term: &str, q: Qualifier, answer: &Answer, v4: u8, v6: u8) {
+        if let Answer::Records(records) = answer {
+            for ip in records.iter().filter_map(RData::ip) {
+                let prefix = if ip.is_ipv4() { v4 } else { v6 };
+                self.add_network(index, term, q, ip, prefix);
+            }
+        }
+    }
+
+    /// Duplicates, overlaps and the count of distinct authorised addresses.
+    fn finish_networks(&mut self) {
+        let mut order: Vec<usize> = (0..self.report.networks.len()).collect();
+        let range = |n: &Network| -> (bool, u128, u128) {
+            let (start, bits) = match n.addr {
+                IpAddr::V4(a) => (u128::from(u32::from(a)), 32u32),
+                IpAddr::V6(a) => (u128::from(a), 128u32),
+            };
+            let size_bits = bits - u32::from(n.prefix).min(bits);
+            let last = if size_bits >= 128 { u128::MAX } else { start | ((1u128 << size_bits) - 1) };
+            (n.addr.is_ipv6(), start, last)
+        };
+        order.sort_by_key(|&i| {
+            let (v6, start, last) = range(&self.report.networks[i]);
+            (v6, start, core::cmp::Reverse(last))
+        });
+        let mut found = Vec::new();
+        let (mut v4_total, mut v6_total) = (0u128, 0u128);
+        // (family, end of the covering network so far, its index)
+        let mut cover: Option<(bool, u128, usize)> = None;
+        // Union of `+` networks, per family, as (start, last) merged runs.
+        let mut run: Option<(bool, u128, u128)> = None;
+        let add_run = |r: (bool, u128, u128), v4: &mut u128, v6: &mut u128| {
+            let size = (r.2 - r.1).saturating_add(1);
+            if r.0 { *v6 = v6.saturating_add(size) } else { *v4 = v4.saturating_add(size) }
+        };
+        for &i in &order {
+            let n = &self.report.networks[i];
+            let (v6, start, last) = range(n);
+            if let Some((cv6, cend, ci)) = cover {
+                if cv6 == v6 && start <= cend {
+                    let c = &self.report.networks[ci];
+                    let dup = c.addr == n.addr && c.prefix == n.prefix;
+                    found.push((i, ci, dup));
+                }
+            }
+            if cover.is_none_or(|(cv6, cend, _)| cv6 != v6 || last > cend) {
+                cover = Some((v6, last, i));
+            }
+            if n.qualifier == Qualifier::Pass {
+                run = match run {
+                    Some((rv6, rs, rl)) if rv6 == v6 && start <= rl.saturating_add(1) => Some((rv6, rs, rl.max(last))),
+                    Some(r) => {
+                        add_run(r, &mut v4_total, &mut v6_total);
+                        Some((v6, start, last))
+                    }
+                    None => Some((v6, start, last)),
+                };
+            }
+        }
+        if let Some(r) = run {
+            add_run(r, &mut v4_total, &mut v6_total);
+        }
+        self.report.ipv4_addresses = u64::try_from(v4_total).unwrap_or(u64::MAX);
+        self.report.ipv6_addresses = v6_total;
+        for (i, ci, dup) in found {
+            let (n, c) = (&self.report.networks[i], &self.report.networks[ci]);
+            let (node, message) = (
+                n.node,
+                format!(
+                    "{} ({}) {} {} ({})",
+                    n.term,
+                    self.report.nodes[n.node].domain,
+                    if dup { "repeats" } else { "lies inside" },
+                    c.term,
+                    self.report.nodes[c.node].domain
+                ),
+            );
+            let code = if dup { WarningCode::DuplicateNetwork } else { WarningCode::OverlappingNetwork };
+            self.warn(code, node, None, message);
+        }
+    }
+}
+
+/// The first address of the network `addr/prefix`.
+fn network_start(addr: IpAddr, prefix: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => {
+            let len = u32::from(prefix.min(32));
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            IpAddr::V4((u32::from(a) & mask).into())
+        }
+        IpAddr::V6(a) => {
+            let len = u32::from(prefix.min(128));
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            IpAddr::V6((u128::from(a) & mask).into())
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    /// The tree with each node's cost, then totals, networks and warnings:
+    /// what `spfkit lint` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in self.nodes.iter().enumerate() {
+            let indent = 2 * n.depth as usize;
+            let via = match (n.via, &n.term) {
+                (Via::Root, _) => String::new(),
+                (_, Some(t)) => format!("{t} -> "),
+                (_, None) => String::new(),
+            };
+            let source = if n.source == Source::Draft { " (draft)" } else { "" };
+            writeln!(
+                f,
+                "{:indent$}[{i}] {via}{}{source}: {} DNS terms, {} void lookups",
+                "", n.domain, n.dns_terms, n.void_lookups
+            )?;
+            match &n.record {
+                Some(r) => writeln!(f, "{:indent$}    {r}", "")?,
+                None => writeln!(f, "{:indent$}    (no record)", "")?,
+            }
+        }
+        let mark = |over: bool| if over { "  EXCEEDED" } else { "" };
+        writeln!(
+            f,
+            "DNS-querying terms: {} of {}{}",
+            self.dns_terms,
+            self.limits.dns_terms,
+            mark(self.exceeds_dns_terms())
+        )?;
+        writeln!(
+            f,
+            "void lookups: {} of {}{}",
+            self.void_lookups,
+            self.limits.void_lookups,
+            mark(self.exceeds_void_lookups())
+        )?;
+        writeln!(
+            f,
+            "authorised: {} IPv4 and {} IPv6 addresses in {} networks",
+            self.ipv4_addresses,
+            self.ipv6_addresses,
+            self.networks.len()
+        )?;
+        for c in &self.client_dependent {
+            writeln!(f, "depends on the client: {} ({})", c.term, self.nodes[c.node].domain)?;
+        }
+        if self.warnings.is_empty() {
+            writeln!(f, "no warnings")?;
+        }
+        for w in &self.warnings {
+            let domain = self.nodes.get(w.node).map_or("", |n| n.domain.as_str());
+            match w.span {
+                Some(s) => writeln!(f, "warning {} at {domain} bytes {}..{}: {}", w.code, s.start, s.end, w.message)?,
+                None => writeln!(f, "warning {} at {domain}: {}", w.code, w.message)?,
+            }
+        }
+        Ok(())
+    }
+}
