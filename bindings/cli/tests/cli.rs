@@ -275,3 +275,40 @@ fn rfc7208_suite_through_the_binary() {
     println!("RFC 7208 suite via `spfkit check --json`: {} cases ran, {passed} passed", cases.len());
     assert_eq!(cases.len(), 203);
 }
+
+#[test]
+fn lint_the_example_zone() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    let out = spfkit(&["lint", "example.com", "--zone", z]);
+    // The provider's ?all is worth a warning: exit 1.
+    assert_eq!(out.status.code(), Some(spfkit_cli::EXIT_WARNINGS));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("DNS-querying terms: 4 of 10"), "{text}");
+    assert!(text.contains("warning neutral-all at _spf2.provider.example.net bytes 26..30"), "{text}");
+
+    let out = spfkit(&["lint", "example.com", "--zone", z, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dns_terms"], 4);
+    assert_eq!(v["exceeds_dns_terms"], false);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(v["nodes"][1]["via"], "include");
+    assert_eq!(v["ipv4_addresses"], 3 + 128 + 64);
+    assert_eq!(v["warnings"][0]["code"], "neutral-all");
+    assert_eq!(v["warnings"][0]["span"], serde_json::json!([26, 30]));
+
+    // A clean draft: no warnings, exit 0, the draft marked as such.
+    let out = spfkit(&["lint", "news.example.com", "--zone", z, "--record", "v=spf1 ip4:198.51.100.0/24 -all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("news.example.com (draft)"));
+
+    // A broken record: the syntax error with its span.
+    let out = spfkit(&["lint", "broken.example.com", "--zone", z, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["code"], "syntax-error");
+    assert_eq!(v["warnings"][0]["span"], serde_json::json!([7, 22]));
+
+    for args in [&["lint", "--zone", z][..], &["lint", "a.example", "b.example", "--zone", z], &["lint", "a.example"]] {
+        assert_eq!(spfkit(args).status.code(), Some(EXIT_USAGE), "{args:?}");
+    }
+}
