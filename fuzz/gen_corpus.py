@@ -70,6 +70,9 @@ def main():
         script += bytes([5, 0, 10]) + short(b"mx.example.com")
         script += bytes([0, 1, 2, 4, 5, 0]) + short(b"v=spf1 ip4:192.0.2.0/24 -all")
         put("evaluate", flags + ip + short(b"user@example.com") + short(b"mail.example.com") + script)
+        if i < 40:
+            # Flag bit 6: analyse the sender's domain instead.
+            put("evaluate", bytes([flags[0] | 64]) + ip + short(b"user@example.com") + short(b"mail.example.com") + script)
     # wire_decode: a selector byte (name, type) then a message.
     put("wire_decode", bytes([0x00]) + message("example.com", 16, 0, [(16, short(b"v=spf1 -all"))]))
     put("wire_decode", bytes([0x00]) + message("example.com", 16, 3))

@@ -1,7 +1,8 @@
-//! A whole check() fed with fuzzed answers: records of every type, Name
-//! Errors, no data, timeouts, raw wire messages, answers held back and given
-//! out of order, duplicate and unknown answers. Nothing may panic, the
-//! evaluation must finish, and its counters must respect the limits.
+//! A whole check() (or, with flag bit 6, an analysis of the sender's
+//! domain) fed with fuzzed answers: records of every type, Name Errors, no
+//! data, timeouts, raw wire messages, answers held back and given out of
+//! order, duplicate and unknown answers. Nothing may panic, the walk must
+//! finish, and the evaluation's counters must respect the limits.
 //!
 //! Input layout: a flags byte, 16 address bytes, a length-prefixed sender and
 //! HELO name, then one script entry per query handed out (see `answer`).
@@ -11,7 +12,10 @@ use std::net::IpAddr;
 
 use libfuzzer_sys::fuzz_target;
 use spfkit::wire::decode_answer;
-use spfkit::{Answer, AnswerError, Evaluation, LookupPlan, Options, Query, QueryId, QueryType, RData, Request, Scope, Step};
+use spfkit::{
+    Analysis, AnalysisOptions, Answer, AnswerError, Evaluation, LookupPlan, Options, Query, QueryId, QueryType, RData,
+    Request, Scope, Step,
+};
 
 struct Script<'a>(&'a [u8]);
 
@@ -86,6 +90,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let mail_from = s.name();
     let helo = s.name();
+    if flags & 64 != 0 {
+        analyse(&mut s, &mail_from, helo);
+        return;
+    }
     let options = Options {
         plan: if flags & 2 == 0 { LookupPlan::Batched } else { LookupPlan::Sequential },
         scope: [Scope::Both, Scope::MailFrom, Scope::Helo, Scope::Both][usize::from(flags >> 2) & 3],
@@ -140,3 +148,42 @@ fuzz_target!(|data: &[u8]| {
         assert!(reply.text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{reply}");
     }
 });
+
+/// The analysis of `domain`'s tree (`helo`, when not empty, as a draft),
+/// driven the same way.
+fn analyse(s: &mut Script<'_>, domain: &str, helo: String) {
+    let domain = domain.rsplit_once('@').map_or(domain, |(_, d)| d);
+    let draft = (!helo.is_empty()).then_some(helo);
+    let mut an = Analysis::new(domain, AnalysisOptions { draft, max_nodes: 32, ..AnalysisOptions::default() });
+    let mut held: Vec<Query> = Vec::new();
+    for _ in 0..10_000 {
+        let queries = match an.next() {
+            Step::Done(_) => break,
+            Step::Lookup(qs) => qs.to_vec(),
+            Step::Pending => {
+                assert!(!held.is_empty(), "the analysis waits, yet every query was answered");
+                while let Some(q) = held.pop() {
+                    let a = answer(s, &q).unwrap_or(Answer::TempError);
+                    an.answer(q.id, a).expect("a held query is unanswered");
+                }
+                continue;
+            }
+        };
+        for q in queries {
+            match answer(s, &q) {
+                Some(a) => an.answer(q.id, a).expect("a new query is unanswered"),
+                None => held.push(q),
+            }
+        }
+    }
+    let report = an.into_report().expect("the analysis finishes");
+    assert!(report.nodes.len() <= 32);
+    for w in &report.warnings {
+        // A span points into its node's record (the lossy text of a
+        // non-UTF-8 record is never shorter than its bytes).
+        if let (Some(span), Some(record)) = (w.span, report.nodes.get(w.node).and_then(|n| n.record.as_ref())) {
+            assert!(span.start <= span.end && span.end <= record.len(), "{w:?} in {record:?}");
+        }
+    }
+    let _ = report.to_string();
+}
