@@ -8,6 +8,7 @@
 //! assert!(matches!(cmd, Command::Check(_)));
 //! ```
 
+pub mod resolver;
 pub mod zonefile;
 
 use std::fmt::Write as _;
@@ -15,8 +16,13 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use resolver::StubResolver;
 use spfkit::{
-    AnalysisOptions, CheckOutcome, Options, Outcome, Report, Request, Resolver, Scope, Source, TraceEvent, Via,
+    Analysis, AnalysisOptions, CheckOutcome, Evaluation, Options, Outcome, Report, Request, Resolver, Scope, Source,
+    Step, TraceEvent, Via,
 };
 
 /// Exit status for a completed check, whatever its SPF result.
@@ -25,17 +31,22 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status for a zone file that cannot be read or parsed.
 pub const EXIT_ZONE: i32 = 3;
+/// Exit status when real DNS was asked and no name server answered.
+pub const EXIT_DNS: i32 = 4;
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: spfkit check --ip IP --sender ADDR --helo NAME --zone FILE
+usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--receiver NAME] [--identity both|mailfrom|helo]
                     [--authserv-id ID] [--trace] [--json]
-       spfkit lint DOMAIN --zone FILE [--record TEXT] [--json]
+       spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
+DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 
-Checks an SMTP connection against SPF (RFC 7208), answering DNS queries
-from FILE: an RFC 1035 master file, or a JSON/YAML map in the RFC 7208
-test suite's zonedata form (by extension .json/.yaml/.yml).
+Checks an SMTP connection against SPF (RFC 7208). DNS answers come from
+FILE with --zone (an RFC 1035 master file, or a JSON/YAML map in the RFC
+7208 test suite's zonedata form, by extension .json/.yaml/.yml); otherwise
+from real DNS: the name servers of /etc/resolv.conf, or --nameserver, with
+an overall --timeout (default 20 seconds, RFC 7208 section 4.6.4).
 
   --ip IP            the SMTP client's address
   --sender ADDR      the MAIL FROM address; \"\" or \"<>\" for the null
@@ -56,7 +67,7 @@ and warnings with stable codes.
 
 Exit status: 0 when the check ran (whatever its result) or the tree has
 no warnings, 1 when lint found warnings, 2 for bad arguments, 3 for a zone
-file that cannot be read.
+file that cannot be read, 4 when no name server answered at all.
 ";
 
 /// The arguments of `spfkit check`.
@@ -68,8 +79,12 @@ pub struct CheckArgs {
     pub sender: String,
     /// HELO/EHLO name.
     pub helo: String,
-    /// The zone file.
-    pub zone: PathBuf,
+    /// The zone file; `None` for real DNS.
+    pub zone: Option<PathBuf>,
+    /// The name server for real DNS; the system's when `None`.
+    pub nameserver: Option<SocketAddr>,
+    /// The overall DNS timeout for real DNS.
+    pub timeout: Duration,
     /// This host's name.
     pub receiver: Option<String>,
     /// Which identities to check.
@@ -104,12 +119,14 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         Some(other) => return Err(format!("unknown command {other:?}; the commands are `check` and `lint`")),
         None => return Err("missing command; the commands are `check` and `lint`".into()),
     }
-    let (mut ip, mut sender, mut helo, mut zone) = (None, None, None, None);
+    let (mut ip, mut sender, mut helo) = (None, None, None);
     let mut out = CheckArgs {
         ip: IpAddr::from([0, 0, 0, 0]),
         sender: String::new(),
         helo: String::new(),
-        zone: PathBuf::new(),
+        zone: None,
+        nameserver: None,
+        timeout: DEFAULT_TIMEOUT,
         receiver: None,
         identity: Scope::Both,
         authserv_id: None,
@@ -130,7 +147,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             }
             "--sender" => sender = Some(value()?),
             "--helo" => helo = Some(value()?),
-            "--zone" => zone = Some(PathBuf::from(value()?)),
+            "--zone" => out.zone = Some(PathBuf::from(value()?)),
+            "--nameserver" => out.nameserver = Some(resolver::parse_nameserver(&value()?).map_err(|e| e.0)?),
+            "--timeout" => out.timeout = parse_timeout(&value()?)?,
             "--receiver" => out.receiver = Some(value()?),
             "--authserv-id" => out.authserv_id = Some(value()?),
             "--identity" => {
@@ -152,7 +171,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     // `<addr>` as it appears in SMTP is accepted; `<>` is the null path.
     out.sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(&sender).to_owned();
     out.helo = helo.ok_or("--helo is required")?;
-    out.zone = zone.ok_or("--zone is required")?;
+    if out.zone.is_some() && out.nameserver.is_some() {
+        return Err("--zone and --nameserver exclude each other".into());
+    }
     Ok(Command::Check(out))
 }
 
@@ -163,14 +184,30 @@ pub struct LintArgs {
     pub domain: String,
     /// A draft record for the domain, not yet published.
     pub record: Option<String>,
-    /// The zone file.
-    pub zone: PathBuf,
+    /// The zone file; `None` for real DNS.
+    pub zone: Option<PathBuf>,
+    /// The name server for real DNS; the system's when `None`.
+    pub nameserver: Option<SocketAddr>,
+    /// The overall DNS timeout for real DNS.
+    pub timeout: Duration,
     /// JSON output.
     pub json: bool,
 }
 
+/// RFC 7208 §4.6.4's advice for a whole evaluation.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn parse_timeout(v: &str) -> Result<Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("--timeout: {v:?} is not a number of seconds between 0 and 3600"))
+}
+
 fn parse_lint(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let (mut domain, mut record, mut zone, mut json) = (None, None, None, false);
+    let (mut nameserver, mut timeout) = (None, DEFAULT_TIMEOUT);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
@@ -180,6 +217,8 @@ fn parse_lint(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         match flag.as_str() {
             "--record" => record = Some(value()?),
             "--zone" => zone = Some(PathBuf::from(value()?)),
+            "--nameserver" => nameserver = Some(resolver::parse_nameserver(&value()?).map_err(|e| e.0)?),
+            "--timeout" => timeout = parse_timeout(&value()?)?,
             "--json" if inline.is_none() => json = true,
             "-h" | "--help" => return Ok(Command::Help),
             f if f.starts_with('-') => return Err(format!("unknown option {arg:?}")),
@@ -187,21 +226,41 @@ fn parse_lint(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             _ => return Err(format!("unexpected argument {arg:?}: lint takes one domain")),
         }
     }
+    if zone.is_some() && nameserver.is_some() {
+        return Err("--zone and --nameserver exclude each other".into());
+    }
     Ok(Command::Lint(LintArgs {
         domain: domain.ok_or("lint needs a domain")?,
         record,
-        // Real DNS comes with --nameserver in a later step; until then a
-        // zone file is the only source.
-        zone: zone.ok_or("--zone is required")?,
+        zone,
+        nameserver,
+        timeout,
         json,
     }))
 }
 
 impl LintArgs {
+    fn options(&self) -> AnalysisOptions {
+        AnalysisOptions { draft: self.record.clone(), ..AnalysisOptions::default() }
+    }
+
     /// Analyses the domain's tree against `resolver`.
     pub fn run(&self, resolver: &impl Resolver) -> Report {
-        let options = AnalysisOptions { draft: self.record.clone(), ..AnalysisOptions::default() };
-        spfkit::analyze(&self.domain, options, resolver)
+        spfkit::analyze(&self.domain, self.options(), resolver)
+    }
+
+    /// Analyses over real DNS, each step's queries sent together.
+    pub fn run_dns(&self, dns: &mut StubResolver) -> Report {
+        let mut an = Analysis::new(&self.domain, self.options());
+        while let Step::Lookup(q) = an.next() {
+            let queries = q.to_vec();
+            for (q, a) in queries.iter().zip(dns.resolve(&queries)) {
+                let _ = an.answer(q.id, a);
+            }
+        }
+        an.into_report().unwrap_or_else(|| {
+            spfkit::analyze(&self.domain, self.options(), &|_: &spfkit::Query| spfkit::Answer::TempError)
+        })
     }
 }
 
@@ -254,15 +313,36 @@ impl CheckArgs {
         self.authserv_id.as_deref().or(self.receiver.as_deref()).unwrap_or("unknown")
     }
 
-    /// Runs check() (or one identity) against `resolver`.
-    pub fn run(&self, resolver: &impl Resolver) -> CheckOutcome {
-        let options = Options {
+    fn options(&self) -> Options {
+        Options {
             scope: self.identity,
             receiver: self.receiver.as_deref().unwrap_or("unknown").into(),
             trace: self.trace,
             ..Options::default()
-        };
-        spfkit::check(Request::new(self.ip, self.sender.clone(), self.helo.clone()), options, resolver)
+        }
+    }
+
+    fn request(&self) -> Request {
+        Request::new(self.ip, self.sender.clone(), self.helo.clone())
+    }
+
+    /// Runs check() (or one identity) against `resolver`.
+    pub fn run(&self, resolver: &impl Resolver) -> CheckOutcome {
+        spfkit::check(self.request(), self.options(), resolver)
+    }
+
+    /// Runs it over real DNS, each step's queries sent together.
+    pub fn run_dns(&self, dns: &mut StubResolver) -> CheckOutcome {
+        let mut ev = Evaluation::new(self.request(), self.options());
+        while let Step::Lookup(q) = ev.next() {
+            let queries = q.to_vec();
+            for (q, a) in queries.iter().zip(dns.resolve(&queries)) {
+                let _ = ev.answer(q.id, a);
+            }
+        }
+        // The loop ends only when done; the blocking driver finishes any
+        // stalled evaluation with temporary errors all the same.
+        ev.into_outcome().unwrap_or_else(|| self.run(&|_: &spfkit::Query| spfkit::Answer::TempError))
     }
 }
 

@@ -1,27 +1,100 @@
-//! `spfkit check`: see `spfkit --help`.
+//! `spfkit check` and `spfkit lint`: see `spfkit --help`.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use spfkit::Zone;
+use spfkit_cli::resolver::{StubResolver, system_nameservers};
 use spfkit_cli::{
-    Command, EXIT_USAGE, EXIT_WARNINGS, EXIT_ZONE, LintArgs, USAGE, parse_args, render_json, render_report_json,
+    Command, EXIT_DNS, EXIT_USAGE, EXIT_WARNINGS, EXIT_ZONE, USAGE, parse_args, render_json, render_report_json,
     render_text, zonefile,
 };
 
-fn lint(args: &LintArgs) -> ExitCode {
-    let zone = match zonefile::load_zone(&args.zone) {
-        Ok(zone) => zone,
-        Err(e) => {
+/// Where answers come from: a zone file or real DNS.
+enum Source {
+    Zone(Zone),
+    Dns(StubResolver),
+}
+
+fn source(zone: Option<&Path>, nameserver: Option<SocketAddr>, timeout: Duration) -> Result<Source, ExitCode> {
+    if let Some(path) = zone {
+        return zonefile::load_zone(path).map(Source::Zone).map_err(|e| {
             eprintln!("spfkit: zone {e}");
-            return ExitCode::from(EXIT_ZONE as u8);
-        }
+            ExitCode::from(EXIT_ZONE as u8)
+        });
+    }
+    let servers = match nameserver {
+        Some(s) => vec![s],
+        None => system_nameservers().map_err(|e| {
+            eprintln!("spfkit: {e}");
+            ExitCode::from(EXIT_DNS as u8)
+        })?,
     };
-    let report = args.run(&zone);
-    let text = if args.json { format!("{:#}\n", render_report_json(&report)) } else { report.to_string() };
-    match write_out(&text) {
-        Ok(()) if report.warnings.is_empty() => ExitCode::SUCCESS,
-        Ok(()) => ExitCode::from(EXIT_WARNINGS as u8),
-        Err(code) => code,
+    Ok(Source::Dns(StubResolver::new(servers, timeout)))
+}
+
+/// After real DNS: no response at all means no server could be reached.
+fn dns_status(source: &Source) -> Option<ExitCode> {
+    match source {
+        Source::Dns(dns) if dns.sent > 0 && dns.responses == 0 => {
+            eprintln!("spfkit: no name server answered ({} queries sent); results are temperror", dns.sent);
+            Some(ExitCode::from(EXIT_DNS as u8))
+        }
+        _ => None,
+    }
+}
+
+fn main() -> ExitCode {
+    match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Check(args)) => {
+            let mut src = match source(args.zone.as_deref(), args.nameserver, args.timeout) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let outcome = match &mut src {
+                Source::Zone(zone) => args.run(zone),
+                Source::Dns(dns) => args.run_dns(dns),
+            };
+            let text = if args.json {
+                format!("{:#}\n", render_json(&outcome, args.authserv_id()))
+            } else {
+                render_text(&outcome, args.authserv_id())
+            };
+            match write_out(&text) {
+                Ok(()) => dns_status(&src).unwrap_or(ExitCode::SUCCESS),
+                Err(code) => code,
+            }
+        }
+        Ok(Command::Lint(args)) => {
+            let mut src = match source(args.zone.as_deref(), args.nameserver, args.timeout) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let report = match &mut src {
+                Source::Zone(zone) => args.run(zone),
+                Source::Dns(dns) => args.run_dns(dns),
+            };
+            let text = if args.json { format!("{:#}\n", render_report_json(&report)) } else { report.to_string() };
+            match write_out(&text) {
+                Ok(()) => dns_status(&src).unwrap_or(if report.warnings.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(EXIT_WARNINGS as u8)
+                }),
+                Err(code) => code,
+            }
+        }
+        Err(msg) => {
+            eprintln!("spfkit: {msg}\n\n{USAGE}");
+            ExitCode::from(EXIT_USAGE as u8)
+        }
     }
 }
 
@@ -35,37 +108,5 @@ fn write_out(text: &str) -> Result<(), ExitCode> {
             eprintln!("spfkit: {e}");
             Err(ExitCode::FAILURE)
         }
-    }
-}
-
-fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Check(args)) => args,
-        Ok(Command::Lint(args)) => return lint(&args),
-        Err(msg) => {
-            eprintln!("spfkit: {msg}\n\n{USAGE}");
-            return ExitCode::from(EXIT_USAGE as u8);
-        }
-    };
-    let zone = match zonefile::load_zone(&args.zone) {
-        Ok(zone) => zone,
-        Err(e) => {
-            eprintln!("spfkit: zone {e}");
-            return ExitCode::from(EXIT_ZONE as u8);
-        }
-    };
-    let outcome = args.run(&zone);
-    let text = if args.json {
-        format!("{:#}\n", render_json(&outcome, args.authserv_id()))
-    } else {
-        render_text(&outcome, args.authserv_id())
-    };
-    match write_out(&text) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
     }
 }

@@ -224,7 +224,9 @@ fn rfc7208_suite_through_the_yaml_loader() {
             ip: case.host.parse().unwrap(),
             sender: case.mailfrom.clone(),
             helo: case.helo.clone(),
-            zone: PathBuf::new(),
+            zone: None,
+            nameserver: None,
+            timeout: spfkit_cli::DEFAULT_TIMEOUT,
             receiver: None,
             identity: Scope::MailFrom,
             authserv_id: None,
@@ -308,7 +310,13 @@ fn lint_the_example_zone() {
     assert_eq!(v["warnings"][0]["code"], "syntax-error");
     assert_eq!(v["warnings"][0]["span"], serde_json::json!([7, 22]));
 
-    for args in [&["lint", "--zone", z][..], &["lint", "a.example", "b.example", "--zone", z], &["lint", "a.example"]] {
+    for args in [
+        &["lint", "--zone", z][..],
+        &["lint", "a.example", "b.example", "--zone", z],
+        &["lint", "a.example", "--zone", z, "--nameserver", "127.0.0.1"],
+        &["lint", "a.example", "--timeout", "0"],
+        &["check", "--ip", "192.0.2.1", "--sender", "a@b.example", "--helo", "h", "--nameserver", "ns.example"],
+    ] {
         assert_eq!(spfkit(args).status.code(), Some(EXIT_USAGE), "{args:?}");
     }
 }
