@@ -152,6 +152,8 @@ pub enum WarningCode {
     OverlappingNetwork,
     /// The walk stopped at [`AnalysisOptions::max_nodes`] records.
     TreeTooLarge,
+    /// Mechanisms after `all`, which evaluation never reaches.
+    AfterAll,
 }
 
 impl WarningCode {
@@ -178,6 +180,7 @@ impl WarningCode {
             WarningCode::DuplicateNetwork => "duplicate-network",
             WarningCode::OverlappingNetwork => "overlapping-network",
             WarningCode::TreeTooLarge => "tree-too-large",
+            WarningCode::AfterAll => "after-all",
         }
     }
 }
@@ -578,6 +581,17 @@ impl Walker {
         let mut redirect: Option<(&DomainSpec, Span)> = None;
         for t in record.terms() {
             match t {
+                Term::Directive(_, span) if has_all => {
+                    // Evaluation stops at `all`: what follows costs nothing
+                    // and authorises nothing.
+                    let term = as_written(*span);
+                    self.warn(
+                        WarningCode::AfterAll,
+                        index,
+                        Some(*span),
+                        format!("{term}: comes after `all`, so it is never evaluated"),
+                    );
+                }
                 Term::Directive(d, span) => {
                     let term = as_written(*span);
                     let q = d.effective_qualifier();

@@ -87,7 +87,10 @@ fn counts_agree_with_the_evaluator() {
     for i in 0..9 {
         a(&mut ten, &format!("h{i}.ten.example"), "192.0.2.1");
     }
-    for (zone, domain) in [(&provider(), "example.com"), (&voids, "v.example"), (&ten, "ten.example")] {
+    txt(&mut ten, "after.example", "v=spf1 a:h0.ten.example -all include:x.example mx");
+    for (zone, domain) in
+        [(&provider(), "example.com"), (&voids, "v.example"), (&ten, "ten.example"), (&ten, "after.example")]
+    {
         let report = analyze(domain, AnalysisOptions::default(), zone);
         assert!(!report.exceeds_dns_terms() && !report.exceeds_void_lookups(), "{domain}: {report}");
         for plan in [LookupPlan::Batched, LookupPlan::Sequential] {
@@ -147,6 +150,7 @@ fn every_warning() {
     txt(&mut z, "noall.example", "v=spf1 ip4:192.0.2.1");
     txt(&mut z, "both.example", "v=spf1 -all redirect=plus.example");
     txt(&mut z, "moo.example", "v=spf1 moo=cow -all");
+    txt(&mut z, "after.example", "v=spf1 -all include:x.example a");
     txt(&mut z, "loop.example", "v=spf1 include:loop2.example -all");
     txt(&mut z, "loop2.example", "v=spf1 include:loop.example -all");
     txt(&mut z, "dup.example", "v=spf1 ip4:192.0.2.0/24 ip4:192.0.2.0/24 ip4:192.0.2.128/25 -all");
@@ -168,6 +172,7 @@ fn every_warning() {
         ("noall.example", WarningCode::NoAll),
         ("both.example", WarningCode::RedirectIgnored),
         ("moo.example", WarningCode::UnknownModifier),
+        ("after.example", WarningCode::AfterAll),
         ("loop.example", WarningCode::IncludeLoop),
         ("dup.example", WarningCode::DuplicateNetwork),
         ("dup.example", WarningCode::OverlappingNetwork),
@@ -187,6 +192,10 @@ fn every_warning() {
     assert_eq!(&r.nodes[0].record.as_deref().unwrap()[w.span.unwrap().start..w.span.unwrap().end], "moo=cow");
     let r = analyze("syntax.example", AnalysisOptions::default(), &z);
     assert_eq!((r.warnings[0].span.unwrap().start, r.warnings[0].span.unwrap().end), (7, 22));
+    // Terms after `all` cost nothing, as in evaluation.
+    let r = analyze("after.example", AnalysisOptions::default(), &z);
+    assert_eq!((r.dns_terms, r.nodes.len()), (0, 1));
+    assert_eq!(codes(&r), ["after-all", "after-all"]);
     // The loop is reported once, at the record that closes it.
     let r = analyze("loop.example", AnalysisOptions::default(), &z);
     assert_eq!(r.nodes.len(), 2);
