@@ -11,7 +11,7 @@ use core::net::IpAddr;
 use crate::dns::{Answer, Query, QueryId, QueryType, RData};
 use crate::domain::{check_domain, query_name};
 use crate::driver::{AsyncResolver, Resolver};
-use crate::eval::{AnswerError, DnsHandle, Limits, Machine, Step};
+use crate::eval::{AnswerError, DnsHandle, Limits, Machine, Step, network_start};
 use crate::record::{DomainSpec, Mechanism, Modifier, Qualifier, Record, Span, Term, is_spf_record};
 
 /// How to analyse.
@@ -150,7 +150,8 @@ pub enum WarningCode {
     DuplicateNetwork,
     /// A network inside another one.
     OverlappingNetwork,
-    /// The walk stopped at [`AnalysisOptions::max_nodes`] records.
+    /// The walk stopped at [`AnalysisOptions::max_nodes`] records, or the
+    /// list of networks at [`MAX_NETWORKS`].
     TreeTooLarge,
     /// Mechanisms after `all`, which evaluation never reaches.
     AfterAll,
@@ -348,6 +349,10 @@ fn stalled(domain: String) -> Report {
 /// The largest record §3.4 advises, so that an answer fits 512 bytes.
 const MAX_RECORD: usize = 450;
 
+/// Networks listed at most: hostile answers (thousands of addresses per
+/// `a`/`mx` lookup) must not grow the report without bound.
+pub const MAX_NETWORKS: usize = 10_000;
+
 struct Walker {
     dns: DnsHandle,
     options: AnalysisOptions,
@@ -446,6 +451,13 @@ impl Walker {
     }
 
     fn add_network(&mut self, node: usize, term: &str, qualifier: Qualifier, addr: IpAddr, prefix: u8) {
+        if self.report.networks.len() >= MAX_NETWORKS {
+            if !self.warned_size {
+                self.warned_size = true;
+                self.warn(WarningCode::TreeTooLarge, node, None, format!("stopped listing at {MAX_NETWORKS} networks"));
+            }
+            return;
+        }
         let addr = network_start(addr, prefix);
         self.report.networks.push(Network { addr, prefix, node, term: term.to_owned(), qualifier });
     }
@@ -842,22 +854,6 @@ impl Walker {
             );
             let code = if dup { WarningCode::DuplicateNetwork } else { WarningCode::OverlappingNetwork };
             self.warn(code, node, None, message);
-        }
-    }
-}
-
-/// The first address of the network `addr/prefix`.
-fn network_start(addr: IpAddr, prefix: u8) -> IpAddr {
-    match addr {
-        IpAddr::V4(a) => {
-            let len = u32::from(prefix.min(32));
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            IpAddr::V4((u32::from(a) & mask).into())
-        }
-        IpAddr::V6(a) => {
-            let len = u32::from(prefix.min(128));
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-            IpAddr::V6((u128::from(a) & mask).into())
         }
     }
 }

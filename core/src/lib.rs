@@ -72,7 +72,8 @@ pub mod wire;
 mod zone;
 
 pub use analysis::{
-    Analysis, AnalysisOptions, ClientDependent, Network, Node, Report, Source, Via, Warning, WarningCode, analyze,
+    Analysis, AnalysisOptions, ClientDependent, MAX_NETWORKS, Network, Node, Report, Source, Via, Warning, WarningCode,
+    analyze,
 };
 pub use dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
 pub use driver::{AsyncResolver, Resolver, check, check_async};

@@ -218,7 +218,11 @@ fn draft_records_and_client_dependent_terms() {
     assert_eq!(dependent, ["exists:%{i}._spf.example.com", "a:%{d}.example.com"]);
     // Their lookups are counted as terms but cannot be resolved ahead.
     assert_eq!(r.dns_terms, 5);
-    assert!(r.networks.iter().all(|n| n.qualifier == Qualifier::Pass || n.term.starts_with('~')));
+    let draft_net = r.networks.iter().find(|n| n.node == 0).expect("the draft's ip4");
+    assert_eq!(
+        (draft_net.addr.to_string(), draft_net.prefix, draft_net.qualifier),
+        ("192.0.2.0".into(), 25, Qualifier::Pass)
+    );
 
     let long = format!("v=spf1 {} -all", (0..20).map(|i| format!("ip4:198.51.100.{i}")).collect::<Vec<_>>().join(" "));
     let options = AnalysisOptions { draft: Some(long), ..AnalysisOptions::default() };
@@ -256,4 +260,17 @@ fn the_tree_is_bounded() {
     assert_eq!(r.nodes.len(), 50);
     assert!(codes(&r).contains(&"tree-too-large"));
     assert!(r.exceeds_dns_terms());
+}
+
+#[test]
+fn the_networks_are_bounded() {
+    // One `a` whose answer holds more addresses than the report lists.
+    let mut z = Zone::new();
+    txt(&mut z, "many.example", "v=spf1 a -all");
+    for i in 0..(spfkit::MAX_NETWORKS as u32 + 10) {
+        z.add("many.example", RData::A(std::net::Ipv4Addr::from(0x0a00_0000 + i)));
+    }
+    let r = analyze("many.example", AnalysisOptions::default(), &z);
+    assert_eq!(r.networks.len(), spfkit::MAX_NETWORKS);
+    assert!(codes(&r).contains(&"tree-too-large"));
 }

@@ -29,8 +29,10 @@ fn parse_vectors() {
                 assert_eq!(e.kind.code(), want["code"], "{text:?}: {e}");
                 assert_eq!(serde_json::json!([e.span.start, e.span.end]), want["span"], "{text:?}: {e}");
                 assert_eq!(e.term, want["term"], "{text:?}");
-                // The span lies inside the term (or is the term).
-                assert!(text.as_bytes()[e.span.start..e.span.end].len() <= text.len());
+                // The span lies inside the record and inside the term.
+                assert!(e.span.start < e.span.end && e.span.end <= text.len(), "{text:?}: {e}");
+                let term_at = text.find(e.term.as_str()).expect("the term is in the record");
+                assert!(term_at <= e.span.start && e.span.end <= term_at + e.term.len(), "{text:?}: {e}");
             }
         }
     }

@@ -134,11 +134,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         json: false,
     };
     while let Some(arg) = args.next() {
-        // Both `--ip X` and `--ip=X`.
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--ip" => {
@@ -205,14 +201,20 @@ fn parse_timeout(v: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("--timeout: {v:?} is not a number of seconds between 0 and 3600"))
 }
 
+/// `--flag=value` as (`--flag`, `Some(value)`); anything else whole, so
+/// both `--ip X` and `--ip=X` work.
+fn split_flag(arg: &str) -> (String, Option<String>) {
+    match arg.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+        _ => (arg.to_owned(), None),
+    }
+}
+
 fn parse_lint(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let (mut domain, mut record, mut zone, mut json) = (None, None, None, false);
     let (mut nameserver, mut timeout) = (None, DEFAULT_TIMEOUT);
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--record" => record = Some(value()?),
