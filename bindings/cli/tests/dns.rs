@@ -1,6 +1,7 @@
 //! `spfkit check` and `spfkit lint` over real DNS: a UDP name server on
 //! 127.0.0.1 at a free port, answering from a zone (the example zone, or
 //! one written here), refusing some names; and a port nobody answers on.
+//! The same commands against a real server (NSD) are in nsd.rs.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
