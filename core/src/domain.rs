@@ -5,9 +5,18 @@ use std::borrow::Cow;
 /// The longest domain name, in presentation form without the root dot.
 pub(crate) const MAX_NAME: usize = 253;
 
-/// Checks `<domain>` for check_host() (§4.3) and gives its A-label form.
-/// `Err` carries why check_host() returns `none` for it.
-pub(crate) fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
+/// Checks a domain as check_host() checks its `<domain>` (§4.3) and gives
+/// its A-label form (RFC 8616: U-labels are looked up as A-labels), without
+/// a trailing dot. `Err` says why check_host() would return `none` for it;
+/// a host can use it to refuse a bad domain before starting an evaluation
+/// or an analysis.
+///
+/// ```
+/// assert_eq!(spfkit::check_domain("Bücher.example.").unwrap(), "xn--bcher-kva.example");
+/// assert!(spfkit::check_domain("bad..example").is_err());
+/// assert!(spfkit::check_domain("localhost").is_err()); // not multi-label
+/// ```
+pub fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
     let name = raw.strip_suffix('.').unwrap_or(raw);
     if name.starts_with('[') {
         return Err("the domain is an address literal");

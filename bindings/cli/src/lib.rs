@@ -231,14 +231,10 @@ fn parse_lint(mut args: impl Iterator<Item = String>) -> Result<Command, String>
     if zone.is_some() && nameserver.is_some() {
         return Err("--zone and --nameserver exclude each other".into());
     }
-    Ok(Command::Lint(LintArgs {
-        domain: domain.ok_or("lint needs a domain")?,
-        record,
-        zone,
-        nameserver,
-        timeout,
-        json,
-    }))
+    let domain = domain.ok_or("lint needs a domain")?;
+    // A bad argument is a usage error here, not a report about "no record".
+    spfkit::check_domain(&domain).map_err(|why| format!("{domain:?}: {why}"))?;
+    Ok(Command::Lint(LintArgs { domain, record, zone, nameserver, timeout, json }))
 }
 
 impl LintArgs {

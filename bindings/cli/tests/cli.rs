@@ -315,8 +315,12 @@ fn lint_the_example_zone() {
         &["lint", "a.example", "b.example", "--zone", z],
         &["lint", "a.example", "--zone", z, "--nameserver", "127.0.0.1"],
         &["lint", "a.example", "--timeout", "0"],
+        &["lint", "bad..example", "--zone", z],
+        &["lint", "localhost", "--zone", z],
         &["check", "--ip", "192.0.2.1", "--sender", "a@b.example", "--helo", "h", "--nameserver", "ns.example"],
     ] {
         assert_eq!(spfkit(args).status.code(), Some(EXIT_USAGE), "{args:?}");
     }
+    let out = spfkit(&["lint", "bad..example", "--zone", z]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"bad..example\": the domain is malformed"), "{out:?}");
 }
