@@ -729,7 +729,7 @@ impl<'a> CheckHost<'a> {
         self.counters.dns_terms += 1;
         if self.counters.dns_terms > self.limits().dns_terms {
             return Err(Stop::Perm(format!(
-                "more than {} DNS-querying terms (RFC 7208 §4.6.4)",
+                "more than {} DNS-querying terms (RFC 7208 section 4.6.4)",
                 self.limits().dns_terms
             )));
         }
@@ -742,7 +742,7 @@ impl<'a> CheckHost<'a> {
             self.counters.void_lookups += 1;
             if self.counters.void_lookups > self.limits().void_lookups {
                 return Err(Stop::Perm(format!(
-                    "more than {} void lookups (RFC 7208 §4.6.4)",
+                    "more than {} void lookups (RFC 7208 section 4.6.4)",
                     self.limits().void_lookups
                 )));
             }
@@ -827,7 +827,9 @@ impl<'a> CheckHost<'a> {
             if let RData::Txt(text) = rdata {
                 if is_spf_record(&text) {
                     if found.is_some() {
-                        return Err(Stop::Perm(format!("{domain} has more than one SPF record (RFC 7208 §4.5)")));
+                        return Err(Stop::Perm(format!(
+                            "{domain} has more than one SPF record (RFC 7208 section 4.5)"
+                        )));
                     }
                     found = Some(text);
                 }
@@ -990,7 +992,7 @@ impl<'a> CheckHost<'a> {
             .collect();
         if hosts.len() > self.limits().mx_names as usize {
             return Err(Stop::Perm(format!(
-                "{name} has more than {} MX records (RFC 7208 §4.6.4)",
+                "{name} has more than {} MX records (RFC 7208 section 4.6.4)",
                 self.limits().mx_names
             )));
         }

@@ -1,0 +1,128 @@
+/*
+ * spfcheck: check an SMTP connection against SPF with libspfkit, over real
+ * DNS through glibc's resolver (res_nquery), handing spfkit the raw
+ * response messages.
+ *
+ *   spfcheck [-s ADDR[:PORT]] IP SENDER HELO
+ *
+ * -s asks that name server (IPv4) instead of /etc/resolv.conf's. Prints the
+ * result, the explanation, the Received-SPF header and the SMTP reply.
+ * Exit status 0 when the check ran, 2 for bad arguments.
+ *
+ * Build: cc spfcheck.c $(pkg-config --cflags --libs spfkit) -lresolv
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spfkit.h>
+
+static int die(const char *what, spfkit_status s) {
+    fprintf(stderr, "spfcheck: %s: %s\n", what, spfkit_status_message(s));
+    return 2;
+}
+
+/* Points the resolver state at one IPv4 server, "ADDR" or "ADDR:PORT". */
+static int use_server(res_state rs, const char *arg) {
+    char addr[64];
+    unsigned port = 53;
+    const char *colon = strchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+    if (len >= sizeof addr) return -1;
+    memcpy(addr, arg, len);
+    addr[len] = '\0';
+    if (colon && (sscanf(colon + 1, "%u", &port) != 1 || port == 0 || port > 65535)) return -1;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) return -1;
+    rs->nsaddr_list[0] = sin;
+    rs->nscount = 1;
+    rs->retrans = 2; /* seconds per try */
+    rs->retry = 2;
+    return 0;
+}
+
+/* Resolves one query and gives spfkit the answer. */
+static spfkit_status resolve(res_state rs, spfkit_evaluation *ev, const spfkit_query *q) {
+    unsigned char answer[NS_MAXMSG];
+    int n = res_nquery(rs, q->name, ns_c_in, q->qtype, answer, sizeof answer);
+    if (n >= 0) return spfkit_evaluation_answer_message(ev, q->id, answer, (size_t)n);
+    /* glibc returns no message for these; h_errno says what happened. */
+    switch (rs->res_h_errno) {
+        case HOST_NOT_FOUND:
+            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_NXDOMAIN);
+        case NO_DATA:
+            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_NODATA);
+        default: /* TRY_AGAIN, NO_RECOVERY: timeouts, SERVFAIL, REFUSED */
+            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
+    }
+}
+
+int main(int argc, char **argv) {
+    struct __res_state rs;
+    memset(&rs, 0, sizeof rs);
+    if (res_ninit(&rs) != 0) {
+        fprintf(stderr, "spfcheck: res_ninit failed\n");
+        return 2;
+    }
+    int arg = 1;
+    if (argc > 2 && strcmp(argv[1], "-s") == 0) {
+        if (use_server(&rs, argv[2]) != 0) {
+            fprintf(stderr, "spfcheck: -s: not an IPv4 address[:port]: %s\n", argv[2]);
+            return 2;
+        }
+        arg = 3;
+    }
+    if (argc - arg != 3) {
+        fprintf(stderr, "usage: spfcheck [-s ADDR[:PORT]] IP SENDER HELO\n");
+        return 2;
+    }
+
+    spfkit_options *options = spfkit_options_new();
+    spfkit_evaluation *ev = NULL;
+    spfkit_status s = spfkit_evaluation_new(argv[arg], argv[arg + 1], argv[arg + 2], options, &ev);
+    spfkit_options_free(options);
+    if (s != SPFKIT_OK) return die("bad connection", s);
+
+    /* The step loop. A blocking resolver answers each query in turn; an event
+     * loop would send a step's queries together and answer as replies come. */
+    for (;;) {
+        spfkit_step step;
+        size_t count;
+        if ((s = spfkit_evaluation_next(ev, &step, &count)) != SPFKIT_OK) return die("next", s);
+        if (step == SPFKIT_STEP_DONE) break;
+        for (size_t i = 0; i < count; i++) {
+            spfkit_query q;
+            if ((s = spfkit_evaluation_query(ev, i, &q)) != SPFKIT_OK) return die("query", s);
+            if ((s = resolve(&rs, ev, &q)) != SPFKIT_OK) return die("answer", s);
+        }
+    }
+
+    spfkit_outcome *out = NULL;
+    if ((s = spfkit_evaluation_outcome(ev, &out)) != SPFKIT_OK) return die("outcome", s);
+    spfkit_evaluation_free(ev);
+
+    spfkit_result result;
+    char *explanation = NULL, *header = NULL, *reply = NULL;
+    uint16_t code;
+    const char *enhanced;
+    spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &result);
+    spfkit_outcome_explanation(out, SPFKIT_IDENTITY_DECIDING, &explanation, NULL);
+    spfkit_outcome_received_spf(out, SPFKIT_IDENTITY_DECIDING, &header, NULL);
+    spfkit_outcome_smtp_reply(out, &code, &enhanced, &reply);
+    printf("result: %s\n", spfkit_result_name(result));
+    if (explanation) printf("explanation: %s\n", explanation);
+    printf("%s\n", header);
+    if (code) printf("smtp: %u %s %s\n", code, enhanced, reply);
+    spfkit_string_free(explanation);
+    spfkit_string_free(header);
+    spfkit_string_free(reply);
+    spfkit_outcome_free(out);
+    res_nclose(&rs);
+    return 0;
+}
