@@ -7,9 +7,11 @@
  * Conventions, for every function below:
  * - Functions return spfkit_status; SPFKIT_OK is 0. spfkit_status_message()
  *   says what a status means. A NULL required pointer gives
- *   SPFKIT_ERR_NULL_PARAMETER, text that is not UTF-8 SPFKIT_ERR_INVALID_UTF8;
- *   nothing aborts the process, and no Rust panic crosses into C
- *   (SPFKIT_ERR_PANIC instead).
+ *   SPFKIT_ERR_NULL_PARAMETER, text that is not UTF-8 SPFKIT_ERR_INVALID_UTF8.
+ *   No Rust panic unwinds into C (SPFKIT_ERR_PANIC instead); as in any Rust
+ *   code, only a failed memory allocation inside the library aborts.
+ * - Enumerations are uint32_t; arguments outside an enumeration's values give
+ *   SPFKIT_ERR_INVALID_ARGUMENT.
  * - Strings passed in are borrowed for the call only, NUL-terminated UTF-8
  *   unless a length is given.
  * - A `char **` out-parameter receives a string the caller owns: free it with
@@ -17,11 +19,16 @@
  *   out-parameter is given it receives the exact length, which matters only
  *   if the text (from DNS) holds a NUL itself.
  * - Handles (spfkit_options, spfkit_evaluation, spfkit_outcome, ...) are
- *   opaque, made by a _new/_parse function and released by their _free
- *   function; every _free accepts NULL. Freeing twice is the caller's bug.
- * - Thread safety: a handle may be used from one thread at a time; different
- *   handles on different threads are independent. A spfkit_record_cache is
- *   the exception: one cache may serve evaluations on many threads at once.
+ *   opaque, made by a _new/_parse function (or spfkit_evaluation_outcome())
+ *   and released by their _free function; every _free accepts NULL. Freeing
+ *   twice is the caller's bug. spfkit_answerer is only ever lent to a
+ *   resolver callback.
+ * - Threads: any handle may move between threads. A function taking a
+ *   non-const handle needs it to itself; functions taking const handles
+ *   (reading options, outcomes, records) may run on several threads at once,
+ *   so one spfkit_options may start evaluations everywhere. Different
+ *   evaluations are independent; one spfkit_record_cache may serve
+ *   evaluations on many threads at once.
  */
 
 #ifndef SPFKIT_H
@@ -40,7 +47,11 @@
 
 // What a function did. SPFKIT_OK is 0; errors have their own range (7001
 // and up) so they are not mistaken for errno values.
-typedef enum {
+enum spfkit_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // Success.
   SPFKIT_OK = 0,
   // A required pointer argument was NULL.
@@ -70,28 +81,61 @@ typedef enum {
   // A bug inside spfkit was caught at the boundary. The handles involved
   // may be in any state; free them.
   SPFKIT_ERR_PANIC = 7099,
-} spfkit_status;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_status spfkit_status;
+#else
+typedef uint32_t spfkit_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // What spfkit_evaluation_next() says to do.
-typedef enum {
+enum spfkit_step
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // New queries to resolve: read them with spfkit_evaluation_query().
   SPFKIT_STEP_LOOKUP = 1,
   // Nothing new: answer queries already handed out, then call next again.
   SPFKIT_STEP_PENDING = 2,
   // Finished: read the outcome with spfkit_evaluation_outcome().
   SPFKIT_STEP_DONE = 3,
-} spfkit_step;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_step spfkit_step;
+#else
+typedef uint32_t spfkit_step;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // An identity SPF checks (RFC 7208 §2.3, §2.4). As an argument,
 // SPFKIT_IDENTITY_DECIDING means whichever identity decided the outcome.
-typedef enum {
+enum spfkit_identity
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   SPFKIT_IDENTITY_DECIDING = 0,
   SPFKIT_IDENTITY_HELO = 1,
   SPFKIT_IDENTITY_MAIL_FROM = 2,
-} spfkit_identity;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_identity spfkit_identity;
+#else
+typedef uint32_t spfkit_identity;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // An SPF result (RFC 7208 §2.6).
-typedef enum {
+enum spfkit_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   SPFKIT_RESULT_NONE = 0,
   SPFKIT_RESULT_NEUTRAL = 1,
   SPFKIT_RESULT_PASS = 2,
@@ -99,10 +143,21 @@ typedef enum {
   SPFKIT_RESULT_SOFTFAIL = 4,
   SPFKIT_RESULT_TEMPERROR = 5,
   SPFKIT_RESULT_PERMERROR = 6,
-} spfkit_result;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_result spfkit_result;
+#else
+typedef uint32_t spfkit_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // What a trace event records.
-typedef enum {
+enum spfkit_trace_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // A record was selected for a domain; `text` is the record.
   SPFKIT_TRACE_RECORD = 1,
   // A term was evaluated; `text` is the term, `matched` whether it matched.
@@ -110,10 +165,21 @@ typedef enum {
   // Evaluation stopped with an error; `text` is the term (or NULL),
   // `message` what went wrong.
   SPFKIT_TRACE_ERROR = 3,
-} spfkit_trace_kind;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_trace_kind spfkit_trace_kind;
+#else
+typedef uint32_t spfkit_trace_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Which identities an evaluation checks.
-typedef enum {
+enum spfkit_scope
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // RFC 7208's check(): HELO first when it is a multi-label domain, then
   // MAIL FROM unless HELO's result was definitive (pass or fail by
   // default). The default.
@@ -123,30 +189,63 @@ typedef enum {
   SPFKIT_SCOPE_MAIL_FROM = 1,
   // One check_host() of the HELO identity.
   SPFKIT_SCOPE_HELO = 2,
-} spfkit_scope;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_scope spfkit_scope;
+#else
+typedef uint32_t spfkit_scope;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // How an evaluation asks for address lookups.
-typedef enum {
+enum spfkit_plan
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // All the lookups a step may need at once (an mx term's hosts, a ptr
   // term's names): one round trip instead of up to ten. The default.
   // Results, limits and the trace are those of the sequential plan.
   SPFKIT_PLAN_BATCHED = 0,
   // Exactly what a term-by-term evaluation asks, one at a time.
   SPFKIT_PLAN_SEQUENTIAL = 1,
-} spfkit_plan;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_plan spfkit_plan;
+#else
+typedef uint32_t spfkit_plan;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // A DNS record type SPF asks for; the values are the RFC 1035 type codes,
 // so they pass straight to res_nquery() or c-ares.
-typedef enum {
+enum spfkit_qtype
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   SPFKIT_QTYPE_A = 1,
   SPFKIT_QTYPE_PTR = 12,
   SPFKIT_QTYPE_MX = 15,
   SPFKIT_QTYPE_TXT = 16,
   SPFKIT_QTYPE_AAAA = 28,
-} spfkit_qtype;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_qtype spfkit_qtype;
+#else
+typedef uint32_t spfkit_qtype;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // An answer without records.
-typedef enum {
+enum spfkit_answer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // RCODE 3, the name does not exist (a void lookup).
   SPFKIT_ANSWER_NXDOMAIN = 1,
   // RCODE 0 without records of the type asked (a void lookup).
@@ -154,10 +253,18 @@ typedef enum {
   // Timeout, SERVFAIL, REFUSED, anything that leaves the answer unknown:
   // a temperror (RFC 7208 §2.6.6).
   SPFKIT_ANSWER_TEMPERROR = 3,
-} spfkit_answer_kind;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_answer_kind spfkit_answer_kind;
+#else
+typedef uint32_t spfkit_answer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Where a resolver callback puts its answer to one query. Lent to the
-// callback for the duration of the call only.
+// callback for the duration of the call only; never made or freed by the
+// caller.
 typedef struct spfkit_answerer spfkit_answerer;
 
 // One SPF evaluation of a connection, driven by the caller: call
@@ -236,7 +343,8 @@ typedef struct {
 // A blocking resolver: resolve `query` (borrowed for the call) and answer
 // through `answerer` with one of spfkit_answerer_*() before returning. No
 // answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-// called spfkit_check(), once per query, in the evaluation's order.
+// called spfkit_check(), once per query, in the evaluation's order. It must
+// return normally: no longjmp() and no C++ exception out of it.
 typedef void (*spfkit_resolve_fn)(void *user_data, const spfkit_query *query, spfkit_answerer *answerer);
 
 // What an identity's check cost in DNS.
@@ -384,15 +492,15 @@ void spfkit_evaluation_free(spfkit_evaluation *evaluation);
 // Advances the evaluation. Writes what to do to `*step_out` and, when
 // `query_count_out` is not NULL, how many new queries to read with
 // spfkit_evaluation_query() (0 unless the step is SPFKIT_STEP_LOOKUP).
-// The queries of the previous step are forgotten (their ids stay valid
-// for answering).
+// Index numbers for spfkit_evaluation_query() then refer to this step's
+// queries; queries handed out earlier stay valid for answering.
 spfkit_status spfkit_evaluation_next(spfkit_evaluation *evaluation, spfkit_step *step_out, size_t *query_count_out);
 
 // Writes query `index` (from 0) of the last SPFKIT_STEP_LOOKUP to
-// `*query_out`. Its `name` is borrowed from the evaluation and valid until
-// the next spfkit_evaluation_next() or spfkit_evaluation_free(); copy it to
-// keep it longer. The id stays valid for answering until the evaluation is
-// freed.
+// `*query_out`. Its `name` is borrowed from the evaluation and stays valid
+// until spfkit_evaluation_free(), so an event loop may keep the query
+// until its reply arrives; so does its id. Index numbers refer to the last
+// step only.
 spfkit_status spfkit_evaluation_query(const spfkit_evaluation *evaluation, size_t index, spfkit_query *query_out);
 
 // Answers query `id` with `count` records (RCODE 0). `records` and the
@@ -407,7 +515,9 @@ spfkit_status spfkit_evaluation_answer_records(spfkit_evaluation *evaluation, ui
 // (res_nquery(), c-ares, libunbound, DNS over HTTPS), borrowed for the
 // call. NXDOMAIN, SERVFAIL/REFUSED, truncated, malformed messages and
 // answers to another question are all handled (as void lookups or
-// temperror); CNAME chains inside the message are followed.
+// temperror); CNAME chains inside the message are followed. Fails with
+// SPFKIT_ERR_UNKNOWN_ID or SPFKIT_ERR_ALREADY_ANSWERED without changing the
+// evaluation.
 spfkit_status spfkit_evaluation_answer_message(spfkit_evaluation *evaluation, uint32_t id, const uint8_t *message, size_t message_len);
 
 // Answers query `id` with no records: an spfkit_answer_kind value
@@ -431,8 +541,9 @@ spfkit_status spfkit_answerer_empty(spfkit_answerer *answerer, uint32_t kind);
 
 // Evaluates a connection (arguments as for spfkit_evaluation_new()),
 // calling `resolve(user_data, query, answerer)` for each DNS query, and
-// gives `*out` the outcome (free with spfkit_outcome_free()). Blocks as
-// long as the callback does; `user_data` is passed through untouched.
+// gives `*out` the outcome (free with spfkit_outcome_free()); on failure
+// `*out` is NULL. Blocks as long as the callback does; `user_data` is
+// passed through untouched.
 spfkit_status spfkit_check(const char *ip, const char *mail_from, const char *helo, const spfkit_options *options, spfkit_resolve_fn resolve, void *user_data, spfkit_outcome **out);
 
 // Frees an outcome; NULL is fine. Strings lent by it (trace events) die

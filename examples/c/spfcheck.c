@@ -91,38 +91,41 @@ int main(int argc, char **argv) {
 
     /* The step loop. A blocking resolver answers each query in turn; an event
      * loop would send a step's queries together and answer as replies come. */
+    spfkit_outcome *out = NULL;
     for (;;) {
         spfkit_step step;
         size_t count;
-        if ((s = spfkit_evaluation_next(ev, &step, &count)) != SPFKIT_OK) return die("next", s);
-        if (step == SPFKIT_STEP_DONE) break;
-        for (size_t i = 0; i < count; i++) {
-            spfkit_query q;
-            if ((s = spfkit_evaluation_query(ev, i, &q)) != SPFKIT_OK) return die("query", s);
-            if ((s = resolve(&rs, ev, &q)) != SPFKIT_OK) return die("answer", s);
+        if ((s = spfkit_evaluation_next(ev, &step, &count)) != SPFKIT_OK) break;
+        if (step == SPFKIT_STEP_DONE) {
+            s = spfkit_evaluation_outcome(ev, &out);
+            break;
         }
+        for (size_t i = 0; i < count && s == SPFKIT_OK; i++) {
+            spfkit_query q;
+            if ((s = spfkit_evaluation_query(ev, i, &q)) == SPFKIT_OK) s = resolve(&rs, ev, &q);
+        }
+        if (s != SPFKIT_OK) break;
     }
-
-    spfkit_outcome *out = NULL;
-    if ((s = spfkit_evaluation_outcome(ev, &out)) != SPFKIT_OK) return die("outcome", s);
     spfkit_evaluation_free(ev);
+    res_nclose(&rs);
+    if (s != SPFKIT_OK) return die("evaluation", s);
 
     spfkit_result result;
     char *explanation = NULL, *header = NULL, *reply = NULL;
     uint16_t code;
     const char *enhanced;
-    spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &result);
-    spfkit_outcome_explanation(out, SPFKIT_IDENTITY_DECIDING, &explanation, NULL);
-    spfkit_outcome_received_spf(out, SPFKIT_IDENTITY_DECIDING, &header, NULL);
-    spfkit_outcome_smtp_reply(out, &code, &enhanced, &reply);
-    printf("result: %s\n", spfkit_result_name(result));
-    if (explanation) printf("explanation: %s\n", explanation);
-    printf("%s\n", header);
-    if (code) printf("smtp: %u %s %s\n", code, enhanced, reply);
+    if ((s = spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &result)) == SPFKIT_OK &&
+        (s = spfkit_outcome_explanation(out, SPFKIT_IDENTITY_DECIDING, &explanation, NULL)) == SPFKIT_OK &&
+        (s = spfkit_outcome_received_spf(out, SPFKIT_IDENTITY_DECIDING, &header, NULL)) == SPFKIT_OK &&
+        (s = spfkit_outcome_smtp_reply(out, &code, &enhanced, &reply)) == SPFKIT_OK) {
+        printf("result: %s\n", spfkit_result_name(result));
+        if (explanation) printf("explanation: %s\n", explanation);
+        printf("%s\n", header);
+        if (code) printf("smtp: %u %s %s\n", code, enhanced, reply);
+    }
     spfkit_string_free(explanation);
     spfkit_string_free(header);
     spfkit_string_free(reply);
     spfkit_outcome_free(out);
-    res_nclose(&rs);
-    return 0;
+    return s == SPFKIT_OK ? 0 : die("outcome", s);
 }

@@ -31,7 +31,7 @@ use spfkit_core as spf;
 
 /// What a function did. SPFKIT_OK is 0; errors have their own range (7001
 /// and up) so they are not mistaken for errno values.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_status {
     /// Success.
@@ -66,6 +66,24 @@ pub enum spfkit_status {
 }
 
 use spfkit_status::*;
+
+// What the header promises about threads, checked: every handle may move
+// between threads, and the ones C may share read-only across threads
+// (options, record cache, outcome, record) are Sync.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn sync<T: Sync>() {}
+    send::<spfkit_options>();
+    send::<spfkit_evaluation>();
+    send::<spfkit_outcome>();
+    send::<spfkit_record>();
+    send::<spfkit_parse_error>();
+    send::<spfkit_record_cache>();
+    sync::<spfkit_options>();
+    sync::<spfkit_record_cache>();
+    sync::<spfkit_outcome>();
+    sync::<spfkit_record>();
+};
 
 type Status = Result<(), spfkit_status>;
 
@@ -278,7 +296,7 @@ impl CText {
 // ---------------------------------------------------------------------------
 
 /// What spfkit_evaluation_next() says to do.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_step {
     /// New queries to resolve: read them with spfkit_evaluation_query().
@@ -290,7 +308,7 @@ pub enum spfkit_step {
 }
 
 /// An SPF result (RFC 7208 §2.6).
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_result {
     SPFKIT_RESULT_NONE = 0,
@@ -334,7 +352,7 @@ pub extern "C" fn spfkit_result_name(result: u32) -> *const c_char {
 
 /// An identity SPF checks (RFC 7208 §2.3, §2.4). As an argument,
 /// SPFKIT_IDENTITY_DECIDING means whichever identity decided the outcome.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_identity {
     SPFKIT_IDENTITY_DECIDING = 0,
@@ -343,7 +361,7 @@ pub enum spfkit_identity {
 }
 
 /// Which identities an evaluation checks.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_scope {
     /// RFC 7208's check(): HELO first when it is a multi-label domain, then
@@ -358,7 +376,7 @@ pub enum spfkit_scope {
 }
 
 /// How an evaluation asks for address lookups.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_plan {
     /// All the lookups a step may need at once (an mx term's hosts, a ptr
@@ -371,7 +389,7 @@ pub enum spfkit_plan {
 
 /// A DNS record type SPF asks for; the values are the RFC 1035 type codes,
 /// so they pass straight to res_nquery() or c-ares.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_qtype {
     SPFKIT_QTYPE_A = 1,
@@ -404,7 +422,7 @@ fn qtype_from(code: u16) -> Result<spf::QueryType, spfkit_status> {
 }
 
 /// An answer without records.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_answer_kind {
     /// RCODE 3, the name does not exist (a void lookup).
@@ -417,7 +435,7 @@ pub enum spfkit_answer_kind {
 }
 
 /// What a trace event records.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum spfkit_trace_kind {
     /// A record was selected for a domain; `text` is the record.
@@ -748,8 +766,14 @@ pub unsafe extern "C" fn spfkit_query_message(
 ) -> spfkit_status {
     boundary(|| {
         let q = unsafe { handle(query) }?;
+        if q.name.is_null() {
+            return Err(SPFKIT_ERR_NULL_PARAMETER);
+        }
         let name =
             std::str::from_utf8(unsafe { bytes(q.name.cast(), q.name_len) }?).map_err(|_| SPFKIT_ERR_INVALID_UTF8)?;
+        if name.is_empty() {
+            return Err(SPFKIT_ERR_INVALID_ARGUMENT);
+        }
         let query = spf::Query { id: spf::QueryId(q.id), name: name.to_owned(), qtype: qtype_from(q.qtype)? };
         let message = spf::wire::query_message(&query, message_id).map_err(|_| SPFKIT_ERR_INVALID_ARGUMENT)?;
         unsafe { put(len_out, message.len()) }?;
@@ -774,11 +798,13 @@ pub unsafe extern "C" fn spfkit_query_message(
 /// Nothing here blocks or touches the network.
 pub struct spfkit_evaluation {
     evaluation: spf::Evaluation,
-    /// Every query handed out, by id: a raw answer message is decoded
-    /// against its question. Bounded by the processing limits.
-    handed_out: HashMap<u32, spf::Query>,
-    /// The last Lookup step's queries, with their names NUL-terminated.
-    batch: Vec<(spf::Query, CText)>,
+    /// Every query handed out, by id, with its name NUL-terminated for C:
+    /// a raw answer message is decoded against its question, and the names
+    /// lent to C live as long as the evaluation. As many as the evaluation
+    /// asks, which its processing limits bound.
+    handed_out: HashMap<u32, (spf::Query, CText)>,
+    /// The ids of the last Lookup step's queries, in order.
+    batch: Vec<u32>,
 }
 
 fn request(ip: IpAddr, mail_from: &str, helo: &str) -> spf::Request {
@@ -859,8 +885,8 @@ pub unsafe extern "C" fn spfkit_evaluation_free(evaluation: *mut spfkit_evaluati
 /// Advances the evaluation. Writes what to do to `*step_out` and, when
 /// `query_count_out` is not NULL, how many new queries to read with
 /// spfkit_evaluation_query() (0 unless the step is SPFKIT_STEP_LOOKUP).
-/// The queries of the previous step are forgotten (their ids stay valid
-/// for answering).
+/// Index numbers for spfkit_evaluation_query() then refer to this step's
+/// queries; queries handed out earlier stay valid for answering.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_evaluation_next(
     evaluation: *mut spfkit_evaluation,
@@ -876,8 +902,8 @@ pub unsafe extern "C" fn spfkit_evaluation_next(
         let step = match e.evaluation.next() {
             spf::Step::Lookup(queries) => {
                 for q in queries {
-                    e.handed_out.insert(q.id.0, q.clone());
-                    e.batch.push((q.clone(), CText::new(q.name.as_bytes())));
+                    e.handed_out.insert(q.id.0, (q.clone(), CText::new(q.name.as_bytes())));
+                    e.batch.push(q.id.0);
                 }
                 spfkit_step::SPFKIT_STEP_LOOKUP
             }
@@ -893,10 +919,10 @@ pub unsafe extern "C" fn spfkit_evaluation_next(
 }
 
 /// Writes query `index` (from 0) of the last SPFKIT_STEP_LOOKUP to
-/// `*query_out`. Its `name` is borrowed from the evaluation and valid until
-/// the next spfkit_evaluation_next() or spfkit_evaluation_free(); copy it to
-/// keep it longer. The id stays valid for answering until the evaluation is
-/// freed.
+/// `*query_out`. Its `name` is borrowed from the evaluation and stays valid
+/// until spfkit_evaluation_free(), so an event loop may keep the query
+/// until its reply arrives; so does its id. Index numbers refer to the last
+/// step only.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_evaluation_query(
     evaluation: *const spfkit_evaluation,
@@ -905,7 +931,8 @@ pub unsafe extern "C" fn spfkit_evaluation_query(
 ) -> spfkit_status {
     boundary(|| {
         let e = unsafe { handle(evaluation) }?;
-        let (q, name) = e.batch.get(index).ok_or(SPFKIT_ERR_OUT_OF_RANGE)?;
+        let id = e.batch.get(index).ok_or(SPFKIT_ERR_OUT_OF_RANGE)?;
+        let (q, name) = &e.handed_out[id];
         unsafe {
             put(
                 query_out,
@@ -946,7 +973,9 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_records(
 /// (res_nquery(), c-ares, libunbound, DNS over HTTPS), borrowed for the
 /// call. NXDOMAIN, SERVFAIL/REFUSED, truncated, malformed messages and
 /// answers to another question are all handled (as void lookups or
-/// temperror); CNAME chains inside the message are followed.
+/// temperror); CNAME chains inside the message are followed. Fails with
+/// SPFKIT_ERR_UNKNOWN_ID or SPFKIT_ERR_ALREADY_ANSWERED without changing the
+/// evaluation.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_evaluation_answer_message(
     evaluation: *mut spfkit_evaluation,
@@ -956,7 +985,7 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_message(
 ) -> spfkit_status {
     boundary(|| {
         let e = unsafe { handle_mut(evaluation) }?;
-        let query = e.handed_out.get(&id).ok_or(SPFKIT_ERR_UNKNOWN_ID)?;
+        let (query, _) = e.handed_out.get(&id).ok_or(SPFKIT_ERR_UNKNOWN_ID)?;
         let answer = unsafe { message_answer(query, message, message_len) }?;
         give_answer(e, id, answer)
     })
@@ -997,7 +1026,8 @@ pub unsafe extern "C" fn spfkit_evaluation_outcome(
 // ---------------------------------------------------------------------------
 
 /// Where a resolver callback puts its answer to one query. Lent to the
-/// callback for the duration of the call only.
+/// callback for the duration of the call only; never made or freed by the
+/// caller.
 pub struct spfkit_answerer {
     query: spf::Query,
     answer: Option<spf::Answer>,
@@ -1006,7 +1036,8 @@ pub struct spfkit_answerer {
 /// A blocking resolver: resolve `query` (borrowed for the call) and answer
 /// through `answerer` with one of spfkit_answerer_*() before returning. No
 /// answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-/// called spfkit_check(), once per query, in the evaluation's order.
+/// called spfkit_check(), once per query, in the evaluation's order. It must
+/// return normally: no longjmp() and no C++ exception out of it.
 pub type spfkit_resolve_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, query: *const spfkit_query, answerer: *mut spfkit_answerer)>;
 
@@ -1058,8 +1089,9 @@ pub unsafe extern "C" fn spfkit_answerer_empty(answerer: *mut spfkit_answerer, k
 
 /// Evaluates a connection (arguments as for spfkit_evaluation_new()),
 /// calling `resolve(user_data, query, answerer)` for each DNS query, and
-/// gives `*out` the outcome (free with spfkit_outcome_free()). Blocks as
-/// long as the callback does; `user_data` is passed through untouched.
+/// gives `*out` the outcome (free with spfkit_outcome_free()); on failure
+/// `*out` is NULL. Blocks as long as the callback does; `user_data` is
+/// passed through untouched.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_check(
     ip: *const c_char,
@@ -1072,8 +1104,9 @@ pub unsafe extern "C" fn spfkit_check(
 ) -> spfkit_status {
     boundary(|| {
         unsafe { clear(out) };
-        let ip = unsafe { text(ip) }?.trim().parse::<IpAddr>().map_err(|_| SPFKIT_ERR_INVALID_IP)?;
+        // Checked in spfkit_evaluation_new()'s order, so bad input gives the same status.
         let (mail_from, helo) = unsafe { (text(mail_from)?, text(helo)?) };
+        let ip = unsafe { text(ip) }?.trim().parse::<IpAddr>().map_err(|_| SPFKIT_ERR_INVALID_IP)?;
         let resolve = resolve.ok_or(SPFKIT_ERR_NULL_PARAMETER)?;
         if out.is_null() {
             return Err(SPFKIT_ERR_NULL_PARAMETER);
@@ -1361,6 +1394,12 @@ pub unsafe extern "C" fn spfkit_outcome_smtp_reply(
         if code_out.is_null() || enhanced_out.is_null() || text_out.is_null() {
             return Err(SPFKIT_ERR_NULL_PARAMETER);
         }
+        // Defined outputs whatever happens below.
+        unsafe {
+            put(code_out, 0)?;
+            put(enhanced_out, ptr::null())?;
+            put(text_out, ptr::null_mut())?;
+        }
         match h.outcome.smtp_reply() {
             Some(reply) => unsafe {
                 let enhanced: &'static CStr = match reply.enhanced {
@@ -1373,11 +1412,7 @@ pub unsafe extern "C" fn spfkit_outcome_smtp_reply(
                 put(code_out, reply.code)?;
                 put(enhanced_out, enhanced.as_ptr())
             },
-            None => unsafe {
-                put(code_out, 0)?;
-                put(enhanced_out, ptr::null())?;
-                put(text_out, ptr::null_mut())
-            },
+            None => Ok(()),
         }
     })
 }

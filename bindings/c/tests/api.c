@@ -12,7 +12,8 @@
 
 #include "spfkit.h"
 
-static int failures;
+/* Atomic: the thread test's workers count failures too. */
+static _Atomic int failures;
 
 #define EXPECT(cond)                                                              \
     do {                                                                          \
@@ -232,9 +233,22 @@ static void test_answer_errors(void) {
     EXPECT_STATUS(spfkit_evaluation_query(ev, 0, &q), SPFKIT_OK);
     EXPECT(q.qtype == SPFKIT_QTYPE_TXT && strcmp(q.name, "example.com") == 0);
 
-    /* Nothing answered yet: the evaluation waits. */
+    /* Nothing answered yet: the evaluation waits. The query handed out stays
+     * valid, name and all, for an event loop that answers later. */
     EXPECT_STATUS(spfkit_evaluation_next(ev, &step, &n), SPFKIT_OK);
     EXPECT(step == SPFKIT_STEP_PENDING && n == 0);
+    EXPECT(strcmp(q.name, "example.com") == 0);
+    uint8_t msg[512];
+    size_t mlen;
+    EXPECT_STATUS(spfkit_query_message(&q, 1, msg, sizeof msg, &mlen), SPFKIT_OK);
+    spfkit_query empty = q;
+    empty.name = "";
+    empty.name_len = 0;
+    EXPECT_STATUS(spfkit_query_message(&empty, 1, msg, sizeof msg, &mlen), SPFKIT_ERR_INVALID_ARGUMENT);
+    empty.qtype = 99;
+    empty.name = q.name;
+    empty.name_len = q.name_len;
+    EXPECT_STATUS(spfkit_query_message(&empty, 1, msg, sizeof msg, &mlen), SPFKIT_ERR_INVALID_ARGUMENT);
 
     EXPECT_STATUS(spfkit_evaluation_answer_empty(ev, q.id + 1000, SPFKIT_ANSWER_NXDOMAIN), SPFKIT_ERR_UNKNOWN_ID);
     EXPECT_STATUS(spfkit_evaluation_answer_message(ev, q.id + 1000, (const uint8_t *)"x", 1), SPFKIT_ERR_UNKNOWN_ID);
@@ -579,7 +593,7 @@ int main(void) {
     test_records();
     test_threads_and_cache();
     if (failures) {
-        fprintf(stderr, "C API tests: %d failed\n", failures);
+        fprintf(stderr, "C API tests: %d failed\n", (int)failures);
         return 1;
     }
     printf("C API tests: all passed\n");

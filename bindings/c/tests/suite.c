@@ -275,8 +275,12 @@ int main(int argc, char **argv) {
     }
     json_error_t error;
     json_t *suite = json_load_file(argv[1], JSON_ALLOW_NUL, &error);
-    if (!suite || !json_is_array(suite)) {
+    if (!suite) {
         fprintf(stderr, "%s:%d: %s\n", argv[1], error.line, error.text);
+        return 2;
+    }
+    if (!json_is_array(suite)) {
+        fprintf(stderr, "%s: expected a list of scenarios\n", argv[1]);
         return 2;
     }
     int ok = run(suite, by_steps, SPFKIT_PLAN_BATCHED, "C step API, batched");
