@@ -4,9 +4,9 @@
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #                             the libraries, include/spfkit.h and spfkit.pc
 #   make uninstall PREFIX=...
-#   make c-test               the C tests: header as C11 and C++, API and RFC 7208
-#                             suite (static, valgrind, ASan/UBSan), pkg-config
-#                             install, the example against NSD
+#   make c-test               the C tests: header as C11 and C++, API, RFC 7208
+#                             suite and vectors (static, valgrind, ASan/UBSan),
+#                             pkg-config install, the example against NSD
 #
 # Everything else (Rust, CLI, fuzzing) is cargo's; `bash .ci/run` runs it all.
 
@@ -70,19 +70,24 @@ header-check: lib | $(BUILD)
 c-static: lib | $(BUILD)
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors
 	@! readelf -d $(BUILD)/api | grep -q 'NEEDED.*libspfkit' || { echo "api linked libspfkit dynamically"; exit 1; }
 	$(BUILD)/api
 	$(BUILD)/suite tests/rfc7208/rfc7208-tests.json
+	$(BUILD)/vectors tests/vectors/vectors.json
 
 c-valgrind: c-static
 	$(VALGRIND) $(BUILD)/api
 	$(VALGRIND) $(BUILD)/suite tests/rfc7208/rfc7208-tests.json
+	$(VALGRIND) $(BUILD)/vectors tests/vectors/vectors.json
 
 c-sanitize: lib | $(BUILD)
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors-san
 	$(BUILD)/api-san
 	$(BUILD)/suite-san tests/rfc7208/rfc7208-tests.json
+	$(BUILD)/vectors-san tests/vectors/vectors.json
 
 # Installed into a temporary prefix and built the way a user would:
 # cc app.c $(pkg-config --cflags --libs spfkit), linking the shared library.

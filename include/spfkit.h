@@ -564,6 +564,10 @@ spfkit_status spfkit_outcome_result(const spfkit_outcome *outcome, uint32_t iden
 // name), as a new string.
 spfkit_status spfkit_outcome_domain(const spfkit_outcome *outcome, uint32_t identity, char **out, size_t *len_out);
 
+// The `<sender>` checked for `identity` (the MAIL FROM address, or
+// postmaster@HELO for HELO and the null reverse-path), as a new string.
+spfkit_status spfkit_outcome_sender(const spfkit_outcome *outcome, uint32_t identity, char **out, size_t *len_out);
+
 // The explanation of a `fail` (from exp=, or the default explanation), as
 // a new string; `*out` NULL for other results.
 spfkit_status spfkit_outcome_explanation(const spfkit_outcome *outcome, uint32_t identity, char **out, size_t *len_out);

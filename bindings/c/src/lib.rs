@@ -1257,6 +1257,21 @@ pub unsafe extern "C" fn spfkit_outcome_domain(
     })
 }
 
+/// The `<sender>` checked for `identity` (the MAIL FROM address, or
+/// postmaster@HELO for HELO and the null reverse-path), as a new string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn spfkit_outcome_sender(
+    outcome: *const spfkit_outcome,
+    identity: u32,
+    out: *mut *mut c_char,
+    len_out: *mut usize,
+) -> spfkit_status {
+    boundary(|| {
+        let (o, _) = unsafe { handle(outcome) }?.pick(identity)?;
+        unsafe { give_string(o.sender.as_bytes(), out, len_out) }
+    })
+}
+
 /// The explanation of a `fail` (from exp=, or the default explanation), as
 /// a new string; `*out` NULL for other results.
 #[unsafe(no_mangle)]
