@@ -1,0 +1,866 @@
+//! `spfkit._spfkit`: the native half of the Python package (python/).
+//!
+//! A thin layer: Python values in, checked, core types out. The public API,
+//! its enums and exceptions live in the pure-Python package, which this
+//! module imports lazily to raise its exceptions and build its enums. Every
+//! function body runs under [`guard`], so a Rust panic reaches Python as
+//! `spfkit.InternalError` (an `Exception`), not pyo3's `PanicException` (a
+//! `BaseException` that `except Exception` misses).
+
+use std::net::IpAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use spfkit as spf;
+
+// ---------------------------------------------------------------------------
+// Errors: the package's own classes (spfkit/_errors.py)
+// ---------------------------------------------------------------------------
+
+fn error<'py>(py: Python<'py>, class: &str, args: impl pyo3::call::PyCallArgs<'py>) -> PyErr {
+    let made = py.import("spfkit._errors").and_then(|m| m.getattr(class)).and_then(|c| c.call1(args));
+    match made {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
+fn invalid(py: Python<'_>, message: String) -> PyErr {
+    error(py, "InvalidArgumentError", (message,))
+}
+
+/// Runs `f`; a panic inside becomes `spfkit.InternalError`.
+fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            Err(error(py, "InternalError", (format!("internal error in spfkit (a bug): {what}"),)))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------
+
+/// Parsed records shared between evaluations and threads, keyed by the exact
+/// record bytes (a hit can never change a result).
+#[pyclass(module = "spfkit", frozen)]
+struct RecordCache {
+    cache: Arc<spf::RecordCache>,
+}
+
+#[pymethods]
+impl RecordCache {
+    #[new]
+    #[pyo3(signature = (capacity = 4096))]
+    fn new(capacity: usize) -> RecordCache {
+        RecordCache { cache: Arc::new(spf::RecordCache::new(capacity)) }
+    }
+
+    fn __len__(&self) -> usize {
+        self.cache.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<RecordCache with {} records>", self.cache.len())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    py: Python<'_>,
+    scope: &str,
+    plan: &str,
+    receiver: Option<&str>,
+    limits: Option<(u32, u32, u32, u32)>,
+    default_explanation: Option<&str>,
+    trace: bool,
+    always_mail_from: bool,
+    definitive: Option<Vec<String>>,
+    timestamp: Option<u64>,
+    cache: Option<&Bound<'_, RecordCache>>,
+) -> PyResult<spf::Options> {
+    let mut o = spf::Options {
+        scope: match scope {
+            "both" => spf::Scope::Both,
+            "mailfrom" => spf::Scope::MailFrom,
+            "helo" => spf::Scope::Helo,
+            other => return Err(invalid(py, format!("identity must be 'both', 'mailfrom' or 'helo', not {other:?}"))),
+        },
+        plan: match plan {
+            "batched" => spf::LookupPlan::Batched,
+            "sequential" => spf::LookupPlan::Sequential,
+            other => return Err(invalid(py, format!("plan must be 'batched' or 'sequential', not {other:?}"))),
+        },
+        trace,
+        always_mail_from,
+        timestamp,
+        ..spf::Options::default()
+    };
+    if let Some(r) = receiver {
+        o.receiver = Arc::from(r);
+    }
+    if let Some(e) = default_explanation {
+        o.default_explanation = Arc::from(e);
+    }
+    if let Some((dns_terms, mx_names, ptr_names, void_lookups)) = limits {
+        o.limits = spf::Limits { dns_terms, mx_names, ptr_names, void_lookups };
+    }
+    if let Some(names) = definitive {
+        let results = names
+            .iter()
+            .map(|n| spf::SpfResult::from_name(n).ok_or_else(|| invalid(py, format!("{n:?} is not an SPF result"))))
+            .collect::<PyResult<Vec<_>>>()?;
+        o.definitive = spf::ResultSet::of(&results);
+    }
+    o.cache = cache.map(|c| Arc::clone(&c.get().cache));
+    Ok(o)
+}
+
+fn request(py: Python<'_>, ip: &str, sender: &str, helo: &str) -> PyResult<spf::Request> {
+    let ip: IpAddr =
+        ip.trim().parse().map_err(|_| error(py, "InvalidAddressError", (format!("{ip:?} is not an IP address"),)))?;
+    let sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(sender);
+    Ok(spf::Request::new(ip, sender, helo))
+}
+
+// ---------------------------------------------------------------------------
+// Answers from Python
+// ---------------------------------------------------------------------------
+
+/// NXDOMAIN, NODATA, TEMPERROR: an answer without records.
+#[pyclass(module = "spfkit", frozen, eq, hash)]
+#[derive(PartialEq, Hash)]
+struct EmptyAnswer {
+    kind: u8,
+}
+
+#[pymethods]
+impl EmptyAnswer {
+    fn __repr__(&self) -> &'static str {
+        match self.kind {
+            1 => "spfkit.NXDOMAIN",
+            2 => "spfkit.NODATA",
+            _ => "spfkit.TEMPERROR",
+        }
+    }
+}
+
+fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
+    error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
+}
+
+fn text_bytes(v: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Some(b.as_bytes().to_vec());
+    }
+    if let Ok(s) = v.cast::<PyString>() {
+        return s.to_cow().ok().map(|s| s.as_bytes().to_vec());
+    }
+    None
+}
+
+fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::RData> {
+    let bad = |what: &str| wrong_shape(py, q, format!("{what}, not {}", type_name(v)));
+    Ok(match q.qtype {
+        spf::QueryType::Txt => {
+            if let Some(b) = text_bytes(v) {
+                spf::RData::Txt(b)
+            } else if v.cast::<PyTuple>().is_ok() || v.cast::<PyList>().is_ok() {
+                // One record's character-strings, joined with nothing between (§4.5).
+                let mut joined = Vec::new();
+                for part in v.try_iter()? {
+                    joined.extend(text_bytes(&part?).ok_or_else(|| bad("a TXT string is str or bytes"))?);
+                }
+                spf::RData::Txt(joined)
+            } else {
+                return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
+            }
+        }
+        spf::QueryType::A | spf::QueryType::Aaaa => {
+            // str, ipaddress.IPv4Address/IPv6Address (their str()), or 4/16 packed bytes.
+            let ip: IpAddr = if let Ok(b) = v.cast::<PyBytes>() {
+                match b.as_bytes().len() {
+                    4 => IpAddr::from(<[u8; 4]>::try_from(b.as_bytes()).expect("4 bytes")),
+                    16 => IpAddr::from(<[u8; 16]>::try_from(b.as_bytes()).expect("16 bytes")),
+                    _ => return Err(bad("an address as bytes has 4 or 16 of them")),
+                }
+            } else {
+                let s = v.str()?;
+                s.to_cow()?.parse().map_err(|_| bad("an address is a str or an ipaddress object"))?
+            };
+            match (q.qtype, ip) {
+                (spf::QueryType::A, IpAddr::V4(a)) => spf::RData::A(a),
+                (spf::QueryType::Aaaa, IpAddr::V6(a)) => spf::RData::Aaaa(a),
+                _ => return Err(bad("the address family does not match the query type")),
+            }
+        }
+        spf::QueryType::Mx => {
+            let (preference, exchange): (u16, String) =
+                v.extract().map_err(|_| bad("an MX record is a (preference, exchange) tuple"))?;
+            spf::RData::Mx { preference, exchange: exchange.trim_end_matches('.').to_owned() }
+        }
+        spf::QueryType::Ptr => {
+            let name: String = v.extract().map_err(|_| bad("a PTR record is a str"))?;
+            spf::RData::Ptr(name.trim_end_matches('.').to_owned())
+        }
+    })
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
+/// A resolver's return value as an answer: a list/tuple of records, an
+/// EmptyAnswer, or the bytes of a whole DNS response message.
+fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::Answer> {
+    if let Ok(e) = v.cast::<EmptyAnswer>() {
+        return Ok(match e.get().kind {
+            1 => spf::Answer::NxDomain,
+            2 => spf::Answer::NoData,
+            _ => spf::Answer::TempError,
+        });
+    }
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(spf::wire::decode_answer(q, b.as_bytes()));
+    }
+    if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
+        let mut records = Vec::new();
+        for item in v.try_iter()? {
+            records.push(record(py, q, &item?)?);
+        }
+        return Ok(spf::Answer::Records(records));
+    }
+    Err(wrong_shape(
+        py,
+        q,
+        format!(
+            "expected a list of records, NXDOMAIN, NODATA, TEMPERROR or the bytes of a DNS message, not {}",
+            type_name(v)
+        ),
+    ))
+}
+
+/// Calls the resolver; an Exception it raises is a DNS failure (temperror);
+/// a BaseException that is not an Exception (KeyboardInterrupt,
+/// SystemExit) goes through.
+fn resolve(
+    py: Python<'_>,
+    resolver: &Bound<'_, PyAny>,
+    q: &spf::Query,
+    qtype: &Bound<'_, PyString>,
+) -> PyResult<spf::Answer> {
+    match resolver.call1((q.name.as_str(), qtype)) {
+        Ok(v) => answer(py, q, &v),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(spf::Answer::TempError),
+        Err(e) => Err(e),
+    }
+}
+
+fn qtype_str<'py>(py: Python<'py>, t: spf::QueryType) -> &'py Bound<'py, PyString> {
+    match t {
+        spf::QueryType::A => pyo3::intern!(py, "A"),
+        spf::QueryType::Aaaa => pyo3::intern!(py, "AAAA"),
+        spf::QueryType::Mx => pyo3::intern!(py, "MX"),
+        spf::QueryType::Txt => pyo3::intern!(py, "TXT"),
+        spf::QueryType::Ptr => pyo3::intern!(py, "PTR"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Blocking check
+// ---------------------------------------------------------------------------
+
+/// check()/check_host() with a blocking resolver: the core's evaluation
+/// steps run without the GIL; the resolver is called for each query.
+#[pyfunction]
+#[pyo3(signature = (ip, sender, helo, resolver, *, identity = "both", plan = "batched", receiver = None,
+    limits = None, default_explanation = None, trace = false, always_mail_from = false, definitive = None,
+    timestamp = None, cache = None))]
+#[allow(clippy::too_many_arguments)]
+fn check(
+    py: Python<'_>,
+    ip: &str,
+    sender: &str,
+    helo: &str,
+    resolver: &Bound<'_, PyAny>,
+    identity: &str,
+    plan: &str,
+    receiver: Option<&str>,
+    limits: Option<(u32, u32, u32, u32)>,
+    default_explanation: Option<&str>,
+    trace: bool,
+    always_mail_from: bool,
+    definitive: Option<Vec<String>>,
+    timestamp: Option<u64>,
+    cache: Option<&Bound<'_, RecordCache>>,
+) -> PyResult<Outcome> {
+    guard(py, || {
+        let options = options(
+            py,
+            identity,
+            plan,
+            receiver,
+            limits,
+            default_explanation,
+            trace,
+            always_mail_from,
+            definitive,
+            timestamp,
+            cache,
+        )?;
+        let mut ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
+        loop {
+            let queries = py.detach(|| match ev.next() {
+                spf::Step::Lookup(q) => Some(q.to_vec()),
+                spf::Step::Pending => Some(Vec::new()),
+                spf::Step::Done(_) => None,
+            });
+            let Some(queries) = queries else { break };
+            if queries.is_empty() {
+                return Err(error(py, "InternalError", ("the evaluation waits although every query was answered",)));
+            }
+            for q in &queries {
+                let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
+                ev.answer(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
+            }
+        }
+        let outcome = ev.into_outcome().expect("done");
+        Ok(Outcome { o: outcome })
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The step API
+// ---------------------------------------------------------------------------
+
+/// A DNS query an evaluation needs answered.
+#[pyclass(module = "spfkit", frozen, get_all)]
+struct Query {
+    /// Give it back with the answer (or pass the Query itself).
+    id: u32,
+    /// The name, ASCII, without a trailing dot.
+    name: String,
+    /// "A", "AAAA", "MX", "TXT" or "PTR".
+    #[pyo3(name = "type")]
+    qtype: &'static str,
+}
+
+#[pymethods]
+impl Query {
+    fn __repr__(&self) -> String {
+        format!("Query(id={}, name={:?}, type={:?})", self.id, self.name, self.qtype)
+    }
+
+    /// The RFC 1035 query message for this query (recursion desired), with
+    /// the given message id.
+    #[pyo3(signature = (message_id = 0))]
+    fn message<'py>(&self, py: Python<'py>, message_id: u16) -> PyResult<Bound<'py, PyBytes>> {
+        let q = spf::Query {
+            id: spf::QueryId(self.id),
+            name: self.name.clone(),
+            qtype: spf::QueryType::from_name(self.qtype).expect("a type we made"),
+        };
+        let m = spf::wire::query_message(&q, message_id).map_err(|e| invalid(py, e.to_string()))?;
+        Ok(PyBytes::new(py, &m))
+    }
+}
+
+/// One evaluation driven by the caller: next() gives the queries of a step
+/// (an empty list while answers are outstanding, None when done); answer
+/// each, in any order, with answer().
+#[pyclass(module = "spfkit")]
+struct Evaluation {
+    // A pyclass must be Sync; the evaluation is Send, so a Mutex makes it
+    // shareable (one thread at a time drives it anyway).
+    state: std::sync::Mutex<EvaluationState>,
+}
+
+struct EvaluationState {
+    ev: spf::Evaluation,
+    handed_out: std::collections::HashMap<u32, spf::Query>,
+}
+
+#[pymethods]
+impl Evaluation {
+    #[new]
+    #[pyo3(signature = (ip, sender, helo, *, identity = "both", plan = "batched", receiver = None,
+        limits = None, default_explanation = None, trace = false, always_mail_from = false, definitive = None,
+        timestamp = None, cache = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        ip: &str,
+        sender: &str,
+        helo: &str,
+        identity: &str,
+        plan: &str,
+        receiver: Option<&str>,
+        limits: Option<(u32, u32, u32, u32)>,
+        default_explanation: Option<&str>,
+        trace: bool,
+        always_mail_from: bool,
+        definitive: Option<Vec<String>>,
+        timestamp: Option<u64>,
+        cache: Option<&Bound<'_, RecordCache>>,
+    ) -> PyResult<Evaluation> {
+        guard(py, || {
+            let options = options(
+                py,
+                identity,
+                plan,
+                receiver,
+                limits,
+                default_explanation,
+                trace,
+                always_mail_from,
+                definitive,
+                timestamp,
+                cache,
+            )?;
+            let ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
+            Ok(Evaluation { state: std::sync::Mutex::new(EvaluationState { ev, handed_out: Default::default() }) })
+        })
+    }
+
+    /// The next step's queries; [] while answers are outstanding; None when done.
+    fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
+        guard(py, || {
+            let mut guard = self.lock(py)?;
+            let st = &mut *guard;
+            Ok(match st.ev.next() {
+                spf::Step::Lookup(qs) => {
+                    let mut out = Vec::with_capacity(qs.len());
+                    for q in qs {
+                        st.handed_out.insert(q.id.0, q.clone());
+                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
+                    }
+                    Some(out)
+                }
+                spf::Step::Pending => Some(Vec::new()),
+                spf::Step::Done(_) => None,
+            })
+        })
+    }
+
+    /// Answers a query (a Query or its id) with what a resolver would
+    /// return: a list of records, NXDOMAIN, NODATA, TEMPERROR, or the bytes
+    /// of a DNS response message.
+    fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let id: u32 = match query.cast::<Query>() {
+                Ok(q) => q.get().id,
+                Err(_) => query.extract().map_err(|_| {
+                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
+                })?,
+            };
+            let mut st = self.lock(py)?;
+            let q = st
+                .handed_out
+                .get(&id)
+                .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
+            let a = self::answer(py, q, answer)?;
+            st.ev.answer(spf::QueryId(id), a).map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+        })
+    }
+
+    /// The outcome once next() has returned None; None before.
+    #[getter]
+    fn outcome(&self, py: Python<'_>) -> PyResult<Option<Outcome>> {
+        Ok(self.lock(py)?.ev.outcome().map(|o| Outcome { o: o.clone() }))
+    }
+
+    /// True once the evaluation has finished.
+    #[getter]
+    fn done(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.lock(py)?.ev.outcome().is_some())
+    }
+}
+
+impl Evaluation {
+    fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, EvaluationState>> {
+        // A panic while it was held leaves it poisoned: say so rather than go on.
+        self.state.lock().map_err(|_| error(py, "InternalError", ("this evaluation failed earlier; start a new one",)))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Outcomes
+// ---------------------------------------------------------------------------
+
+static RESULT_ENUM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static IDENTITY_ENUM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn enum_member<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    class: &str,
+    value: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let class = cell.get_or_try_init(py, || py.import("spfkit._types")?.getattr(class).map(Bound::unbind))?;
+    class.bind(py).call1((value,))
+}
+
+/// What one identity's check_host() found.
+#[pyclass(module = "spfkit", frozen)]
+struct IdentityOutcome {
+    o: spf::Outcome,
+}
+
+/// The counters of one check_host(): DNS-querying terms, void lookups,
+/// queries handed out, and the round trips they took.
+#[pyclass(module = "spfkit", frozen, get_all, eq)]
+#[derive(PartialEq)]
+struct Counters {
+    dns_terms: u32,
+    void_lookups: u32,
+    queries: u32,
+    round_trips: u32,
+}
+
+#[pymethods]
+impl Counters {
+    fn __repr__(&self) -> String {
+        format!(
+            "Counters(dns_terms={}, void_lookups={}, queries={}, round_trips={})",
+            self.dns_terms, self.void_lookups, self.queries, self.round_trips
+        )
+    }
+}
+
+/// One step of an evaluation, when the options asked for a trace.
+#[pyclass(module = "spfkit", frozen, get_all)]
+struct TraceEvent {
+    /// "record", "term" or "error".
+    kind: &'static str,
+    /// Include/redirect nesting; 0 is the domain checked.
+    depth: u32,
+    domain: String,
+    /// The record ("record"), the term ("term", "error"), or None.
+    text: Option<String>,
+    /// "term": whether it matched (redirect=: whether it was followed).
+    matched: bool,
+    /// "error": what went wrong.
+    message: Option<String>,
+}
+
+#[pymethods]
+impl TraceEvent {
+    fn __repr__(&self) -> String {
+        format!("TraceEvent({:?}, depth={}, domain={:?}, text={:?})", self.kind, self.depth, self.domain, self.text)
+    }
+}
+
+fn counters(c: spf::Counters) -> Counters {
+    Counters { dns_terms: c.dns_terms, void_lookups: c.void_lookups, queries: c.queries, round_trips: c.round_trips }
+}
+
+fn trace(o: &spf::Outcome) -> Vec<TraceEvent> {
+    o.trace
+        .iter()
+        .map(|e| match e {
+            spf::TraceEvent::Record { depth, domain, record } => TraceEvent {
+                kind: "record",
+                depth: *depth,
+                domain: domain.clone(),
+                text: Some(record.clone()),
+                matched: false,
+                message: None,
+            },
+            spf::TraceEvent::Term { depth, domain, term, matched } => TraceEvent {
+                kind: "term",
+                depth: *depth,
+                domain: domain.clone(),
+                text: Some(term.clone()),
+                matched: *matched,
+                message: None,
+            },
+            spf::TraceEvent::Error { depth, domain, term, message } => TraceEvent {
+                kind: "error",
+                depth: *depth,
+                domain: domain.clone(),
+                text: term.clone(),
+                matched: false,
+                message: Some(message.clone()),
+            },
+        })
+        .collect()
+}
+
+fn identity_str(i: spf::Identity) -> &'static str {
+    match i {
+        spf::Identity::Helo => "helo",
+        spf::Identity::MailFrom => "mailfrom",
+    }
+}
+
+/// The fields one identity's outcome and the whole outcome share.
+macro_rules! identity_getters {
+    ($t:ty, $o:ident => $e:expr, { $($extra:tt)* }) => {
+        #[pymethods]
+        impl $t {
+            $($extra)*
+
+            /// The result, a spfkit.Result.
+            #[getter]
+            fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let $o = self;
+                enum_member(py, &RESULT_ENUM, "Result", $e.result.as_str())
+            }
+            /// Which identity: a spfkit.Identity.
+            #[getter]
+            fn identity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let $o = self;
+                enum_member(py, &IDENTITY_ENUM, "Identity", identity_str($e.identity))
+            }
+            /// The domain checked (A-labels).
+            #[getter]
+            fn domain(&self) -> String {
+                let $o = self;
+                $e.domain.clone()
+            }
+            /// The <sender> checked (postmaster@HELO for HELO and the null reverse-path).
+            #[getter]
+            fn sender(&self) -> String {
+                let $o = self;
+                $e.sender.clone()
+            }
+            /// The explanation of a fail (exp= or the default); None otherwise.
+            #[getter]
+            fn explanation(&self) -> Option<String> {
+                let $o = self;
+                $e.explanation.clone()
+            }
+            /// The directive that matched, as written; None when none did.
+            #[getter]
+            fn mechanism(&self) -> Option<String> {
+                let $o = self;
+                $e.mechanism.clone()
+            }
+            /// Why the result is none, temperror or permerror; None otherwise.
+            #[getter]
+            fn reason(&self) -> Option<String> {
+                let $o = self;
+                $e.reason.clone()
+            }
+            /// DNS-querying terms, void lookups, queries and round trips.
+            #[getter]
+            fn counters(&self) -> Counters {
+                let $o = self;
+                counters($e.counters)
+            }
+            /// The evaluation's steps (empty unless trace=True).
+            #[getter]
+            fn trace(&self) -> Vec<TraceEvent> {
+                let $o = self;
+                trace(&$e)
+            }
+        }
+    };
+}
+
+identity_getters!(IdentityOutcome, s => s.o, {
+    fn __repr__(&self) -> String {
+        describe("IdentityOutcome", &self.o)
+    }
+});
+
+fn describe(class: &str, o: &spf::Outcome) -> String {
+    let mut s = format!("<{class} {} identity={} domain={:?}", o.result, identity_str(o.identity), o.domain);
+    if let Some(m) = &o.mechanism {
+        s.push_str(&format!(" mechanism={m:?}"));
+    }
+    if let Some(r) = &o.reason {
+        s.push_str(&format!(" reason={r:?}"));
+    }
+    s.push('>');
+    s
+}
+
+/// The SMTP reply a result calls for (RFC 7372).
+#[pyclass(module = "spfkit", frozen, get_all, eq)]
+#[derive(PartialEq)]
+struct SmtpReply {
+    /// 550 or 451.
+    code: u16,
+    /// "5.7.23", "5.7.24" or "4.7.24".
+    enhanced: &'static str,
+    /// One line of printable ASCII.
+    text: String,
+}
+
+#[pymethods]
+impl SmtpReply {
+    fn __repr__(&self) -> String {
+        format!("SmtpReply(code={}, enhanced={:?}, text={:?})", self.code, self.enhanced, self.text)
+    }
+
+    fn __str__(&self) -> String {
+        format!("{} {} {}", self.code, self.enhanced, self.text)
+    }
+}
+
+/// What a check found: the deciding identity's result and details (as
+/// attributes), each identity's own outcome (helo, mail_from), and the
+/// headers and SMTP reply.
+#[pyclass(module = "spfkit", frozen)]
+struct Outcome {
+    o: spf::CheckOutcome,
+}
+
+identity_getters!(Outcome, s => s.o.outcome(), {
+    /// The identity whose result decides.
+    #[getter]
+    fn decided_by<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_member(py, &IDENTITY_ENUM, "Identity", identity_str(self.o.decided_by))
+    }
+
+    /// HELO's outcome; None when HELO was not checked.
+    #[getter]
+    fn helo(&self) -> Option<IdentityOutcome> {
+        self.o.helo_outcome.clone().map(|o| IdentityOutcome { o })
+    }
+
+    /// MAIL FROM's outcome; None when it was not checked.
+    #[getter]
+    fn mail_from(&self) -> Option<IdentityOutcome> {
+        self.o.mail_from_outcome.clone().map(|o| IdentityOutcome { o })
+    }
+
+    /// The Received-SPF header field (RFC 7208 §9.1), one line, for the
+    /// deciding identity or the one named ("helo", "mailfrom").
+    #[pyo3(signature = (identity = None))]
+    fn received_spf(&self, py: Python<'_>, identity: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let o = match identity {
+            None => self.o.outcome(),
+            Some(i) => {
+                let name = i.str()?.to_string();
+                let which = match name.as_str() {
+                    "helo" | "Identity.HELO" => self.o.helo_outcome.as_ref(),
+                    "mailfrom" | "Identity.MAIL_FROM" => self.o.mail_from_outcome.as_ref(),
+                    _ => return Err(invalid(py, format!("identity must be 'helo' or 'mailfrom', not {name:?}"))),
+                };
+                which.ok_or_else(|| invalid(py, format!("{name} was not checked")))?
+            }
+        };
+        Ok(self.o.received_spf_for(o))
+    }
+
+    /// The Authentication-Results header field (RFC 8601), one spf
+    /// resinfo per identity checked, for authentication service `authserv_id`.
+    fn authentication_results(&self, authserv_id: &str) -> String {
+        self.o.authentication_results(authserv_id)
+    }
+
+    /// The SMTP reply the result calls for; None for pass, none, neutral, softfail.
+    fn smtp_reply(&self) -> Option<SmtpReply> {
+        self.o.smtp_reply().map(|r| SmtpReply { code: r.code, enhanced: r.enhanced, text: r.text })
+    }
+
+    fn __repr__(&self) -> String {
+        describe("Outcome", self.o.outcome())
+    }
+});
+
+// ---------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------
+
+/// A parsed SPF record; str() prints it back.
+#[pyclass(module = "spfkit", frozen)]
+struct Record {
+    r: spf::Record,
+    text: String,
+}
+
+/// Byte offset `b` in `text` as a str index (code points before it).
+fn char_index(text: &str, b: usize) -> usize {
+    let mut b = b.min(text.len());
+    while !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    text[..b].chars().count()
+}
+
+#[pymethods]
+impl Record {
+    /// The terms as written, each with its (start, end) str indices.
+    #[getter]
+    fn terms(&self) -> Vec<(String, (usize, usize))> {
+        self.r
+            .terms()
+            .iter()
+            .map(|t| {
+                let s = t.span();
+                (t.to_string(), (char_index(&self.text, s.start), char_index(&self.text, s.end)))
+            })
+            .collect()
+    }
+
+    fn __str__(&self) -> String {
+        self.r.to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Record({:?})", self.r.to_string())
+    }
+}
+
+/// Parses an SPF record (str, or bytes as TXT data arrives). Raises
+/// spfkit.RecordSyntaxError with the code, the term and its span in the
+/// input's indices (str indices for str, byte offsets for bytes).
+#[pyfunction]
+fn parse_record(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Record> {
+    guard(py, || {
+        let (bytes, as_str) = if let Ok(s) = text.cast::<PyString>() {
+            (s.to_cow()?.as_bytes().to_vec(), true)
+        } else if let Ok(b) = text.cast::<PyBytes>() {
+            (b.as_bytes().to_vec(), false)
+        } else {
+            return Err(PyTypeError::new_err(format!("a record is str or bytes, not {}", type_name(text))));
+        };
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        match spf::Record::parse_bytes(&bytes) {
+            Ok(r) => Ok(Record { r, text: shown }),
+            Err(e) => {
+                let (start, end) = if as_str {
+                    (char_index(&shown, e.span.start), char_index(&shown, e.span.end))
+                } else {
+                    (e.span.start, e.span.end)
+                };
+                Err(error(py, "RecordSyntaxError", (e.to_string(), e.kind.code(), e.term.clone(), start, end)))
+            }
+        }
+    })
+}
+
+#[pymodule]
+fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<RecordCache>()?;
+    m.add_class::<EmptyAnswer>()?;
+    m.add_class::<Query>()?;
+    m.add_class::<Evaluation>()?;
+    m.add_class::<Outcome>()?;
+    m.add_class::<IdentityOutcome>()?;
+    m.add_class::<Counters>()?;
+    m.add_class::<TraceEvent>()?;
+    m.add_class::<SmtpReply>()?;
+    m.add_class::<Record>()?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_record, m)?)?;
+    m.add("NXDOMAIN", EmptyAnswer { kind: 1 })?;
+    m.add("NODATA", EmptyAnswer { kind: 2 })?;
+    m.add("TEMPERROR", EmptyAnswer { kind: 3 })?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
