@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 from . import _spfkit
 from ._errors import InvalidArgumentError
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
-from ._spfkit import TEMPERROR, Evaluation, Outcome, RecordCache
+from ._spfkit import TEMPERROR, Evaluation, Outcome, Query, RecordCache
 from ._types import Identity, Limits, Result
 
 __all__ = ["check", "check_host", "check_async", "check_host_async", "DEFAULT_TIMEOUT"]
@@ -35,32 +35,42 @@ def _options(
     timestamp: Optional[int],
     cache: Optional[RecordCache],
 ) -> dict[str, Any]:
-    if limits is not None and not isinstance(limits, Limits):
-        raise TypeError(f"limits must be a spfkit.Limits, not {type(limits).__name__}")
-    return {
-        "identity": str(identity),
-        "plan": plan,
-        "receiver": receiver,
-        "limits": limits._as_tuple() if limits is not None else None,
-        "default_explanation": default_explanation,
-        "trace": trace,
-        "always_mail_from": always_mail_from,
-        "definitive": [str(r) for r in definitive] if definitive is not None else None,
-        "timestamp": timestamp,
-        "cache": cache,
-    }
+    # Only what differs from the native defaults: a mail filter calls this for
+    # every message, and each keyword costs.
+    options: dict[str, Any] = {"identity": str(identity)}
+    if plan != "batched":
+        options["plan"] = plan
+    if receiver is not None:
+        options["receiver"] = receiver
+    if limits is not None:
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a spfkit.Limits, not {type(limits).__name__}")
+        options["limits"] = limits._as_tuple()
+    if default_explanation is not None:
+        options["default_explanation"] = default_explanation
+    if trace:
+        options["trace"] = True
+    if always_mail_from:
+        options["always_mail_from"] = True
+    if definitive is not None:
+        options["definitive"] = [str(r) for r in definitive]
+    if timestamp is not None:
+        options["timestamp"] = timestamp
+    if cache is not None:
+        options["cache"] = cache
+    return options
 
 
 def _ip(ip: Address) -> str:
-    if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+    if type(ip) is str:
+        return ip
+    if isinstance(ip, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return str(ip)
-    if not isinstance(ip, str):
-        raise TypeError(f"ip must be a str or an ipaddress object, not {type(ip).__name__}")
-    return ip
+    raise TypeError(f"ip must be a str or an ipaddress object, not {type(ip).__name__}")
 
 
 def _identity(identity: Union[Identity, str]) -> str:
-    value = str(identity)
+    value = identity.value if isinstance(identity, Identity) else str(identity)
     if value not in ("mailfrom", "helo"):
         raise InvalidArgumentError(f"identity must be 'mailfrom' or 'helo', not {value!r}")
     return value
@@ -143,26 +153,40 @@ async def _ask(resolver: AsyncResolver, name: str, rdtype: str) -> Any:
 
 
 async def _drive(ev: Evaluation, resolver: AsyncResolver, timeout: float) -> Outcome:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        queries = ev.next()
-        if queries is None:
-            outcome = ev.outcome
-            assert outcome is not None
-            return outcome
-        # Every query of a step at once: an mx term's ten hosts cost one round trip.
-        tasks = [asyncio.ensure_future(_ask(resolver, q.name, q.type)) for q in queries]
-        remaining = deadline - loop.time()
-        if remaining > 0:
-            await asyncio.wait(tasks, timeout=remaining)
-        for q, task in zip(queries, tasks):
-            if task.done():
-                ev.answer(q, task.result())
+    out: list[Query] = []  # the step's queries not answered yet
+
+    async def run() -> None:
+        while True:
+            queries = ev.next()
+            if queries is None:
+                return
+            out[:] = queries
+            if len(queries) == 1:
+                # Most steps ask one thing: await it directly, no task needed.
+                (q,) = queries
+                answer = await _ask(resolver, q.name, q.type)
+                out.clear()
+                ev.answer(q, answer)
             else:
-                # Past the deadline: whatever is still out is a temporary error.
-                task.cancel()
+                # Every query of a step at once: an mx term's ten hosts cost one round trip.
+                answers = await asyncio.gather(*(_ask(resolver, q.name, q.type) for q in queries))
+                out.clear()
+                for q, answer in zip(queries, answers):
+                    ev.answer(q, answer)
+
+    try:
+        await asyncio.wait_for(run(), timeout)
+    except asyncio.TimeoutError:
+        # Past the deadline whatever is still out is a temporary error, and so
+        # is anything the evaluation would still ask: it ends now.
+        for q in out:
+            ev.answer(q, TEMPERROR)
+        while (queries := ev.next()) is not None:
+            for q in queries:
                 ev.answer(q, TEMPERROR)
+    outcome = ev.outcome
+    assert outcome is not None
+    return outcome
 
 
 async def check_async(
