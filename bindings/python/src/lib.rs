@@ -844,6 +844,311 @@ fn parse_record(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Record> {
     })
 }
 
+// ---------------------------------------------------------------------------
+// Record analysis
+// ---------------------------------------------------------------------------
+
+/// One record of an analysed tree.
+#[pyclass(module = "spfkit", frozen, get_all)]
+struct ReportNode {
+    domain: String,
+    /// Index of the parent node; None for the analysed domain.
+    parent: Option<usize>,
+    /// "root", "include" or "redirect".
+    via: &'static str,
+    /// The parent's term that led here.
+    term: Option<String>,
+    depth: u32,
+    /// "dns", or "draft" for a record not yet published.
+    source: &'static str,
+    /// The record; None when there is none (or several).
+    record: Option<String>,
+    /// This record's own DNS-querying terms and void lookups.
+    dns_terms: u32,
+    void_lookups: u32,
+}
+
+#[pymethods]
+impl ReportNode {
+    fn __repr__(&self) -> String {
+        format!("ReportNode({:?}, via={:?}, record={:?})", self.domain, self.via, self.record)
+    }
+}
+
+/// A network the tree authorises (or names with another qualifier).
+#[pyclass(module = "spfkit", frozen, get_all)]
+struct Network {
+    /// "192.0.2.0/24", "2001:db8::/32".
+    network: String,
+    node: usize,
+    term: String,
+    /// "+", "-", "~" or "?".
+    qualifier: String,
+}
+
+#[pymethods]
+impl Network {
+    fn __repr__(&self) -> String {
+        format!("Network({:?}, qualifier={:?}, term={:?})", self.network, self.qualifier, self.term)
+    }
+}
+
+/// A finding: a stable code, the node, the span in that node's record (str
+/// indices) and a sentence.
+#[pyclass(module = "spfkit", frozen, get_all)]
+struct Warning {
+    code: &'static str,
+    node: usize,
+    span: Option<(usize, usize)>,
+    message: String,
+}
+
+#[pymethods]
+impl Warning {
+    fn __repr__(&self) -> String {
+        format!("Warning({:?}, node={}, span={:?}, message={:?})", self.code, self.node, self.span, self.message)
+    }
+}
+
+/// What analyze() found; str() is the text `spfkit lint` prints.
+#[pyclass(module = "spfkit", frozen)]
+struct Report {
+    r: spf::Report,
+}
+
+#[pymethods]
+impl Report {
+    #[getter]
+    fn domain(&self) -> String {
+        self.r.domain.clone()
+    }
+    /// The records, depth first; nodes[0] is the analysed domain's.
+    #[getter]
+    fn nodes(&self) -> Vec<ReportNode> {
+        self.r
+            .nodes
+            .iter()
+            .map(|n| ReportNode {
+                domain: n.domain.clone(),
+                parent: n.parent,
+                via: match n.via {
+                    spf::Via::Root => "root",
+                    spf::Via::Include => "include",
+                    spf::Via::Redirect => "redirect",
+                },
+                term: n.term.clone(),
+                depth: n.depth,
+                source: match n.source {
+                    spf::Source::Dns => "dns",
+                    spf::Source::Draft => "draft",
+                },
+                record: n.record.clone(),
+                dns_terms: n.dns_terms,
+                void_lookups: n.void_lookups,
+            })
+            .collect()
+    }
+    /// The most DNS-querying terms an evaluation can count.
+    #[getter]
+    fn dns_terms(&self) -> u32 {
+        self.r.dns_terms
+    }
+    /// The most void lookups, from terms that do not depend on the client.
+    #[getter]
+    fn void_lookups(&self) -> u32 {
+        self.r.void_lookups
+    }
+    #[getter]
+    fn exceeds_dns_terms(&self) -> bool {
+        self.r.exceeds_dns_terms()
+    }
+    #[getter]
+    fn exceeds_void_lookups(&self) -> bool {
+        self.r.exceeds_void_lookups()
+    }
+    #[getter]
+    fn networks(&self) -> Vec<Network> {
+        self.r
+            .networks
+            .iter()
+            .map(|n| Network {
+                network: format!("{}/{}", n.addr, n.prefix),
+                node: n.node,
+                term: n.term.clone(),
+                qualifier: n.qualifier.as_char().to_string(),
+            })
+            .collect()
+    }
+    /// Distinct IPv4 addresses the tree authorises (+ networks).
+    #[getter]
+    fn ipv4_addresses(&self) -> u64 {
+        self.r.ipv4_addresses
+    }
+    /// Distinct IPv6 addresses likewise.
+    #[getter]
+    fn ipv6_addresses(&self) -> u128 {
+        self.r.ipv6_addresses
+    }
+    /// Terms that depend on the client (macros, ptr, exists): (node, term).
+    #[getter]
+    fn client_dependent(&self) -> Vec<(usize, String)> {
+        self.r.client_dependent.iter().map(|c| (c.node, c.term.clone())).collect()
+    }
+    #[getter]
+    fn warnings(&self) -> Vec<Warning> {
+        self.r
+            .warnings
+            .iter()
+            .map(|w| {
+                let record = self.r.nodes.get(w.node).and_then(|n| n.record.as_deref()).unwrap_or("");
+                Warning {
+                    code: w.code.code(),
+                    node: w.node,
+                    span: w.span.map(|s| (char_index(record, s.start), char_index(record, s.end))),
+                    message: w.message.clone(),
+                }
+            })
+            .collect()
+    }
+    fn __str__(&self) -> String {
+        self.r.to_string()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<Report {} nodes={} dns_terms={} void_lookups={} warnings={}>",
+            self.r.domain,
+            self.r.nodes.len(),
+            self.r.dns_terms,
+            self.r.void_lookups,
+            self.r.warnings.len()
+        )
+    }
+}
+
+fn analysis_options(
+    record: Option<String>,
+    limits: Option<(u32, u32, u32, u32)>,
+    ipv6_client: bool,
+    max_nodes: usize,
+) -> spf::AnalysisOptions {
+    let mut o = spf::AnalysisOptions { draft: record, ipv6_client, max_nodes, ..Default::default() };
+    if let Some((dns_terms, mx_names, ptr_names, void_lookups)) = limits {
+        o.limits = spf::Limits { dns_terms, mx_names, ptr_names, void_lookups };
+    }
+    o
+}
+
+/// Analyses `domain`'s record tree with a blocking resolver (see check()).
+#[pyfunction]
+#[pyo3(signature = (domain, resolver, *, record = None, limits = None, ipv6_client = false, max_nodes = 100))]
+fn analyze(
+    py: Python<'_>,
+    domain: &str,
+    resolver: &Bound<'_, PyAny>,
+    record: Option<String>,
+    limits: Option<(u32, u32, u32, u32)>,
+    ipv6_client: bool,
+    max_nodes: usize,
+) -> PyResult<Report> {
+    guard(py, || {
+        let mut an = spf::Analysis::new(domain, analysis_options(record, limits, ipv6_client, max_nodes));
+        loop {
+            let queries = py.detach(|| match an.next() {
+                spf::Step::Lookup(q) => Some(q.to_vec()),
+                spf::Step::Pending => Some(Vec::new()),
+                spf::Step::Done(_) => None,
+            });
+            let Some(queries) = queries else { break };
+            if queries.is_empty() {
+                return Err(error(py, "InternalError", ("the analysis waits although every query was answered",)));
+            }
+            for q in &queries {
+                let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
+                an.answer(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
+            }
+        }
+        Ok(Report { r: an.into_report().expect("done") })
+    })
+}
+
+/// An analysis driven by the caller, like Evaluation; `outcome` is the Report.
+#[pyclass(module = "spfkit")]
+struct Analysis {
+    state: std::sync::Mutex<AnalysisState>,
+}
+
+struct AnalysisState {
+    an: spf::Analysis,
+    handed_out: std::collections::HashMap<u32, spf::Query>,
+}
+
+#[pymethods]
+impl Analysis {
+    #[new]
+    #[pyo3(signature = (domain, *, record = None, limits = None, ipv6_client = false, max_nodes = 100))]
+    fn new(
+        domain: &str,
+        record: Option<String>,
+        limits: Option<(u32, u32, u32, u32)>,
+        ipv6_client: bool,
+        max_nodes: usize,
+    ) -> Analysis {
+        let an = spf::Analysis::new(domain, analysis_options(record, limits, ipv6_client, max_nodes));
+        Analysis { state: std::sync::Mutex::new(AnalysisState { an, handed_out: Default::default() }) }
+    }
+
+    /// The next step's queries; [] while answers are outstanding; None when done.
+    fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
+        guard(py, || {
+            let mut guard = self.lock(py)?;
+            let st = &mut *guard;
+            Ok(match st.an.next() {
+                spf::Step::Lookup(qs) => {
+                    let mut out = Vec::with_capacity(qs.len());
+                    for q in qs {
+                        st.handed_out.insert(q.id.0, q.clone());
+                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
+                    }
+                    Some(out)
+                }
+                spf::Step::Pending => Some(Vec::new()),
+                spf::Step::Done(_) => None,
+            })
+        })
+    }
+
+    /// Answers a query (a Query or its id), as Evaluation.answer().
+    fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let id: u32 = match query.cast::<Query>() {
+                Ok(q) => q.get().id,
+                Err(_) => query.extract().map_err(|_| {
+                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
+                })?,
+            };
+            let mut st = self.lock(py)?;
+            let q = st
+                .handed_out
+                .get(&id)
+                .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
+            let a = self::answer(py, q, answer)?;
+            st.an.answer(spf::QueryId(id), a).map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+        })
+    }
+
+    /// The Report once next() has returned None; None before.
+    #[getter]
+    fn outcome(&self, py: Python<'_>) -> PyResult<Option<Report>> {
+        Ok(self.lock(py)?.an.report().map(|r| Report { r: r.clone() }))
+    }
+}
+
+impl Analysis {
+    fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, AnalysisState>> {
+        self.state.lock().map_err(|_| error(py, "InternalError", ("this analysis failed earlier; start a new one",)))
+    }
+}
+
 #[pymodule]
 fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RecordCache>()?;
@@ -858,6 +1163,12 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Record>()?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(parse_record, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_class::<Analysis>()?;
+    m.add_class::<Report>()?;
+    m.add_class::<ReportNode>()?;
+    m.add_class::<Network>()?;
+    m.add_class::<Warning>()?;
     m.add("NXDOMAIN", EmptyAnswer { kind: 1 })?;
     m.add("NODATA", EmptyAnswer { kind: 2 })?;
     m.add("TEMPERROR", EmptyAnswer { kind: 3 })?;

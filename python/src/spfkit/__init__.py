@@ -11,6 +11,7 @@
 True
 """
 
+from ._analysis import analyze, analyze_async
 from ._check import DEFAULT_TIMEOUT, check, check_async, check_host, check_host_async
 from ._errors import (
     AnswerError,
@@ -24,6 +25,11 @@ from ._errors import (
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import (
     NODATA,
+    Analysis,
+    Network,
+    Report,
+    ReportNode,
+    Warning,
     NXDOMAIN,
     TEMPERROR,
     Counters,
@@ -42,7 +48,14 @@ from ._spfkit import (
 from ._types import Identity, Limits, Result
 
 __all__ = [
+    "Analysis",
     "AnswerError",
+    "Network",
+    "Report",
+    "ReportNode",
+    "Warning",
+    "analyze",
+    "analyze_async",
     "AsyncDnspythonResolver",
     "Counters",
     "DEFAULT_TIMEOUT",

@@ -152,7 +152,8 @@ async def _ask(resolver: AsyncResolver, name: str, rdtype: str) -> Any:
         return TEMPERROR
 
 
-async def _drive(ev: Evaluation, resolver: AsyncResolver, timeout: float) -> Outcome:
+async def _drive(ev: Any, resolver: AsyncResolver, timeout: float) -> Any:
+    # ev: an Evaluation or an Analysis (the same step API); returns its outcome.
     out: list[Query] = []  # the step's queries not answered yet
 
     async def run() -> None:
