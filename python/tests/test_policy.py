@@ -1,0 +1,112 @@
+"""examples/python/spf_policy.py over a socket: Postfix's attribute lines
+in, action= lines out."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import sys
+from pathlib import Path
+from typing import Any
+
+import spfkit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "python"))
+import spf_policy  # noqa: E402
+
+ZONE: dict[tuple[str, str], Any] = {
+    ("example.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all exp=why.example.com"],
+    ("why.example.com", "TXT"): ["%{i} may not send for %{d}"],
+    ("soft.example", "TXT"): ["v=spf1 ~all"],
+    ("broken.example", "TXT"): ["v=spf1 ip4:192.0.2.300 -all"],
+}
+
+
+async def resolve(name: str, rdtype: str) -> Any:
+    if name == "down.example":
+        return spfkit.TEMPERROR
+    if (name, rdtype) in ZONE:
+        return ZONE[(name, rdtype)]
+    return spfkit.NXDOMAIN
+
+
+def request(client: str, sender: str, **extra: str) -> bytes:
+    attrs = {
+        "request": "smtpd_access_policy",
+        "protocol_state": "RCPT",
+        "client_address": client,
+        "helo_name": "mail.example.org",
+        "sender": sender,
+        "recipient": "postmaster@example.net",
+        "sasl_username": "",
+        **extra,
+    }
+    return "".join(f"{k}={v}\n" for k, v in attrs.items()).encode() + b"\n"
+
+
+async def conversation(policy: spf_policy.Policy, requests: list[bytes]) -> list[str]:
+    server = await spf_policy.serve(policy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        actions = []
+        for r in requests:  # several requests on one connection, as Postfix does
+            writer.write(r)
+            await writer.drain()
+            line = (await reader.readline()).decode()
+            assert (await reader.readline()) == b"\n"
+            assert line.startswith("action=") and line.endswith("\n")
+            actions.append(line[len("action="):-1])
+        writer.close()
+        await writer.wait_closed()
+    return actions
+
+
+def test_actions() -> None:
+    policy = spf_policy.Policy(receiver="mx.example.net", resolver=resolve, trusted=[ipaddress.ip_network("203.0.113.0/24")])
+    actions = asyncio.run(
+        conversation(
+            policy,
+            [
+                request("192.0.2.5", "alice@example.com"),
+                request("198.51.100.7", "alice@example.com"),
+                request("198.51.100.7", "bob@down.example"),
+                request("198.51.100.7", "carol@soft.example"),
+                request("198.51.100.7", "dave@broken.example"),
+                request("198.51.100.7", "alice@example.com", sasl_username="alice"),
+                request("203.0.113.9", "alice@example.com"),
+                request("198.51.100.7", "alice@example.com", protocol_state="DATA"),
+            ],
+        )
+    )
+    assert actions[0].startswith("PREPEND Received-SPF: pass (mx.example.net: ")
+    assert actions[1] == "550 5.7.23 198.51.100.7 may not send for example.com"
+    assert actions[2].startswith("DEFER_IF_PERMIT 4.7.24 SPF temporary error")
+    assert actions[3].startswith("PREPEND Received-SPF: softfail")
+    assert actions[4].startswith("550 5.7.24 SPF validation error")
+    assert actions[5:] == ["DUNNO", "DUNNO", "DUNNO"]
+
+
+def test_configurable_softfail_permerror_and_one_check_per_message() -> None:
+    calls = 0
+
+    async def counting(name: str, rdtype: str) -> Any:
+        nonlocal calls
+        calls += 1
+        return await resolve(name, rdtype)
+
+    policy = spf_policy.Policy(softfail="defer", permerror="prepend", resolver=counting)
+    actions = asyncio.run(
+        conversation(
+            policy,
+            [
+                request("198.51.100.7", "carol@soft.example", instance="a1"),
+                request("198.51.100.7", "carol@soft.example", instance="a1"),  # a second RCPT
+                request("198.51.100.7", "dave@broken.example"),
+            ],
+        )
+    )
+    assert actions[0].startswith("DEFER_IF_PERMIT 4.7.23 SPF softfail: soft.example discourages mail from 198.51.100.7")
+    assert actions[1] == actions[0]
+    assert actions[2].startswith("PREPEND Received-SPF: permerror")
+    assert calls == 2 + 2  # HELO and MAIL FROM for a1 once, then broken.example's two
