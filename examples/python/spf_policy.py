@@ -17,8 +17,9 @@ FROM order) and answers:
   the RFC 7372 default).
 
 Authenticated clients (``sasl_username``) and ``--trusted`` networks are let
-through unchecked (DUNNO). One result per message (``instance``) serves all
-of its recipients. DNS is dnspython's asyncio resolver.
+through unchecked (DUNNO). One check per message (``instance``) serves all
+of its recipients: a rejection or deferral is repeated for each, the
+Received-SPF header is prepended once. DNS is dnspython's asyncio resolver.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class Policy:
             return "DUNNO"
         instance = attrs.get("instance", "")
         if instance and instance in self._seen:
-            return self._seen[instance]
+            action = self._seen[instance]
+            # One Received-SPF per message, not one per recipient.
+            return "DUNNO" if action.startswith("PREPEND ") else action
         outcome = await spfkit.check_async(
             client,
             attrs.get("sender", ""),
@@ -70,14 +73,14 @@ class Policy:
             receiver=self.receiver,
             timeout=self.timeout,
         )
-        action = self.action(outcome)
+        action = self.action(outcome, client)
         if instance:
             self._seen[instance] = action
             while len(self._seen) > 10_000:  # bounded: old messages are done
                 self._seen.popitem(last=False)
         return action
 
-    def action(self, o: spfkit.Outcome) -> str:
+    def action(self, o: spfkit.Outcome, client: str) -> str:
         header = "PREPEND " + o.received_spf()
         result = o.result
         reply = o.smtp_reply()
@@ -92,7 +95,7 @@ class Policy:
                 return f"DEFER_IF_PERMIT 4.7.24 {reply.text}"
             return header
         if result == spfkit.Result.SOFTFAIL:
-            text = f"SPF softfail: {o.domain} discourages mail from {client_of(o)}"
+            text = f"SPF softfail: {o.domain} discourages mail from {client}"
             if self.softfail == "reject":
                 return f"550 5.7.23 {text}"
             if self.softfail == "defer":
@@ -100,13 +103,7 @@ class Policy:
         return header
 
 
-def client_of(o: spfkit.Outcome) -> str:
-    # "client-ip=..." is in the Received-SPF header; keep the reply short.
-    for part in o.received_spf().split(";"):
-        part = part.strip()
-        if "client-ip=" in part:
-            return part.split("client-ip=", 1)[1]
-    return "this client"
+IDLE_SECONDS = 600  # Postfix closes idle policy connections well before this
 
 
 async def handle(policy: Policy, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -115,11 +112,12 @@ async def handle(policy: Policy, reader: asyncio.StreamReader, writer: asyncio.S
     try:
         attrs: dict[str, str] = {}
         while True:
-            line = await reader.readline()
+            try:
+                line = await asyncio.wait_for(reader.readline(), IDLE_SECONDS)
+            except (asyncio.TimeoutError, ValueError):
+                return  # idle, or a line over the stream's 64 KiB limit: not Postfix
             if not line:
                 return
-            if len(line) > 65536:
-                return  # not Postfix
             text = line.decode("utf-8", "replace").rstrip("\r\n")
             if text:
                 name, _, value = text.partition("=")
@@ -154,6 +152,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--timeout", type=float, default=spfkit.DEFAULT_TIMEOUT)
     args = ap.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        ap.error("--listen takes HOST:PORT, e.g. 127.0.0.1:10023")
     policy = Policy(
         receiver=args.receiver,
         softfail=args.softfail,

@@ -239,3 +239,50 @@ def test_records() -> None:
     assert info.value.span == (9, 11)  # bytes in, byte offsets out
     with pytest.raises(TypeError):
         spfkit.parse_record(42)  # type: ignore[arg-type]
+
+
+def test_guards_on_values() -> None:
+    import pickle
+
+    for bad_limits in [{"dns_terms": -1}, {"void_lookups": 2**32}, {"mx_names": 1001}, {"ptr_names": 1.5}]:
+        with pytest.raises(spfkit.InvalidArgumentError):
+            spfkit.Limits(**bad_limits)  # type: ignore[arg-type]
+    with pytest.raises(spfkit.InvalidArgumentError):
+        spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=resolve, timestamp=-1)
+    with pytest.raises(spfkit.InvalidArgumentError):
+        spfkit.RecordCache(-1)
+    with pytest.raises(TypeError):
+        spfkit.check("192.0.2.1", "a@example.com", "h", resolver=resolve, definitive="pass")
+    for not_callable in [object(), "resolver", 42]:
+        with pytest.raises(TypeError):
+            spfkit.check("192.0.2.1", "a@example.com", "h", resolver=not_callable)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            asyncio.run(spfkit.check_async("192.0.2.1", "a@example.com", "h", resolver=not_callable))  # type: ignore[arg-type]
+    ev = spfkit.Evaluation("192.0.2.1", "a@example.com", "h")
+    (q,) = ev.next()
+    with pytest.raises(spfkit.InvalidArgumentError):
+        q.message(70000)
+    # Text decoded with surrogateescape: a bad domain (none), not an exception.
+    sender = b"a@ex\xffample.com".decode("utf-8", "surrogateescape")
+    assert spfkit.check_host("192.0.2.1", sender, "h", resolver=resolve).result == "none"
+    # Value objects hash and exceptions pickle.
+    o = spfkit.check_host("192.0.2.99", "a@example.com", "h", resolver=resolve)
+    assert hash(o.counters) == hash(o.counters) and {o.smtp_reply()}
+    with pytest.raises(spfkit.RecordSyntaxError) as info:
+        spfkit.parse_record("v=spf1 ip4:1.2.3.4/33")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (str(copy), copy.code, copy.span) == (str(info.value), "invalid-cidr", info.value.span)
+
+
+def test_answers_that_never_end_are_refused() -> None:
+    class Endless(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            while True:
+                yield "v=spf1 -all"
+
+    with pytest.raises(spfkit.ResolverError):
+        spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=lambda n, t: Endless())
+    with pytest.raises(spfkit.ResolverError):
+        spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=lambda n, t: ["v=spf1 -all"] * 5000)
+    with pytest.raises(spfkit.ResolverError):
+        spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=lambda n, t: [b"x" * 70_000])

@@ -47,6 +47,6 @@ def test_errors_keep_pyspf_names() -> None:
     result, code, _ = compat.check("192.0.2.1", "a@broken.example", "h", resolver=resolve)
     assert (result, code) == ("unknown", 550)
     result, code, explanation = compat.check("192.0.2.1", "a@down.example", "h", resolver=resolve)
-    assert (result, code) == ("error", 451) and explanation.startswith("SPF Temporary Error: ")
+    assert (result, code) == ("temperror", 451) and explanation.startswith("SPF Temporary Error: ")
     with pytest.raises(spfkit.InvalidArgumentError):
         compat.check2("192.0.2.1", "a@pass.example", "h", local="v=spf1 a", resolver=resolve)

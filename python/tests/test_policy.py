@@ -102,11 +102,28 @@ def test_configurable_softfail_permerror_and_one_check_per_message() -> None:
             [
                 request("198.51.100.7", "carol@soft.example", instance="a1"),
                 request("198.51.100.7", "carol@soft.example", instance="a1"),  # a second RCPT
-                request("198.51.100.7", "dave@broken.example"),
+                request("198.51.100.7", "dave@broken.example", instance="a2"),
+                request("198.51.100.7", "dave@broken.example", instance="a2"),
             ],
         )
     )
     assert actions[0].startswith("DEFER_IF_PERMIT 4.7.23 SPF softfail: soft.example discourages mail from 198.51.100.7")
-    assert actions[1] == actions[0]
+    assert actions[1] == actions[0]  # a deferral holds for every recipient
     assert actions[2].startswith("PREPEND Received-SPF: permerror")
-    assert calls == 2 + 2  # HELO and MAIL FROM for a1 once, then broken.example's two
+    assert actions[3] == "DUNNO"  # the header is prepended once per message
+    assert calls == 2 + 2  # HELO and MAIL FROM once per message
+
+
+def test_a_line_too_long_ends_the_connection() -> None:
+    async def run() -> bytes:
+        server = await spf_policy.serve(spf_policy.Policy(resolver=resolve), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"sender=" + b"x" * 200_000 + b"\n\n")
+            await writer.drain()
+            got = await reader.read()
+            writer.close()
+            return got
+
+    assert asyncio.run(run()) == b""

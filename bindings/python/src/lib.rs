@@ -3,9 +3,11 @@
 //! A thin layer: Python values in, checked, core types out. The public API,
 //! its enums and exceptions live in the pure-Python package, which this
 //! module imports lazily to raise its exceptions and build its enums. Every
-//! function body runs under [`guard`], so a Rust panic reaches Python as
-//! `spfkit.InternalError` (an `Exception`), not pyo3's `PanicException` (a
-//! `BaseException` that `except Exception` misses).
+//! function that evaluates, analyses or parses runs under [`guard`], so a
+//! Rust panic there reaches Python as `spfkit.InternalError` (an
+//! `Exception`), not pyo3's `PanicException` (a `BaseException` that
+//! `except Exception` misses). Python code (resolvers, `__str__` of answer
+//! values) never runs while a lock of ours is held.
 
 use std::net::IpAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -63,8 +65,11 @@ struct RecordCache {
 impl RecordCache {
     #[new]
     #[pyo3(signature = (capacity = 4096))]
-    fn new(capacity: usize) -> RecordCache {
-        RecordCache { cache: Arc::new(spf::RecordCache::new(capacity)) }
+    fn new(py: Python<'_>, capacity: i64) -> PyResult<RecordCache> {
+        if !(0..=1 << 24).contains(&capacity) {
+            return Err(invalid(py, format!("capacity must be 0 to 16777216, not {capacity}")));
+        }
+        Ok(RecordCache { cache: Arc::new(spf::RecordCache::new(capacity as usize)) })
     }
 
     fn __len__(&self) -> usize {
@@ -127,7 +132,16 @@ fn options(
     Ok(o)
 }
 
-fn request(py: Python<'_>, ip: &str, sender: &str, helo: &str) -> PyResult<spf::Request> {
+fn request(
+    py: Python<'_>,
+    ip: &Bound<'_, PyString>,
+    sender: &Bound<'_, PyString>,
+    helo: &Bound<'_, PyString>,
+) -> PyResult<spf::Request> {
+    // Lossy: text decoded with surrogateescape holds lone surrogates; as
+    // U+FFFD they make a domain invalid (none), not an exception.
+    let (ip, sender, helo) = (ip.to_string_lossy(), sender.to_string_lossy(), helo.to_string_lossy());
+    let (ip, sender, helo) = (ip.as_ref(), sender.as_ref(), helo.as_ref());
     let ip: IpAddr =
         ip.trim().parse().map_err(|_| error(py, "InvalidAddressError", (format!("{ip:?} is not an IP address"),)))?;
     let sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(sender);
@@ -156,6 +170,17 @@ impl EmptyAnswer {
     }
 }
 
+/// Records accepted in one answer, and TXT bytes in one record: far above
+/// what DNS can carry, low enough that a hostile resolver cannot make us
+/// hold gigabytes.
+const MAX_RECORDS: usize = 4096;
+const MAX_TXT: usize = 65_535;
+
+fn is_sequence(v: &Bound<'_, PyAny>) -> bool {
+    // Exactly list or tuple: a subclass's own __iter__ could run forever.
+    v.cast_exact::<PyList>().is_ok() || v.cast_exact::<PyTuple>().is_ok()
+}
+
 fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
     error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
 }
@@ -175,12 +200,18 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
     Ok(match q.qtype {
         spf::QueryType::Txt => {
             if let Some(b) = text_bytes(v) {
+                if b.len() > MAX_TXT {
+                    return Err(bad("a TXT record holds at most 65535 bytes"));
+                }
                 spf::RData::Txt(b)
-            } else if v.cast::<PyTuple>().is_ok() || v.cast::<PyList>().is_ok() {
+            } else if is_sequence(v) {
                 // One record's character-strings, joined with nothing between (§4.5).
                 let mut joined = Vec::new();
                 for part in v.try_iter()? {
                     joined.extend(text_bytes(&part?).ok_or_else(|| bad("a TXT string is str or bytes"))?);
+                    if joined.len() > MAX_TXT {
+                        return Err(bad("a TXT record holds at most 65535 bytes"));
+                    }
                 }
                 spf::RData::Txt(joined)
             } else {
@@ -234,9 +265,12 @@ fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
     if let Ok(b) = v.cast::<PyBytes>() {
         return Ok(spf::wire::decode_answer(q, b.as_bytes()));
     }
-    if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
+    if is_sequence(v) {
         let mut records = Vec::new();
         for item in v.try_iter()? {
+            if records.len() == MAX_RECORDS {
+                return Err(wrong_shape(py, q, format!("more than {MAX_RECORDS} records")));
+            }
             records.push(record(py, q, &item?)?);
         }
         return Ok(spf::Answer::Records(records));
@@ -245,7 +279,7 @@ fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
         py,
         q,
         format!(
-            "expected a list of records, NXDOMAIN, NODATA, TEMPERROR or the bytes of a DNS message, not {}",
+            "expected a list (or tuple) of records, NXDOMAIN, NODATA, TEMPERROR or the bytes of a DNS message, not {}",
             type_name(v)
         ),
     ))
@@ -290,9 +324,9 @@ fn qtype_str<'py>(py: Python<'py>, t: spf::QueryType) -> &'py Bound<'py, PyStrin
 #[allow(clippy::too_many_arguments)]
 fn check(
     py: Python<'_>,
-    ip: &str,
-    sender: &str,
-    helo: &str,
+    ip: &Bound<'_, PyString>,
+    sender: &Bound<'_, PyString>,
+    helo: &Bound<'_, PyString>,
     resolver: &Bound<'_, PyAny>,
     identity: &str,
     plan: &str,
@@ -306,6 +340,9 @@ fn check(
     cache: Option<&Bound<'_, RecordCache>>,
 ) -> PyResult<Outcome> {
     guard(py, || {
+        if !resolver.is_callable() {
+            return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
+        }
         let options = options(
             py,
             identity,
@@ -365,7 +402,9 @@ impl Query {
     /// The RFC 1035 query message for this query (recursion desired), with
     /// the given message id.
     #[pyo3(signature = (message_id = 0))]
-    fn message<'py>(&self, py: Python<'py>, message_id: u16) -> PyResult<Bound<'py, PyBytes>> {
+    fn message<'py>(&self, py: Python<'py>, message_id: i64) -> PyResult<Bound<'py, PyBytes>> {
+        let message_id = u16::try_from(message_id)
+            .map_err(|_| invalid(py, format!("message_id must be 0 to 65535, not {message_id}")))?;
         let q = spf::Query {
             id: spf::QueryId(self.id),
             name: self.name.clone(),
@@ -400,9 +439,9 @@ impl Evaluation {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        ip: &str,
-        sender: &str,
-        helo: &str,
+        ip: &Bound<'_, PyString>,
+        sender: &Bound<'_, PyString>,
+        helo: &Bound<'_, PyString>,
         identity: &str,
         plan: &str,
         receiver: Option<&str>,
@@ -464,13 +503,18 @@ impl Evaluation {
                     PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
                 })?,
             };
-            let mut st = self.lock(py)?;
-            let q = st
+            let q = self
+                .lock(py)?
                 .handed_out
                 .get(&id)
+                .cloned()
                 .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
-            let a = self::answer(py, q, answer)?;
-            st.ev.answer(spf::QueryId(id), a).map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+            // Converting may run Python code (a __str__, an __iter__): not under our lock.
+            let a = self::answer(py, &q, answer)?;
+            self.lock(py)?
+                .ev
+                .answer(spf::QueryId(id), a)
+                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
         })
     }
 
@@ -519,8 +563,8 @@ struct IdentityOutcome {
 
 /// The counters of one check_host(): DNS-querying terms, void lookups,
 /// queries handed out, and the round trips they took.
-#[pyclass(module = "spfkit", frozen, get_all, eq)]
-#[derive(PartialEq)]
+#[pyclass(module = "spfkit", frozen, get_all, eq, hash)]
+#[derive(PartialEq, Hash)]
 struct Counters {
     dns_terms: u32,
     void_lookups: u32,
@@ -688,8 +732,8 @@ fn describe(class: &str, o: &spf::Outcome) -> String {
 }
 
 /// The SMTP reply a result calls for (RFC 7372).
-#[pyclass(module = "spfkit", frozen, get_all, eq)]
-#[derive(PartialEq)]
+#[pyclass(module = "spfkit", frozen, get_all, eq, hash)]
+#[derive(PartialEq, Hash)]
 struct SmtpReply {
     /// 550 or 451.
     code: u16,
@@ -894,8 +938,8 @@ impl Network {
 }
 
 /// A finding: a stable code, the node, the span in that node's record (str
-/// indices) and a sentence.
-#[pyclass(module = "spfkit", frozen, get_all)]
+/// indices) and a sentence. (Not `Warning`: that is a builtin.)
+#[pyclass(module = "spfkit", name = "AnalysisWarning", frozen, get_all)]
 struct Warning {
     code: &'static str,
     node: usize,
@@ -906,7 +950,10 @@ struct Warning {
 #[pymethods]
 impl Warning {
     fn __repr__(&self) -> String {
-        format!("Warning({:?}, node={}, span={:?}, message={:?})", self.code, self.node, self.span, self.message)
+        format!(
+            "AnalysisWarning({:?}, node={}, span={:?}, message={:?})",
+            self.code, self.node, self.span, self.message
+        )
     }
 }
 
@@ -1026,16 +1073,21 @@ impl Report {
 }
 
 fn analysis_options(
+    py: Python<'_>,
     record: Option<String>,
     limits: Option<(u32, u32, u32, u32)>,
     ipv6_client: bool,
-    max_nodes: usize,
-) -> spf::AnalysisOptions {
-    let mut o = spf::AnalysisOptions { draft: record, ipv6_client, max_nodes, ..Default::default() };
+    max_nodes: i64,
+) -> PyResult<spf::AnalysisOptions> {
+    if !(1..=10_000).contains(&max_nodes) {
+        return Err(invalid(py, format!("max_nodes must be 1 to 10000, not {max_nodes}")));
+    }
+    let mut o =
+        spf::AnalysisOptions { draft: record, ipv6_client, max_nodes: max_nodes as usize, ..Default::default() };
     if let Some((dns_terms, mx_names, ptr_names, void_lookups)) = limits {
         o.limits = spf::Limits { dns_terms, mx_names, ptr_names, void_lookups };
     }
-    o
+    Ok(o)
 }
 
 /// Analyses `domain`'s record tree with a blocking resolver (see check()).
@@ -1048,10 +1100,13 @@ fn analyze(
     record: Option<String>,
     limits: Option<(u32, u32, u32, u32)>,
     ipv6_client: bool,
-    max_nodes: usize,
+    max_nodes: i64,
 ) -> PyResult<Report> {
     guard(py, || {
-        let mut an = spf::Analysis::new(domain, analysis_options(record, limits, ipv6_client, max_nodes));
+        if !resolver.is_callable() {
+            return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
+        }
+        let mut an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
         loop {
             let queries = py.detach(|| match an.next() {
                 spf::Step::Lookup(q) => Some(q.to_vec()),
@@ -1087,14 +1142,17 @@ impl Analysis {
     #[new]
     #[pyo3(signature = (domain, *, record = None, limits = None, ipv6_client = false, max_nodes = 100))]
     fn new(
+        py: Python<'_>,
         domain: &str,
         record: Option<String>,
         limits: Option<(u32, u32, u32, u32)>,
         ipv6_client: bool,
-        max_nodes: usize,
-    ) -> Analysis {
-        let an = spf::Analysis::new(domain, analysis_options(record, limits, ipv6_client, max_nodes));
-        Analysis { state: std::sync::Mutex::new(AnalysisState { an, handed_out: Default::default() }) }
+        max_nodes: i64,
+    ) -> PyResult<Analysis> {
+        guard(py, || {
+            let an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
+            Ok(Analysis { state: std::sync::Mutex::new(AnalysisState { an, handed_out: Default::default() }) })
+        })
     }
 
     /// The next step's queries; [] while answers are outstanding; None when done.
@@ -1126,13 +1184,18 @@ impl Analysis {
                     PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
                 })?,
             };
-            let mut st = self.lock(py)?;
-            let q = st
+            let q = self
+                .lock(py)?
                 .handed_out
                 .get(&id)
+                .cloned()
                 .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
-            let a = self::answer(py, q, answer)?;
-            st.an.answer(spf::QueryId(id), a).map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+            // Converting may run Python code (a __str__, an __iter__): not under our lock.
+            let a = self::answer(py, &q, answer)?;
+            self.lock(py)?
+                .an
+                .answer(spf::QueryId(id), a)
+                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
         })
     }
 

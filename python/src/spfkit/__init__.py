@@ -27,9 +27,9 @@ from ._spfkit import (
     NODATA,
     Analysis,
     Network,
+    AnalysisWarning,
     Report,
     ReportNode,
-    Warning,
     NXDOMAIN,
     TEMPERROR,
     Counters,
@@ -49,11 +49,11 @@ from ._types import Identity, Limits, Result
 
 __all__ = [
     "Analysis",
+    "AnalysisWarning",
     "AnswerError",
     "Network",
     "Report",
     "ReportNode",
-    "Warning",
     "analyze",
     "analyze_async",
     "AsyncDnspythonResolver",

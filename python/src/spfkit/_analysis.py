@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import _spfkit
-from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _drive
+from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _callable, _drive
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import Analysis, Report
 from ._types import Limits
@@ -59,5 +59,5 @@ async def analyze_async(
 ) -> Report:
     """analyze() for asyncio; each step's lookups are awaited together."""
     an = Analysis(domain, **_options(record, limits, ipv6_client, max_nodes))
-    report: Report = await _drive(an, resolver if resolver is not None else AsyncDnspythonResolver(), timeout)
+    report: Report = await _drive(an, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)
     return report

@@ -8,7 +8,7 @@ import ipaddress
 from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 
 from . import _spfkit
-from ._errors import InvalidArgumentError
+from ._errors import InternalError, InvalidArgumentError
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import TEMPERROR, Evaluation, Outcome, Query, RecordCache
 from ._types import Identity, Limits, Result
@@ -53,8 +53,12 @@ def _options(
     if always_mail_from:
         options["always_mail_from"] = True
     if definitive is not None:
+        if isinstance(definitive, str):
+            raise TypeError("definitive is a collection of results, e.g. ['pass', 'fail'], not a str")
         options["definitive"] = [str(r) for r in definitive]
     if timestamp is not None:
+        if type(timestamp) is not int or not 0 <= timestamp < 2**64:
+            raise InvalidArgumentError(f"timestamp must be seconds since the epoch, not {timestamp!r}")
         options["timestamp"] = timestamp
     if cache is not None:
         options["cache"] = cache
@@ -90,7 +94,7 @@ def check(
     definitive: Optional[Iterable[Union[Result, str]]] = None,
     timestamp: Optional[int] = None,
     cache: Optional[RecordCache] = None,
-    plan: str = "batched",
+    plan: str = "sequential",
 ) -> Outcome:
     """Checks a connection as RFC 7208 sections 2.3 and 2.4 say: HELO first
     when it is a domain, then MAIL FROM unless HELO passed or failed.
@@ -98,7 +102,9 @@ def check(
     ``sender`` is the MAIL FROM address (``""`` or ``"<>"`` for the null
     reverse-path). ``resolver`` answers each DNS query (see
     ``spfkit.DnspythonResolver`` for the form); dnspython's default resolver
-    when omitted. It blocks as long as the resolver does.
+    when omitted. It blocks as long as the resolver does, and asks one query
+    at a time (``plan="sequential"``, the default here: a blocking resolver
+    gains nothing from being handed an mx term's hosts all at once).
     """
     return _spfkit.check(
         _ip(ip),
@@ -125,7 +131,7 @@ def check_host(
     trace: bool = False,
     timestamp: Optional[int] = None,
     cache: Optional[RecordCache] = None,
-    plan: str = "batched",
+    plan: str = "sequential",
 ) -> Outcome:
     """One check_host() (RFC 7208 section 4) of a single identity: MAIL FROM
     (postmaster@HELO for the null reverse-path) or HELO."""
@@ -152,6 +158,12 @@ async def _ask(resolver: AsyncResolver, name: str, rdtype: str) -> Any:
         return TEMPERROR
 
 
+def _callable(resolver: Any) -> Any:
+    if not callable(resolver):
+        raise TypeError(f"resolver must be callable, not {type(resolver).__name__}")
+    return resolver
+
+
 async def _drive(ev: Any, resolver: AsyncResolver, timeout: float) -> Any:
     # ev: an Evaluation or an Analysis (the same step API); returns its outcome.
     out: list[Query] = []  # the step's queries not answered yet
@@ -161,6 +173,9 @@ async def _drive(ev: Any, resolver: AsyncResolver, timeout: float) -> Any:
             queries = ev.next()
             if queries is None:
                 return
+            if not queries:
+                # Every query is answered before next() is called again.
+                raise InternalError("the evaluation waits although every query was answered")
             out[:] = queries
             if len(queries) == 1:
                 # Most steps ask one thing: await it directly, no task needed.
@@ -183,6 +198,8 @@ async def _drive(ev: Any, resolver: AsyncResolver, timeout: float) -> Any:
         for q in out:
             ev.answer(q, TEMPERROR)
         while (queries := ev.next()) is not None:
+            if not queries:
+                raise InternalError("the evaluation waits although every query was answered")
             for q in queries:
                 ev.answer(q, TEMPERROR)
     outcome = ev.outcome
@@ -209,10 +226,12 @@ async def check_async(
 ) -> Outcome:
     """check() for asyncio: each step's queries are awaited concurrently.
 
-    ``resolver`` is a coroutine function (a plain function works too);
-    ``spfkit.AsyncDnspythonResolver`` when omitted. After ``timeout``
-    seconds in all, queries still unanswered count as temporary errors, so
-    the check ends (with temperror) even if a resolver never answers.
+    ``resolver`` is a coroutine function, ``spfkit.AsyncDnspythonResolver``
+    when omitted. After ``timeout`` seconds in all, queries still
+    unanswered are cancelled and count as temporary errors, so the check
+    ends (with temperror) even if a resolver never answers. A resolver must
+    let itself be cancelled; a plain function is accepted, but it blocks
+    the event loop while it runs and no timeout can interrupt it.
     """
     ev = Evaluation(
         _ip(ip),
@@ -223,7 +242,7 @@ async def check_async(
             timestamp, cache,
         ),
     )
-    return await _drive(ev, resolver if resolver is not None else AsyncDnspythonResolver(), timeout)
+    return await _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)
 
 
 async def check_host_async(
@@ -252,4 +271,4 @@ async def check_host_async(
             cache,
         ),
     )
-    return await _drive(ev, resolver if resolver is not None else AsyncDnspythonResolver(), timeout)
+    return await _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)

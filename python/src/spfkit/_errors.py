@@ -35,10 +35,15 @@ class RecordSyntaxError(SpfkitError, ValueError):
     """
 
     def __init__(self, message: str, code: str, term: str, start: int, end: int) -> None:
-        super().__init__(message)
+        # All in args, so the exception pickles (multiprocessing) and copies.
+        super().__init__(message, code, term, start, end)
+        self.message = message
         self.code = code
         self.term = term
         self.span = (start, end)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ResolverError(SpfkitError, TypeError):

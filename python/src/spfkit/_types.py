@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from ._errors import InvalidArgumentError
 
 __all__ = ["Result", "Identity", "Limits"]
 
@@ -41,6 +43,16 @@ class Limits:
     mx_names: int = 10
     ptr_names: int = 10
     void_lookups: int = 2
+
+    #: The most any limit may be raised to: RFC 7208's are 10 and 2, and a
+    #: record tree that needs more costs every receiver dearly.
+    MAX = 1000
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if type(value) is not int or not 0 <= value <= self.MAX:
+                raise InvalidArgumentError(f"Limits.{f.name} must be an int from 0 to {self.MAX}, not {value!r}")
 
     def _as_tuple(self) -> tuple[int, int, int, int]:
         return (self.dns_terms, self.mx_names, self.ptr_names, self.void_lookups)

@@ -78,9 +78,10 @@ def check2(i: str, s: str, h: str, local: Optional[str] = None, receiver: Option
 def check(i: str, s: str, h: str, local: Optional[str] = None, receiver: Optional[str] = None,
           verbose: bool = False, *, resolver: Optional[Any] = None) -> tuple[str, int, str]:
     """pyspf's classic ``spf.check``: ``(result, code, explanation)`` with
-    pyspf's pre-RFC names (``unknown`` for permerror, ``error`` for
-    temperror) and its SMTP codes (550 fail/permerror, 451 temperror, 250
-    otherwise)."""
+    pyspf's pre-RFC name ``unknown`` for permerror and its SMTP codes (550
+    fail/permerror, 451 temperror, 250 otherwise). (pyspf 2.0.14 documents
+    ``error`` for temperror but returns ``temperror``; so does this.)"""
     result, code, explanation = _query(i, s, h, local, receiver, 20.0, resolver)
-    result = {"permerror": "unknown", "temperror": "error"}.get(result, result)
+    if result == "permerror":
+        result = "unknown"
     return result, code, explanation
