@@ -45,6 +45,12 @@
 /* The soname's number, libspfkit.so.N. */
 #define SPFKIT_SONAME_VERSION 0
 
+// The most any limit may be raised to with spfkit_options_set_limits().
+// RFC 7208's are 10 and 2; a tree that needs more costs every receiver, and
+// with the limits unbounded hostile DNS could make one evaluation's work
+// grow without bound.
+#define SPFKIT_MAX_LIMIT 1000
+
 // What a function did. SPFKIT_OK is 0; errors have their own range (7001
 // and up) so they are not mistaken for errno values.
 enum spfkit_status
@@ -425,7 +431,8 @@ spfkit_status spfkit_options_set_scope(spfkit_options *options, uint32_t scope);
 spfkit_status spfkit_options_set_plan(spfkit_options *options, uint32_t plan);
 
 // Sets the processing limits; `limits` is copied. Raising them beyond the
-// RFC's is allowed (include/redirect nesting stays bounded regardless).
+// RFC's is allowed up to SPFKIT_MAX_LIMIT each (more gives
+// SPFKIT_ERR_INVALID_ARGUMENT and changes nothing).
 spfkit_status spfkit_options_set_limits(spfkit_options *options, const spfkit_limits *limits);
 
 // Writes the current limits (the RFC's unless changed) to `*limits_out`.

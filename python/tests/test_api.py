@@ -249,6 +249,18 @@ def test_guards_on_values() -> None:
             spfkit.Limits(**bad_limits)  # type: ignore[arg-type]
     with pytest.raises(spfkit.InvalidArgumentError):
         spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=resolve, timestamp=-1)
+    # The step classes take limits directly: the same bounds hold there.
+    for bad in [(2000, 10, 10, 2), (10, 10, 10, -1)]:
+        with pytest.raises(spfkit.InvalidArgumentError):
+            spfkit.Evaluation("192.0.2.1", "a@example.com", "h", limits=bad)
+        with pytest.raises(spfkit.InvalidArgumentError):
+            spfkit.Analysis("example.com", limits=bad)
+    with pytest.raises(TypeError):
+        spfkit.Evaluation("192.0.2.1", "a@example.com", "h", limits="ten")  # type: ignore[arg-type]
+    ev = spfkit.Evaluation("192.0.2.1", "a@example.com", "h", identity="mailfrom", limits=spfkit.Limits(dns_terms=0))
+    (q,) = ev.next()
+    ev.answer(q, ["v=spf1 a -all"])
+    assert ev.next() is None and ev.outcome is not None and ev.outcome.result == "permerror"
     with pytest.raises(spfkit.InvalidArgumentError):
         spfkit.RecordCache(-1)
     with pytest.raises(TypeError):

@@ -518,8 +518,15 @@ pub unsafe extern "C" fn spfkit_options_set_plan(options: *mut spfkit_options, p
     })
 }
 
+/// The most any limit may be raised to with spfkit_options_set_limits().
+/// RFC 7208's are 10 and 2; a tree that needs more costs every receiver, and
+/// with the limits unbounded hostile DNS could make one evaluation's work
+/// grow without bound.
+pub const SPFKIT_MAX_LIMIT: u32 = 1000;
+
 /// Sets the processing limits; `limits` is copied. Raising them beyond the
-/// RFC's is allowed (include/redirect nesting stays bounded regardless).
+/// RFC's is allowed up to SPFKIT_MAX_LIMIT each (more gives
+/// SPFKIT_ERR_INVALID_ARGUMENT and changes nothing).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_options_set_limits(
     options: *mut spfkit_options,
@@ -528,6 +535,9 @@ pub unsafe extern "C" fn spfkit_options_set_limits(
     boundary(|| {
         let o = unsafe { handle_mut(options) }?;
         let l = unsafe { handle(limits) }?;
+        if [l.dns_terms, l.mx_names, l.ptr_names, l.void_lookups].iter().any(|&v| v > SPFKIT_MAX_LIMIT) {
+            return Err(SPFKIT_ERR_INVALID_ARGUMENT);
+        }
         o.options.limits = spf::Limits {
             dns_terms: l.dns_terms,
             mx_names: l.mx_names,

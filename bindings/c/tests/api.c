@@ -463,6 +463,12 @@ static void test_bad_arguments(void) {
     EXPECT_STATUS(spfkit_options_set_limits(o, &l), SPFKIT_OK);
     EXPECT_STATUS(spfkit_options_limits(o, &l), SPFKIT_OK);
     EXPECT(l.void_lookups == 0);
+    l.dns_terms = SPFKIT_MAX_LIMIT + 1;
+    EXPECT_STATUS(spfkit_options_set_limits(o, &l), SPFKIT_ERR_INVALID_ARGUMENT);
+    l.dns_terms = SPFKIT_MAX_LIMIT;
+    EXPECT_STATUS(spfkit_options_set_limits(o, &l), SPFKIT_OK);
+    EXPECT_STATUS(spfkit_options_limits(o, &l), SPFKIT_OK);
+    EXPECT(l.dns_terms == SPFKIT_MAX_LIMIT && l.void_lookups == 0);
     EXPECT_STATUS(spfkit_options_set_timestamp(o, 1700000000), SPFKIT_OK);
     EXPECT_STATUS(spfkit_options_set_always_mail_from(o, true), SPFKIT_OK);
     spfkit_options_free(o);

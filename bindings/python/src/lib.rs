@@ -87,7 +87,7 @@ fn options(
     scope: &str,
     plan: &str,
     receiver: Option<&str>,
-    limits: Option<(u32, u32, u32, u32)>,
+    limits: Option<&Bound<'_, PyAny>>,
     default_explanation: Option<&str>,
     trace: bool,
     always_mail_from: bool,
@@ -118,8 +118,8 @@ fn options(
     if let Some(e) = default_explanation {
         o.default_explanation = Arc::from(e);
     }
-    if let Some((dns_terms, mx_names, ptr_names, void_lookups)) = limits {
-        o.limits = spf::Limits { dns_terms, mx_names, ptr_names, void_lookups };
+    if let Some(l) = limits {
+        o.limits = limits_arg(py, l)?;
     }
     if let Some(names) = definitive {
         let results = names
@@ -130,6 +130,35 @@ fn options(
     }
     o.cache = cache.map(|c| Arc::clone(&c.get().cache));
     Ok(o)
+}
+
+/// The most any limit may be raised to (spfkit.Limits.MAX): RFC 7208's are
+/// 10 and 2, and unbounded limits would let hostile DNS make one
+/// evaluation's work grow without bound.
+const MAX_LIMIT: i64 = 1000;
+
+/// Limits from a spfkit.Limits (its `_as_tuple()`) or a 4-tuple of ints.
+fn limits_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<spf::Limits> {
+    let tuple = if v.hasattr("_as_tuple")? { v.call_method0("_as_tuple")? } else { v.clone() };
+    let (dns_terms, mx_names, ptr_names, void_lookups): (i64, i64, i64, i64) = tuple.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "limits must be a spfkit.Limits or (dns_terms, mx_names, ptr_names, void_lookups), not {}",
+            type_name(v)
+        ))
+    })?;
+    let check = |name: &str, n: i64| -> PyResult<u32> {
+        if (0..=MAX_LIMIT).contains(&n) {
+            Ok(n as u32)
+        } else {
+            Err(invalid(py, format!("limit {name} must be 0 to {MAX_LIMIT}, not {n}")))
+        }
+    };
+    Ok(spf::Limits {
+        dns_terms: check("dns_terms", dns_terms)?,
+        mx_names: check("mx_names", mx_names)?,
+        ptr_names: check("ptr_names", ptr_names)?,
+        void_lookups: check("void_lookups", void_lookups)?,
+    })
 }
 
 fn request(
@@ -331,7 +360,7 @@ fn check(
     identity: &str,
     plan: &str,
     receiver: Option<&str>,
-    limits: Option<(u32, u32, u32, u32)>,
+    limits: Option<&Bound<'_, PyAny>>,
     default_explanation: Option<&str>,
     trace: bool,
     always_mail_from: bool,
@@ -445,7 +474,7 @@ impl Evaluation {
         identity: &str,
         plan: &str,
         receiver: Option<&str>,
-        limits: Option<(u32, u32, u32, u32)>,
+        limits: Option<&Bound<'_, PyAny>>,
         default_explanation: Option<&str>,
         trace: bool,
         always_mail_from: bool,
@@ -1075,7 +1104,7 @@ impl Report {
 fn analysis_options(
     py: Python<'_>,
     record: Option<String>,
-    limits: Option<(u32, u32, u32, u32)>,
+    limits: Option<&Bound<'_, PyAny>>,
     ipv6_client: bool,
     max_nodes: i64,
 ) -> PyResult<spf::AnalysisOptions> {
@@ -1084,8 +1113,8 @@ fn analysis_options(
     }
     let mut o =
         spf::AnalysisOptions { draft: record, ipv6_client, max_nodes: max_nodes as usize, ..Default::default() };
-    if let Some((dns_terms, mx_names, ptr_names, void_lookups)) = limits {
-        o.limits = spf::Limits { dns_terms, mx_names, ptr_names, void_lookups };
+    if let Some(l) = limits {
+        o.limits = limits_arg(py, l)?;
     }
     Ok(o)
 }
@@ -1098,7 +1127,7 @@ fn analyze(
     domain: &str,
     resolver: &Bound<'_, PyAny>,
     record: Option<String>,
-    limits: Option<(u32, u32, u32, u32)>,
+    limits: Option<&Bound<'_, PyAny>>,
     ipv6_client: bool,
     max_nodes: i64,
 ) -> PyResult<Report> {
@@ -1145,7 +1174,7 @@ impl Analysis {
         py: Python<'_>,
         domain: &str,
         record: Option<String>,
-        limits: Option<(u32, u32, u32, u32)>,
+        limits: Option<&Bound<'_, PyAny>>,
         ipv6_client: bool,
         max_nodes: i64,
     ) -> PyResult<Analysis> {

@@ -4,7 +4,7 @@ from typing import Any, Optional, Sequence, Union
 
 from typing_extensions import final
 
-from ._types import Identity, Result
+from ._types import Identity, Limits, Result
 
 __version__: str
 __all__ = [
@@ -157,7 +157,7 @@ class Evaluation:
         identity: str = "both",
         plan: str = "batched",
         receiver: Optional[str] = None,
-        limits: Optional[tuple[int, int, int, int]] = None,
+        limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
         default_explanation: Optional[str] = None,
         trace: bool = False,
         always_mail_from: bool = False,
@@ -186,7 +186,7 @@ def check(
     identity: str = "both",
     plan: str = "batched",
     receiver: Optional[str] = None,
-    limits: Optional[tuple[int, int, int, int]] = None,
+    limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
     default_explanation: Optional[str] = None,
     trace: bool = False,
     always_mail_from: bool = False,
@@ -271,7 +271,7 @@ class Analysis:
         domain: str,
         *,
         record: Optional[str] = None,
-        limits: Optional[tuple[int, int, int, int]] = None,
+        limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
         ipv6_client: bool = False,
         max_nodes: int = 100,
     ) -> Analysis: ...
@@ -285,7 +285,7 @@ def analyze(
     resolver: Any,
     *,
     record: Optional[str] = None,
-    limits: Optional[tuple[int, int, int, int]] = None,
+    limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
     ipv6_client: bool = False,
     max_nodes: int = 100,
 ) -> Report: ...
