@@ -765,8 +765,13 @@ impl Walker {
             );
             return;
         }
-        let ids: Vec<(QueryId, QueryId)> =
-            hosts.iter().map(|h| (self.dns.issue(h, QueryType::A), self.dns.issue(h, QueryType::Aaaa))).collect();
+        // As an evaluation does: a trailing dot dropped, the null MX (RFC 7505)
+        // and other names that cannot be queried skipped.
+        let ids: Vec<(QueryId, QueryId)> = hosts
+            .iter()
+            .filter_map(|h| query_name(h))
+            .map(|h| (self.dns.issue(h, QueryType::A), self.dns.issue(h, QueryType::Aaaa)))
+            .collect();
         for (a, aaaa) in ids {
             let a = self.dns.wait(a).await;
             let aaaa = self.dns.wait(aaaa).await;

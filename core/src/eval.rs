@@ -218,10 +218,23 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request for `ip`, MAIL FROM `mail_from` (empty for `<>`) and HELO
-    /// `helo`.
+    /// A request for `ip`, MAIL FROM `mail_from` and HELO `helo`. The
+    /// reverse-path may come as SMTP writes it, in angle brackets; `""` and
+    /// `<>` are the null reverse-path.
+    ///
+    /// ```
+    /// # use spfkit::Request;
+    /// let ip = "192.0.2.1".parse().unwrap();
+    /// assert_eq!(Request::new(ip, "<alice@example.com>", "h").mail_from, "alice@example.com");
+    /// assert_eq!(Request::new(ip, "<>", "h").mail_from, "");
+    /// ```
     pub fn new(ip: IpAddr, mail_from: impl Into<String>, helo: impl Into<String>) -> Request {
-        Request { ip, mail_from: mail_from.into(), helo: helo.into() }
+        let mut mail_from = mail_from.into();
+        if mail_from.len() >= 2 && mail_from.starts_with('<') && mail_from.ends_with('>') {
+            mail_from.pop();
+            mail_from.remove(0);
+        }
+        Request { ip, mail_from, helo: helo.into() }
     }
 }
 

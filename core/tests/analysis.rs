@@ -250,6 +250,34 @@ fn step_api_batches_address_lookups() {
 }
 
 #[test]
+fn mx_names_are_queried_as_an_evaluation_queries_them() {
+    // A trailing dot is dropped and the null MX (RFC 7505) is not asked for,
+    // exactly as check() does.
+    let mut z = Zone::new();
+    txt(&mut z, "example.com", "v=spf1 mx -all");
+    z.add("example.com", RData::Mx { preference: 10, exchange: "mx.example.com.".into() });
+    z.add("example.com", RData::Mx { preference: 0, exchange: ".".into() });
+    a(&mut z, "mx.example.com", "192.0.2.10");
+    let mut an = spfkit::Analysis::new("example.com", AnalysisOptions::default());
+    let mut asked = Vec::new();
+    while let spfkit::Step::Lookup(q) = an.next() {
+        asked.extend(q.iter().map(|q| (q.name.clone(), q.qtype.as_str())));
+        an.answer_each(|q| z.lookup(q));
+    }
+    assert_eq!(
+        asked,
+        [
+            ("example.com".to_owned(), "TXT"),
+            ("example.com".to_owned(), "MX"),
+            ("mx.example.com".to_owned(), "A"),
+            ("mx.example.com".to_owned(), "AAAA"),
+        ]
+    );
+    let r = an.into_report().unwrap();
+    assert_eq!(r.networks.iter().map(|n| format!("{}/{}", n.addr, n.prefix)).collect::<Vec<_>>(), ["192.0.2.10/32"]);
+}
+
+#[test]
 fn the_tree_is_bounded() {
     // A chain of 200 includes stops at max_nodes with a warning.
     let mut z = Zone::new();

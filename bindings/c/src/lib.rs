@@ -724,8 +724,8 @@ pub struct spfkit_rdata {
 unsafe fn rdata(r: &spfkit_rdata) -> Result<spf::RData, spfkit_status> {
     let data = unsafe { bytes(r.data, r.len) }?;
     let name = || -> Result<String, spfkit_status> {
-        let s = std::str::from_utf8(data).map_err(|_| SPFKIT_ERR_INVALID_UTF8)?;
-        Ok(s.strip_suffix('.').unwrap_or(s).to_owned())
+        // A trailing dot is fine: the core drops it before asking for the name.
+        Ok(std::str::from_utf8(data).map_err(|_| SPFKIT_ERR_INVALID_UTF8)?.to_owned())
     };
     Ok(match qtype_from(r.qtype)? {
         spf::QueryType::Txt => spf::RData::Txt(data.to_vec()),
@@ -817,10 +817,9 @@ pub struct spfkit_evaluation {
     batch: Vec<u32>,
 }
 
-fn request(ip: IpAddr, mail_from: &str, helo: &str) -> spf::Request {
-    // The reverse-path without its angle brackets; "<>" is the null one.
-    let mail_from = mail_from.strip_prefix('<').and_then(|m| m.strip_suffix('>')).unwrap_or(mail_from);
-    spf::Request::new(ip, mail_from, helo)
+/// The client address as text, IPv4 or IPv6.
+unsafe fn ip_text(ip: *const c_char) -> Result<IpAddr, spfkit_status> {
+    unsafe { text(ip) }?.trim().parse().map_err(|_| SPFKIT_ERR_INVALID_IP)
 }
 
 fn options_or_default(options: *const spfkit_options) -> spf::Options {
@@ -838,7 +837,7 @@ unsafe fn new_evaluation(
     unsafe { clear(out) };
     let (mail_from, helo) = unsafe { (text(mail_from)?, text(helo)?) };
     let ip = ip?;
-    let evaluation = spf::Evaluation::new(request(ip, mail_from, helo), options_or_default(options));
+    let evaluation = spf::Evaluation::new(spf::Request::new(ip, mail_from, helo), options_or_default(options));
     unsafe { give(out, spfkit_evaluation { evaluation, handed_out: HashMap::new(), batch: Vec::new() }) }
 }
 
@@ -856,10 +855,7 @@ pub unsafe extern "C" fn spfkit_evaluation_new(
     options: *const spfkit_options,
     out: *mut *mut spfkit_evaluation,
 ) -> spfkit_status {
-    boundary(|| {
-        let ip = unsafe { text(ip) }.and_then(|t| t.trim().parse::<IpAddr>().map_err(|_| SPFKIT_ERR_INVALID_IP));
-        unsafe { new_evaluation(ip, mail_from, helo, options, out) }
-    })
+    boundary(|| unsafe { new_evaluation(ip_text(ip), mail_from, helo, options, out) })
 }
 
 /// As spfkit_evaluation_new(), with the address as `addr_len` bytes in
@@ -1116,7 +1112,7 @@ pub unsafe extern "C" fn spfkit_check(
         unsafe { clear(out) };
         // Checked in spfkit_evaluation_new()'s order, so bad input gives the same status.
         let (mail_from, helo) = unsafe { (text(mail_from)?, text(helo)?) };
-        let ip = unsafe { text(ip) }?.trim().parse::<IpAddr>().map_err(|_| SPFKIT_ERR_INVALID_IP)?;
+        let ip = unsafe { ip_text(ip) }?;
         let resolve = resolve.ok_or(SPFKIT_ERR_NULL_PARAMETER)?;
         if out.is_null() {
             return Err(SPFKIT_ERR_NULL_PARAMETER);
@@ -1130,7 +1126,7 @@ pub unsafe extern "C" fn spfkit_check(
             unsafe { resolve(user_data, &query, &mut answerer) };
             answerer.answer.unwrap_or(spf::Answer::TempError)
         };
-        let outcome = spf::check(request(ip, mail_from, helo), options_or_default(options), &resolver);
+        let outcome = spf::check(spf::Request::new(ip, mail_from, helo), options_or_default(options), &resolver);
         unsafe { give(out, spfkit_outcome::new(outcome)) }
     })
 }

@@ -164,8 +164,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     }
     out.ip = ip.ok_or("--ip is required")?;
     let sender = sender.ok_or("--sender is required (\"\" for the null reverse-path)")?;
-    // `<addr>` as it appears in SMTP is accepted; `<>` is the null path.
-    out.sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(&sender).to_owned();
+    // `<addr>` as SMTP writes it is accepted: Request::new drops the brackets.
+    out.sender = sender;
     out.helo = helo.ok_or("--helo is required")?;
     if out.zone.is_some() && out.nameserver.is_some() {
         return Err("--zone and --nameserver exclude each other".into());

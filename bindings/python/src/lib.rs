@@ -173,7 +173,6 @@ fn request(
     let (ip, sender, helo) = (ip.as_ref(), sender.as_ref(), helo.as_ref());
     let ip: IpAddr =
         ip.trim().parse().map_err(|_| error(py, "InvalidAddressError", (format!("{ip:?} is not an IP address"),)))?;
-    let sender = sender.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(sender);
     Ok(spf::Request::new(ip, sender, helo))
 }
 
@@ -268,11 +267,12 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
         spf::QueryType::Mx => {
             let (preference, exchange): (u16, String) =
                 v.extract().map_err(|_| bad("an MX record is a (preference, exchange) tuple"))?;
-            spf::RData::Mx { preference, exchange: exchange.trim_end_matches('.').to_owned() }
+            // A trailing dot is fine: the core drops it before asking for the name.
+            spf::RData::Mx { preference, exchange }
         }
         spf::QueryType::Ptr => {
             let name: String = v.extract().map_err(|_| bad("a PTR record is a str"))?;
-            spf::RData::Ptr(name.trim_end_matches('.').to_owned())
+            spf::RData::Ptr(name)
         }
     })
 }
@@ -341,6 +341,140 @@ fn qtype_str<'py>(py: Python<'py>, t: spf::QueryType) -> &'py Bound<'py, PyStrin
 }
 
 // ---------------------------------------------------------------------------
+// Driving an evaluation or an analysis (core's one step API)
+// ---------------------------------------------------------------------------
+
+/// What the binding drives: core's Evaluation or Analysis.
+trait Machine: Send {
+    type Done: Clone;
+    fn step(&mut self) -> spf::Step<'_, Self::Done>;
+    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError>;
+    fn done(&self) -> Option<&Self::Done>;
+    fn into_done(self) -> Option<Self::Done>;
+}
+
+impl Machine for spf::Evaluation {
+    type Done = spf::CheckOutcome;
+    fn step(&mut self) -> spf::Step<'_, spf::CheckOutcome> {
+        self.next()
+    }
+    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
+        self.answer(id, answer)
+    }
+    fn done(&self) -> Option<&spf::CheckOutcome> {
+        self.outcome()
+    }
+    fn into_done(self) -> Option<spf::CheckOutcome> {
+        self.into_outcome()
+    }
+}
+
+impl Machine for spf::Analysis {
+    type Done = spf::Report;
+    fn step(&mut self) -> spf::Step<'_, spf::Report> {
+        self.next()
+    }
+    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
+        self.answer(id, answer)
+    }
+    fn done(&self) -> Option<&spf::Report> {
+        self.report()
+    }
+    fn into_done(self) -> Option<spf::Report> {
+        self.into_report()
+    }
+}
+
+/// Runs `m` to the end with a blocking resolver: core's steps without the
+/// GIL, the resolver called for each query.
+fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, PyAny>) -> PyResult<M::Done> {
+    if !resolver.is_callable() {
+        return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
+    }
+    loop {
+        let queries = py.detach(|| match m.step() {
+            spf::Step::Lookup(q) => Some(q.to_vec()),
+            spf::Step::Pending => Some(Vec::new()),
+            spf::Step::Done(_) => None,
+        });
+        let Some(queries) = queries else { break };
+        if queries.is_empty() {
+            return Err(error(py, "InternalError", ("waiting although every query was answered",)));
+        }
+        for q in &queries {
+            let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
+            m.give(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
+        }
+    }
+    Ok(m.into_done().expect("done"))
+}
+
+/// A machine driven from Python (Evaluation, Analysis), with the queries it
+/// handed out, so an answer can be checked against its question. A pyclass
+/// must be Sync: the Mutex makes it so (one thread drives it anyway).
+struct Steps<M> {
+    m: std::sync::Mutex<(M, std::collections::HashMap<u32, spf::Query>)>,
+}
+
+impl<M: Machine> Steps<M> {
+    fn new(m: M) -> Steps<M> {
+        Steps { m: std::sync::Mutex::new((m, Default::default())) }
+    }
+
+    fn lock(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<std::sync::MutexGuard<'_, (M, std::collections::HashMap<u32, spf::Query>)>> {
+        // A panic while it was held leaves it poisoned: say so rather than go on.
+        self.m.lock().map_err(|_| error(py, "InternalError", ("this failed earlier; start a new one",)))
+    }
+
+    /// The next step's queries; [] while answers are outstanding; None when done.
+    fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
+        guard(py, || {
+            let mut guard = self.lock(py)?;
+            let (m, handed_out) = &mut *guard;
+            Ok(match m.step() {
+                spf::Step::Lookup(qs) => {
+                    let mut out = Vec::with_capacity(qs.len());
+                    for q in qs {
+                        handed_out.insert(q.id.0, q.clone());
+                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
+                    }
+                    Some(out)
+                }
+                spf::Step::Pending => Some(Vec::new()),
+                spf::Step::Done(_) => None,
+            })
+        })
+    }
+
+    /// Answers a query (a Query or its id) with what a resolver would return.
+    fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let id: u32 = match query.cast::<Query>() {
+                Ok(q) => q.get().id,
+                Err(_) => query.extract().map_err(|_| {
+                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
+                })?,
+            };
+            let q = self.lock(py)?.1.get(&id).cloned();
+            let q = q.ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
+            // Converting may run Python code (a __str__, an __iter__): not under our lock.
+            let a = self::answer(py, &q, answer)?;
+            self.lock(py)?
+                .0
+                .give(spf::QueryId(id), a)
+                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+        })
+    }
+
+    fn done(&self, py: Python<'_>) -> PyResult<Option<M::Done>> {
+        Ok(self.lock(py)?.0.done().cloned())
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Blocking check
 // ---------------------------------------------------------------------------
 
@@ -369,9 +503,6 @@ fn check(
     cache: Option<&Bound<'_, RecordCache>>,
 ) -> PyResult<Outcome> {
     guard(py, || {
-        if !resolver.is_callable() {
-            return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
-        }
         let options = options(
             py,
             identity,
@@ -385,24 +516,8 @@ fn check(
             timestamp,
             cache,
         )?;
-        let mut ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
-        loop {
-            let queries = py.detach(|| match ev.next() {
-                spf::Step::Lookup(q) => Some(q.to_vec()),
-                spf::Step::Pending => Some(Vec::new()),
-                spf::Step::Done(_) => None,
-            });
-            let Some(queries) = queries else { break };
-            if queries.is_empty() {
-                return Err(error(py, "InternalError", ("the evaluation waits although every query was answered",)));
-            }
-            for q in &queries {
-                let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
-                ev.answer(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
-            }
-        }
-        let outcome = ev.into_outcome().expect("done");
-        Ok(Outcome { o: outcome })
+        let ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
+        Ok(Outcome { o: drive(py, ev, resolver)? })
     })
 }
 
@@ -449,14 +564,7 @@ impl Query {
 /// each, in any order, with answer().
 #[pyclass(module = "spfkit")]
 struct Evaluation {
-    // A pyclass must be Sync; the evaluation is Send, so a Mutex makes it
-    // shareable (one thread at a time drives it anyway).
-    state: std::sync::Mutex<EvaluationState>,
-}
-
-struct EvaluationState {
-    ev: spf::Evaluation,
-    handed_out: std::collections::HashMap<u32, spf::Query>,
+    steps: Steps<spf::Evaluation>,
 }
 
 #[pymethods]
@@ -496,74 +604,32 @@ impl Evaluation {
                 timestamp,
                 cache,
             )?;
-            let ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
-            Ok(Evaluation { state: std::sync::Mutex::new(EvaluationState { ev, handed_out: Default::default() }) })
+            Ok(Evaluation { steps: Steps::new(spf::Evaluation::new(request(py, ip, sender, helo)?, options)) })
         })
     }
 
     /// The next step's queries; [] while answers are outstanding; None when done.
     fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
-        guard(py, || {
-            let mut guard = self.lock(py)?;
-            let st = &mut *guard;
-            Ok(match st.ev.next() {
-                spf::Step::Lookup(qs) => {
-                    let mut out = Vec::with_capacity(qs.len());
-                    for q in qs {
-                        st.handed_out.insert(q.id.0, q.clone());
-                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
-                    }
-                    Some(out)
-                }
-                spf::Step::Pending => Some(Vec::new()),
-                spf::Step::Done(_) => None,
-            })
-        })
+        self.steps.next(py)
     }
 
     /// Answers a query (a Query or its id) with what a resolver would
     /// return: a list of records, NXDOMAIN, NODATA, TEMPERROR, or the bytes
     /// of a DNS response message.
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
-        guard(py, || {
-            let id: u32 = match query.cast::<Query>() {
-                Ok(q) => q.get().id,
-                Err(_) => query.extract().map_err(|_| {
-                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
-                })?,
-            };
-            let q = self
-                .lock(py)?
-                .handed_out
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
-            // Converting may run Python code (a __str__, an __iter__): not under our lock.
-            let a = self::answer(py, &q, answer)?;
-            self.lock(py)?
-                .ev
-                .answer(spf::QueryId(id), a)
-                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
-        })
+        self.steps.answer(py, query, answer)
     }
 
     /// The outcome once next() has returned None; None before.
     #[getter]
     fn outcome(&self, py: Python<'_>) -> PyResult<Option<Outcome>> {
-        Ok(self.lock(py)?.ev.outcome().map(|o| Outcome { o: o.clone() }))
+        Ok(self.steps.done(py)?.map(|o| Outcome { o }))
     }
 
     /// True once the evaluation has finished.
     #[getter]
     fn done(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.lock(py)?.ev.outcome().is_some())
-    }
-}
-
-impl Evaluation {
-    fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, EvaluationState>> {
-        // A panic while it was held leaves it poisoned: say so rather than go on.
-        self.state.lock().map_err(|_| error(py, "InternalError", ("this evaluation failed earlier; start a new one",)))
+        Ok(self.steps.lock(py)?.0.done().is_some())
     }
 }
 
@@ -1132,38 +1198,15 @@ fn analyze(
     max_nodes: i64,
 ) -> PyResult<Report> {
     guard(py, || {
-        if !resolver.is_callable() {
-            return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
-        }
-        let mut an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
-        loop {
-            let queries = py.detach(|| match an.next() {
-                spf::Step::Lookup(q) => Some(q.to_vec()),
-                spf::Step::Pending => Some(Vec::new()),
-                spf::Step::Done(_) => None,
-            });
-            let Some(queries) = queries else { break };
-            if queries.is_empty() {
-                return Err(error(py, "InternalError", ("the analysis waits although every query was answered",)));
-            }
-            for q in &queries {
-                let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
-                an.answer(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
-            }
-        }
-        Ok(Report { r: an.into_report().expect("done") })
+        let an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
+        Ok(Report { r: drive(py, an, resolver)? })
     })
 }
 
 /// An analysis driven by the caller, like Evaluation; `outcome` is the Report.
 #[pyclass(module = "spfkit")]
 struct Analysis {
-    state: std::sync::Mutex<AnalysisState>,
-}
-
-struct AnalysisState {
-    an: spf::Analysis,
-    handed_out: std::collections::HashMap<u32, spf::Query>,
+    steps: Steps<spf::Analysis>,
 }
 
 #[pymethods]
@@ -1180,64 +1223,24 @@ impl Analysis {
     ) -> PyResult<Analysis> {
         guard(py, || {
             let an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
-            Ok(Analysis { state: std::sync::Mutex::new(AnalysisState { an, handed_out: Default::default() }) })
+            Ok(Analysis { steps: Steps::new(an) })
         })
     }
 
     /// The next step's queries; [] while answers are outstanding; None when done.
     fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
-        guard(py, || {
-            let mut guard = self.lock(py)?;
-            let st = &mut *guard;
-            Ok(match st.an.next() {
-                spf::Step::Lookup(qs) => {
-                    let mut out = Vec::with_capacity(qs.len());
-                    for q in qs {
-                        st.handed_out.insert(q.id.0, q.clone());
-                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
-                    }
-                    Some(out)
-                }
-                spf::Step::Pending => Some(Vec::new()),
-                spf::Step::Done(_) => None,
-            })
-        })
+        self.steps.next(py)
     }
 
     /// Answers a query (a Query or its id), as Evaluation.answer().
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
-        guard(py, || {
-            let id: u32 = match query.cast::<Query>() {
-                Ok(q) => q.get().id,
-                Err(_) => query.extract().map_err(|_| {
-                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
-                })?,
-            };
-            let q = self
-                .lock(py)?
-                .handed_out
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
-            // Converting may run Python code (a __str__, an __iter__): not under our lock.
-            let a = self::answer(py, &q, answer)?;
-            self.lock(py)?
-                .an
-                .answer(spf::QueryId(id), a)
-                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
-        })
+        self.steps.answer(py, query, answer)
     }
 
     /// The Report once next() has returned None; None before.
     #[getter]
     fn outcome(&self, py: Python<'_>) -> PyResult<Option<Report>> {
-        Ok(self.lock(py)?.an.report().map(|r| Report { r: r.clone() }))
-    }
-}
-
-impl Analysis {
-    fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, AnalysisState>> {
-        self.state.lock().map_err(|_| error(py, "InternalError", ("this analysis failed earlier; start a new one",)))
+        Ok(self.steps.done(py)?.map(|r| Report { r }))
     }
 }
 

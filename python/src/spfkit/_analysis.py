@@ -14,11 +14,9 @@ __all__ = ["analyze", "analyze_async"]
 
 
 def _options(record: Optional[str], limits: Optional[Limits], ipv6_client: bool, max_nodes: int) -> dict[str, Any]:
-    if limits is not None and not isinstance(limits, Limits):
-        raise TypeError(f"limits must be a spfkit.Limits, not {type(limits).__name__}")
     return {
         "record": record,
-        "limits": limits._as_tuple() if limits is not None else None,
+        "limits": limits,
         "ipv6_client": ipv6_client,
         "max_nodes": max_nodes,
     }

@@ -43,9 +43,7 @@ def _options(
     if receiver is not None:
         options["receiver"] = receiver
     if limits is not None:
-        if not isinstance(limits, Limits):
-            raise TypeError(f"limits must be a spfkit.Limits, not {type(limits).__name__}")
-        options["limits"] = limits._as_tuple()
+        options["limits"] = limits  # checked by the native module, as the step classes' are
     if default_explanation is not None:
         options["default_explanation"] = default_explanation
     if trace:
