@@ -441,11 +441,11 @@ impl Record {
             });
         }
         // One pass decides whether every byte is printable ASCII (or the
-        // space that separates terms); then the text is a str throughout.
-        // A branch-free fold, so the compiler vectorises it; the slow
-        // search for the bad byte runs only for a bad record.
-        let bad_bytes = text.iter().fold(0u8, |acc, &b| acc | u8::from(b.wrapping_sub(0x20) > 0x5e));
-        let bad = if bad_bytes == 0 { None } else { text.iter().position(|&b| !(0x20..=0x7e).contains(&b)) };
+        // space that separates terms) and counts the spaces; then the text
+        // is a str throughout. The slow search for the bad byte runs only
+        // for a bad record.
+        let (printable, spaces) = scan(text);
+        let bad = if printable { None } else { text.iter().position(|&b| !(0x20..=0x7e).contains(&b)) };
         let str_text = match bad {
             None => core::str::from_utf8(text).unwrap_or_default(),
             Some(bad) => {
@@ -458,11 +458,7 @@ impl Record {
                 });
             }
         };
-        let mut record = Record {
-            terms: Vec::with_capacity(text.iter().fold(0, |n, &b| n + usize::from(b == b' '))),
-            redirect: None,
-            explanation: None,
-        };
+        let mut record = Record { terms: Vec::with_capacity(spaces), redirect: None, explanation: None };
         for (at, raw) in terms_of(str_text) {
             let fail = |(kind, span): Fail| ParseError { kind, span, term: raw.to_owned() };
             let term = parse_term(raw, at).map_err(fail)?;
@@ -529,6 +525,31 @@ impl core::str::FromStr for Record {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES << 7;
+
+/// Whether every byte is printable ASCII (0x20 to 0x7e), and how many are
+/// spaces: eight bytes at a time (the compiler does not vectorise the
+/// byte-wise form, and records are read on every evaluation).
+fn scan(b: &[u8]) -> (bool, usize) {
+    let mut bad = 0u64;
+    let mut spaces = 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // A byte below 0x20, or above 0x7e (0x7f and up), sets its high bit.
+        bad |= (x.wrapping_sub(ONES * 0x20) & !x) | (x.wrapping_add(ONES) | x);
+        // Zero bytes of x ^ "        " are spaces; each sets its high bit.
+        let y = x ^ (ONES * u64::from(b' '));
+        spaces += (!(((y & !HIGH) + !HIGH) | y) & HIGH).count_ones() as usize;
+    }
+    let rest = chunks.remainder();
+    let printable = bad & HIGH == 0 && rest.iter().all(|b| (0x20..=0x7e).contains(b));
+    (printable, spaces + rest.iter().filter(|&&b| b == b' ').count())
+}
+
 /// The terms after `v=spf1`, each with its byte offset.
 fn terms_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let b = text.as_bytes();
@@ -538,18 +559,47 @@ fn terms_of(text: &str) -> impl Iterator<Item = (usize, &str)> {
             i += 1;
         }
         let start = i;
-        while i < b.len() && b[i] != b' ' {
-            i += 1;
-        }
+        i = space_or_end(b, i);
         // Splitting at spaces (ASCII) keeps char boundaries.
         (i > start).then(|| (start, &text[start..i]))
     })
 }
 
+/// The first space at or after `i`, or the end: eight bytes at a time, as
+/// records are mostly long runs of short terms.
+fn space_or_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        // Zero bytes of x are the spaces; the classic has-zero-byte test
+        // marks the first one exactly (later marks may be false positives).
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b' '));
+        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] != b' ' {
+        i += 1;
+    }
+    i
+}
+
 /// IPv4 in dotted-quad form, no leading zeros (as `Ipv4Addr::from_str`
 /// accepts), without the general parser's overhead: records hold dozens.
+#[cfg(test)]
 fn parse_ip4(s: &str) -> Option<Ipv4Addr> {
-    let b = s.as_bytes();
+    match ip4_network(s.as_bytes()) {
+        Some((addr, None)) => Some(addr),
+        _ => None,
+    }
+}
+
+/// `ip4-network [ "/" rest ]` in one pass: the address, and the bytes
+/// after the first `/` (checked by the caller as a prefix length). `None`
+/// when the text before the first `/` is not an address.
+fn ip4_network(b: &[u8]) -> Option<(Ipv4Addr, Option<&[u8]>)> {
     let mut octets = [0u8; 4];
     let mut i = 0;
     for (n, octet) in octets.iter_mut().enumerate() {
@@ -559,25 +609,115 @@ fn parse_ip4(s: &str) -> Option<Ipv4Addr> {
             }
             i += 1;
         }
-        let start = i;
-        let mut v: u32 = 0;
-        while let Some(&d) = b.get(i).filter(|d| d.is_ascii_digit()) {
-            v = v * 10 + u32::from(d - b'0');
-            i += 1;
-            if i - start > 3 {
-                return None;
+        // 1 to 3 digits, no leading zero, at most 255.
+        let digits = b.get(i..).unwrap_or_default();
+        let len = digits.iter().take(4).take_while(|d| d.is_ascii_digit()).count();
+        let v = match (len, digits) {
+            (1, [d, ..]) => u32::from(d - b'0'),
+            (2, [d1 @ b'1'..=b'9', d2, ..]) => u32::from(d1 - b'0') * 10 + u32::from(d2 - b'0'),
+            (3, [d1 @ b'1'..=b'9', d2, d3, ..]) => {
+                u32::from(d1 - b'0') * 100 + u32::from(d2 - b'0') * 10 + u32::from(d3 - b'0')
             }
-        }
-        if i == start || (b[start] == b'0' && i - start > 1) || v > 255 {
-            return None;
-        }
-        *octet = v as u8;
+            _ => return None,
+        };
+        *octet = u8::try_from(v).ok()?;
+        i += len;
     }
-    (i == b.len()).then(|| Ipv4Addr::from(octets))
+    let addr = Ipv4Addr::from(octets);
+    match b.get(i) {
+        None => Some((addr, None)),
+        Some(b'/') => Some((addr, Some(&b[i + 1..]))),
+        Some(_) => None,
+    }
 }
 
+/// IPv6 as `Ipv6Addr::from_str` accepts it. The common forms (hex groups
+/// and one `::`) are read here; anything else (an embedded IPv4 address,
+/// or text that is not an address) is left to the standard parser, so the
+/// accepted set is the standard one.
+fn parse_ip6(s: &str) -> Option<Ipv6Addr> {
+    fast_ip6(s.as_bytes()).or_else(|| s.parse().ok())
+}
+
+fn hex_digit(c: u8) -> Option<u16> {
+    match c {
+        b'0'..=b'9' => Some(u16::from(c - b'0')),
+        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
+        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
+        _ => None,
+    }
+}
+
+/// Only ever `Some` for text the standard parser reads the same way.
+fn fast_ip6(b: &[u8]) -> Option<Ipv6Addr> {
+    let mut groups = [0u16; 8];
+    let mut n = 0;
+    // Where `::` stands, as a count of groups before it.
+    let mut gap: Option<usize> = None;
+    let mut i = 0;
+    if b.starts_with(b"::") {
+        gap = Some(0);
+        i = 2;
+    }
+    while i < b.len() {
+        let start = i;
+        let mut v: u16 = 0;
+        while i < b.len() && i - start < 4 {
+            let Some(d) = hex_digit(b[i]) else { break };
+            v = (v << 4) | d;
+            i += 1;
+        }
+        if i == start || n == 8 {
+            return None;
+        }
+        groups[n] = v;
+        n += 1;
+        if i == b.len() {
+            break;
+        }
+        if b[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if b.get(i) == Some(&b':') {
+            if gap.is_some() {
+                return None;
+            }
+            gap = Some(n);
+            i += 1;
+        } else if i == b.len() {
+            return None;
+        }
+    }
+    let out = match gap {
+        None if n == 8 => groups,
+        // `::` stands for at least one group.
+        Some(at) if n <= 7 => {
+            let mut out = [0u16; 8];
+            out[..at].copy_from_slice(&groups[..at]);
+            out[8 - (n - at)..].copy_from_slice(&groups[at..n]);
+            out
+        }
+        _ => return None,
+    };
+    Some(Ipv6Addr::from(out))
+}
+
+/// `ALPHA / DIGIT / "-" / "_" / "."`: the characters of a mechanism's or
+/// modifier's name, looked up rather than compared.
+const NAME_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+        c += 1;
+    }
+    t
+};
+
 fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+    NAME_CHARS[usize::from(b)]
 }
 
 /// Parses one term, `t` starting at byte `at` of the record.
@@ -620,21 +760,22 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
     }
 
     let lower = mechanism_name(name.as_bytes());
+    let Some(lower) = lower else { return Err((ParseErrorKind::UnknownMechanism, whole)) };
     let mechanism = match lower {
-        "all" => {
+        Kind::All => {
             if !rest.is_empty() {
                 return Err((ParseErrorKind::UnexpectedArgument, whole));
             }
             Mechanism::All
         }
-        "include" | "exists" => {
+        Kind::Include | Kind::Exists => {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
             let spec = domain_spec(arg, rest_at + 1)?;
-            if lower == "include" { Mechanism::Include(spec) } else { Mechanism::Exists(spec) }
+            if lower == Kind::Include { Mechanism::Include(spec) } else { Mechanism::Exists(spec) }
         }
-        "a" | "mx" => {
+        Kind::A | Kind::Mx => {
             let (domain, cidr) = if let Some(arg) = rest.strip_prefix(':') {
                 // The dual-cidr is the first `/` from which only digits and
                 // slashes follow; a `/` before that belongs to the
@@ -651,9 +792,9 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
             } else {
                 return Err((ParseErrorKind::UnknownMechanism, whole));
             };
-            if lower == "a" { Mechanism::A { domain, cidr } } else { Mechanism::Mx { domain, cidr } }
+            if lower == Kind::A { Mechanism::A { domain, cidr } } else { Mechanism::Mx { domain, cidr } }
         }
-        "ptr" => {
+        Kind::Ptr => {
             if rest.is_empty() {
                 Mechanism::Ptr(None)
             } else if let Some(arg) = rest.strip_prefix(':') {
@@ -662,31 +803,33 @@ fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
                 return Err((ParseErrorKind::UnexpectedArgument, whole));
             }
         }
-        "ip4" => {
+        Kind::Ip4 => {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
-            let (addr, len) = split_network(arg, rest_at + 1);
-            let addr = parse_ip4(addr).ok_or((ParseErrorKind::InvalidIp4, whole))?;
+            let (addr, len) = ip4_network(arg.as_bytes()).ok_or((ParseErrorKind::InvalidIp4, whole))?;
             let prefix = match len {
                 None => None,
-                Some((l, span)) => Some(cidr_len(l, 32).ok_or((ParseErrorKind::InvalidCidr, span))?),
+                Some(l) => {
+                    let slash = rest_at + arg.len() - l.len();
+                    let span = sp(slash, rest_at + 1 + arg.len());
+                    Some(cidr_len(l, 32).ok_or((ParseErrorKind::InvalidCidr, span))?)
+                }
             };
             Mechanism::Ip4 { addr, prefix }
         }
-        "ip6" => {
+        Kind::Ip6 => {
             let Some(arg) = rest.strip_prefix(':') else {
                 return Err((ParseErrorKind::MissingArgument, whole));
             };
             let (addr, len) = split_network(arg, rest_at + 1);
-            let addr: Ipv6Addr = addr.parse().map_err(|_| (ParseErrorKind::InvalidIp6, whole))?;
+            let addr = parse_ip6(addr).ok_or((ParseErrorKind::InvalidIp6, whole))?;
             let prefix = match len {
                 None => None,
                 Some((l, span)) => Some(cidr_len(l, 128).ok_or((ParseErrorKind::InvalidCidr, span))?),
             };
             Mechanism::Ip6 { addr, prefix }
         }
-        _ => return Err((ParseErrorKind::UnknownMechanism, whole)),
     };
     Ok(Term::Directive(Directive { qualifier, mechanism }, whole))
 }
@@ -701,8 +844,8 @@ fn split_network(arg: &str, at: usize) -> (&str, Option<(&str, Span)>) {
 }
 
 /// `"0" / %x31-39 0*nDIGIT`, at most `max`.
-fn cidr_len(s: &str, max: u8) -> Option<u8> {
-    let b = s.as_bytes();
+fn cidr_len(s: impl AsRef<[u8]>, max: u8) -> Option<u8> {
+    let b = s.as_ref();
     if b.is_empty() || b.len() > 3 || (b[0] == b'0' && b.len() > 1) {
         return None;
     }
@@ -716,11 +859,48 @@ fn cidr_len(s: &str, max: u8) -> Option<u8> {
     (n <= u16::from(max)).then_some(n as u8)
 }
 
-/// A mechanism name in its canonical lower case, matched without case;
-/// "" for anything else. Compares bytes: no buffer, no UTF-8 check.
-fn mechanism_name(name: &[u8]) -> &'static str {
-    const NAMES: [&str; 8] = ["a", "mx", "all", "ptr", "ip4", "ip6", "exists", "include"];
-    NAMES.into_iter().find(|n| n.len() == name.len() && n.as_bytes().eq_ignore_ascii_case(name)).unwrap_or("")
+/// Which mechanism a name is, matched without case. The name is packed into a word and compared as
+/// one: no loop over the names, no string comparison.
+fn mechanism_name(name: &[u8]) -> Option<Kind> {
+    const fn pack(s: &[u8]) -> u64 {
+        let mut w = 0u64;
+        let mut i = 0;
+        while i < s.len() {
+            w |= (s[i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    if name.is_empty() || name.len() > 7 {
+        return None;
+    }
+    let mut w = [0u8; 8];
+    w[..name.len()].copy_from_slice(name);
+    // Lower case for letters; other bytes of a name (digits, "-", "_",
+    // ".") keep bit 5 set already, so no name can alias another.
+    match u64::from_le_bytes(w) | (0x2020_2020_2020_2020 & !(u64::MAX << (8 * name.len()))) {
+        w if w == pack(b"a") => Some(Kind::A),
+        w if w == pack(b"mx") => Some(Kind::Mx),
+        w if w == pack(b"all") => Some(Kind::All),
+        w if w == pack(b"ptr") => Some(Kind::Ptr),
+        w if w == pack(b"ip4") => Some(Kind::Ip4),
+        w if w == pack(b"ip6") => Some(Kind::Ip6),
+        w if w == pack(b"exists") => Some(Kind::Exists),
+        w if w == pack(b"include") => Some(Kind::Include),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    All,
+    Include,
+    A,
+    Mx,
+    Ptr,
+    Ip4,
+    Ip6,
+    Exists,
 }
 
 /// `[ ip4-cidr-length ] [ "/" ip6-cidr-length ]`
@@ -748,7 +928,10 @@ fn domain_spec(s: &str, at: usize) -> Result<DomainSpec, Fail> {
     if s.is_empty() {
         return Err((ParseErrorKind::MissingArgument, whole));
     }
-    let sum: MacroSummary = if !s.as_bytes().contains(&b'%') && s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+    // One pass: any `%`, any byte outside macro-literal's printable range.
+    let (pct, odd) =
+        s.bytes().fold((false, false), |(pct, odd), b| (pct | (b == b'%'), odd | !(0x21..=0x7e).contains(&b)));
+    let sum: MacroSummary = if !pct && !odd {
         // The common case: a plain name, all macro-literal.
         MacroSummary::default()
     } else {
@@ -868,6 +1051,91 @@ mod tests {
             "192.0.2.1/",
         ] {
             assert_eq!(parse_ip4(t), t.parse().ok(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn ip6_parser_agrees_with_std() {
+        for t in [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::",
+            "2001:db8::/32",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            ":1::",
+            "1:",
+            ":::",
+            "12345::",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+            "fe80::1%eth0",
+            "2001:DB8:0:0:8:800:200C:417A",
+            "0000:0000::",
+            "g::",
+            "",
+        ] {
+            assert_eq!(parse_ip6(t), t.parse().ok(), "{t:?}");
+            if let Some(a) = fast_ip6(t.as_bytes()) {
+                assert_eq!(Some(a), t.parse().ok(), "{t:?}");
+            }
+        }
+        // Random strings over the address alphabet: the fast path never
+        // accepts what the standard parser rejects or reads otherwise.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"0123456789abcdefABCDEF::::...x";
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let t: String =
+                (0..len).map(|k| alphabet[((x >> (k * 2 % 60)) as usize + k * 7) % alphabet.len()] as char).collect();
+            if let Some(a) = fast_ip6(t.as_bytes()) {
+                assert_eq!(Some(a), t.parse().ok(), "{t:?}");
+            }
+            assert_eq!(parse_ip6(&t), t.parse().ok(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn byte_scan() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in 0..40 {
+            for _ in 0..2000 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly printable, sometimes the edges and beyond.
+                        match x % 16 {
+                            0 => (x >> 8) as u8,
+                            1 => [0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff, 0x00][(x >> 8) as usize % 7],
+                            2 | 3 => b' ',
+                            _ => 0x21 + (x >> 8) as u8 % 0x5e,
+                        }
+                    })
+                    .collect();
+                let naive =
+                    (bytes.iter().all(|b| (0x20..=0x7e).contains(b)), bytes.iter().filter(|&&b| b == b' ').count());
+                assert_eq!(scan(&bytes), naive, "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn term_scanning() {
+        let text = "v=spf1 a mx:x.example.com      ip4:192.0.2.0/24   -all ";
+        let terms: Vec<_> = terms_of(text).collect();
+        assert_eq!(terms, vec![(7, "a"), (9, "mx:x.example.com"), (31, "ip4:192.0.2.0/24"), (50, "-all")]);
+        for i in 0..text.len() {
+            let naive = text[i..].find(' ').map_or(text.len(), |p| i + p);
+            assert_eq!(space_or_end(text.as_bytes(), i), naive, "{i}");
         }
     }
 
