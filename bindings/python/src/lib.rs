@@ -478,34 +478,76 @@ impl<M: Machine> Steps<M> {
 // Blocking check
 // ---------------------------------------------------------------------------
 
-/// check()/check_host() with a blocking resolver: the core's evaluation
-/// steps run without the GIL; the resolver is called for each query.
-#[pyfunction]
-#[pyo3(signature = (ip, sender, helo, resolver, *, identity = "both", plan = "batched", receiver = None,
-    limits = None, default_explanation = None, trace = false, always_mail_from = false, definitive = None,
-    timestamp = None, cache = None))]
+/// The client address: a str, or an `ipaddress.IPv4Address`/`IPv6Address`.
+fn ip_text<'py>(py: Python<'py>, ip: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
+    if let Ok(s) = ip.cast::<PyString>() {
+        return Ok(s.clone());
+    }
+    let module = py.import("ipaddress")?;
+    if ip.is_instance(&module.getattr("IPv4Address")?)? || ip.is_instance(&module.getattr("IPv6Address")?)? {
+        return ip.str();
+    }
+    Err(PyTypeError::new_err(format!("ip must be a str or an ipaddress object, not {}", type_name(ip))))
+}
+
+/// The caller's resolver, or dnspython's (spfkit.DnspythonResolver) when None.
+fn blocking_resolver<'py>(py: Python<'py>, resolver: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    match resolver {
+        Some(r) if !r.is_none() => Ok(r.clone()),
+        _ => py.import("spfkit._resolvers")?.getattr("DnspythonResolver")?.call0(),
+    }
+}
+
+/// `timestamp`: an int (not a bool) from 0 to 2**64 - 1.
+fn timestamp_arg(py: Python<'_>, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    let Some(t) = t.filter(|t| !t.is_none()) else { return Ok(None) };
+    match t.cast_exact::<pyo3::types::PyInt>().ok().and_then(|i| i.extract::<u64>().ok()) {
+        Some(v) => Ok(Some(v)),
+        None => Err(invalid(py, format!("timestamp must be seconds since the epoch, not {}", t.repr()?))),
+    }
+}
+
+/// `definitive`: a collection of results (not one str); at most a few dozen.
+fn definitive_arg(py: Python<'_>, d: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(d) = d.filter(|d| !d.is_none()) else { return Ok(None) };
+    if d.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("definitive is a collection of results, e.g. ['pass', 'fail'], not a str"));
+    }
+    let mut names = Vec::new();
+    for r in d.try_iter()? {
+        if names.len() == 64 {
+            return Err(invalid(py, "definitive holds at most 64 results".to_owned()));
+        }
+        names.push(r?.str()?.to_string());
+    }
+    Ok(Some(names))
+}
+
 #[allow(clippy::too_many_arguments)]
-fn check(
+fn blocking_check(
     py: Python<'_>,
-    ip: &Bound<'_, PyString>,
+    scope: &str,
+    ip: &Bound<'_, PyAny>,
     sender: &Bound<'_, PyString>,
     helo: &Bound<'_, PyString>,
-    resolver: &Bound<'_, PyAny>,
-    identity: &str,
+    resolver: Option<&Bound<'_, PyAny>>,
     plan: &str,
     receiver: Option<&str>,
     limits: Option<&Bound<'_, PyAny>>,
     default_explanation: Option<&str>,
     trace: bool,
     always_mail_from: bool,
-    definitive: Option<Vec<String>>,
-    timestamp: Option<u64>,
+    definitive: Option<&Bound<'_, PyAny>>,
+    timestamp: Option<&Bound<'_, PyAny>>,
     cache: Option<&Bound<'_, RecordCache>>,
 ) -> PyResult<Outcome> {
     guard(py, || {
+        let ip = ip_text(py, ip)?;
+        let definitive = definitive_arg(py, definitive)?;
+        let timestamp = timestamp_arg(py, timestamp)?;
         let options = options(
             py,
-            identity,
+            scope,
             plan,
             receiver,
             limits,
@@ -516,9 +558,109 @@ fn check(
             timestamp,
             cache,
         )?;
-        let ev = spf::Evaluation::new(request(py, ip, sender, helo)?, options);
-        Ok(Outcome { o: drive(py, ev, resolver)? })
+        let resolver = blocking_resolver(py, resolver)?;
+        let ev = spf::Evaluation::new(request(py, &ip, sender, helo)?, options);
+        Ok(Outcome { o: drive(py, ev, &resolver)? })
     })
+}
+
+/// Checks a connection as RFC 7208 sections 2.3 and 2.4 say: HELO first
+/// when it is a domain, then MAIL FROM unless HELO passed or failed.
+///
+/// ``sender`` is the MAIL FROM address (``""`` or ``"<>"`` for the null
+/// reverse-path). ``resolver`` answers each DNS query (see
+/// ``spfkit.DnspythonResolver`` for the form); dnspython's default resolver
+/// when omitted. It blocks as long as the resolver does, and asks one query
+/// at a time (``plan="sequential"``, the default here: a blocking resolver
+/// gains nothing from being handed an mx term's hosts all at once).
+#[pyfunction]
+#[pyo3(signature = (ip, sender, helo, *, resolver = None, receiver = None, limits = None,
+    default_explanation = None, trace = false, always_mail_from = false, definitive = None,
+    timestamp = None, cache = None, plan = "sequential"))]
+#[allow(clippy::too_many_arguments)]
+fn check(
+    py: Python<'_>,
+    ip: &Bound<'_, PyAny>,
+    sender: &Bound<'_, PyString>,
+    helo: &Bound<'_, PyString>,
+    resolver: Option<&Bound<'_, PyAny>>,
+    receiver: Option<&str>,
+    limits: Option<&Bound<'_, PyAny>>,
+    default_explanation: Option<&str>,
+    trace: bool,
+    always_mail_from: bool,
+    definitive: Option<&Bound<'_, PyAny>>,
+    timestamp: Option<&Bound<'_, PyAny>>,
+    cache: Option<&Bound<'_, RecordCache>>,
+    plan: &str,
+) -> PyResult<Outcome> {
+    blocking_check(
+        py,
+        "both",
+        ip,
+        sender,
+        helo,
+        resolver,
+        plan,
+        receiver,
+        limits,
+        default_explanation,
+        trace,
+        always_mail_from,
+        definitive,
+        timestamp,
+        cache,
+    )
+}
+
+/// One check_host() (RFC 7208 section 4) of a single identity: MAIL FROM
+/// (postmaster@HELO for the null reverse-path) or HELO.
+///
+/// The other arguments are those of ``check()``. A mail filter calls this
+/// for every message, so it goes straight to the native code.
+#[pyfunction]
+#[pyo3(signature = (ip, sender, helo, *, identity = "mailfrom", resolver = None, receiver = None,
+    limits = None, default_explanation = None, trace = false, timestamp = None, cache = None,
+    plan = "sequential"))]
+#[allow(clippy::too_many_arguments)]
+fn check_host(
+    py: Python<'_>,
+    ip: &Bound<'_, PyAny>,
+    sender: &Bound<'_, PyString>,
+    helo: &Bound<'_, PyString>,
+    identity: &str,
+    resolver: Option<&Bound<'_, PyAny>>,
+    receiver: Option<&str>,
+    limits: Option<&Bound<'_, PyAny>>,
+    default_explanation: Option<&str>,
+    trace: bool,
+    timestamp: Option<&Bound<'_, PyAny>>,
+    cache: Option<&Bound<'_, RecordCache>>,
+    plan: &str,
+) -> PyResult<Outcome> {
+    // A str, or spfkit.Identity (a str enum).
+    let scope = match identity {
+        "mailfrom" => "mailfrom",
+        "helo" => "helo",
+        _ => return Err(invalid(py, format!("identity must be 'mailfrom' or 'helo', not {identity:?}"))),
+    };
+    blocking_check(
+        py,
+        scope,
+        ip,
+        sender,
+        helo,
+        resolver,
+        plan,
+        receiver,
+        limits,
+        default_explanation,
+        trace,
+        false,
+        None,
+        timestamp,
+        cache,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -1257,6 +1399,7 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SmtpReply>()?;
     m.add_class::<Record>()?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(check_host, m)?)?;
     m.add_function(wrap_pyfunction!(parse_record, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_class::<Analysis>()?;

@@ -78,71 +78,11 @@ def _identity(identity: Union[Identity, str]) -> str:
     return value
 
 
-def check(
-    ip: Address,
-    sender: str,
-    helo: str,
-    *,
-    resolver: Optional[Resolver] = None,
-    receiver: Optional[str] = None,
-    limits: Optional[Limits] = None,
-    default_explanation: Optional[str] = None,
-    trace: bool = False,
-    always_mail_from: bool = False,
-    definitive: Optional[Iterable[Union[Result, str]]] = None,
-    timestamp: Optional[int] = None,
-    cache: Optional[RecordCache] = None,
-    plan: str = "sequential",
-) -> Outcome:
-    """Checks a connection as RFC 7208 sections 2.3 and 2.4 say: HELO first
-    when it is a domain, then MAIL FROM unless HELO passed or failed.
-
-    ``sender`` is the MAIL FROM address (``""`` or ``"<>"`` for the null
-    reverse-path). ``resolver`` answers each DNS query (see
-    ``spfkit.DnspythonResolver`` for the form); dnspython's default resolver
-    when omitted. It blocks as long as the resolver does, and asks one query
-    at a time (``plan="sequential"``, the default here: a blocking resolver
-    gains nothing from being handed an mx term's hosts all at once).
-    """
-    return _spfkit.check(
-        _ip(ip),
-        sender,
-        helo,
-        resolver if resolver is not None else DnspythonResolver(),
-        **_options(
-            "both", plan, receiver, limits, default_explanation, trace, always_mail_from, definitive,
-            timestamp, cache,
-        ),
-    )
-
-
-def check_host(
-    ip: Address,
-    sender: str,
-    helo: str,
-    *,
-    identity: Union[Identity, str] = Identity.MAIL_FROM,
-    resolver: Optional[Resolver] = None,
-    receiver: Optional[str] = None,
-    limits: Optional[Limits] = None,
-    default_explanation: Optional[str] = None,
-    trace: bool = False,
-    timestamp: Optional[int] = None,
-    cache: Optional[RecordCache] = None,
-    plan: str = "sequential",
-) -> Outcome:
-    """One check_host() (RFC 7208 section 4) of a single identity: MAIL FROM
-    (postmaster@HELO for the null reverse-path) or HELO."""
-    return _spfkit.check(
-        _ip(ip),
-        sender,
-        helo,
-        resolver if resolver is not None else DnspythonResolver(),
-        **_options(
-            _identity(identity), plan, receiver, limits, default_explanation, trace, False, None, timestamp,
-            cache,
-        ),
-    )
+# The blocking check() and check_host() are native (spfkit._spfkit): a mail
+# filter calls them for every message, and a Python layer in between cost
+# about a tenth of a check. Their documentation is the native docstrings.
+check = _spfkit.check
+check_host = _spfkit.check_host
 
 
 async def _ask(resolver: AsyncResolver, name: str, rdtype: str) -> Any:

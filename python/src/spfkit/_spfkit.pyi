@@ -1,6 +1,7 @@
 # Types of the native module spfkit._spfkit (bindings/python/src/lib.rs),
 # checked against the built module by mypy.stubtest.
-from typing import Any, Optional, Sequence, Union
+from ipaddress import IPv4Address, IPv6Address
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from typing_extensions import final
 
@@ -29,6 +30,7 @@ __all__ = [
     "TraceEvent",
     "__version__",
     "check",
+    "check_host",
     "parse_record",
 ]
 
@@ -178,21 +180,35 @@ class Record:
     def terms(self) -> list[tuple[str, tuple[int, int]]]: ...
 
 def check(
-    ip: str,
+    ip: Union[str, IPv4Address, IPv6Address],
     sender: str,
     helo: str,
-    resolver: Any,
     *,
-    identity: str = "both",
-    plan: str = "batched",
+    resolver: Optional[Callable[[str, str], Any]] = None,
     receiver: Optional[str] = None,
     limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
     default_explanation: Optional[str] = None,
     trace: bool = False,
     always_mail_from: bool = False,
-    definitive: Optional[Sequence[str]] = None,
+    definitive: Optional[Iterable[Union[Result, str]]] = None,
     timestamp: Optional[int] = None,
     cache: Optional[RecordCache] = None,
+    plan: str = "sequential",
+) -> Outcome: ...
+def check_host(
+    ip: Union[str, IPv4Address, IPv6Address],
+    sender: str,
+    helo: str,
+    *,
+    identity: Union[Identity, str] = "mailfrom",
+    resolver: Optional[Callable[[str, str], Any]] = None,
+    receiver: Optional[str] = None,
+    limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
+    default_explanation: Optional[str] = None,
+    trace: bool = False,
+    timestamp: Optional[int] = None,
+    cache: Optional[RecordCache] = None,
+    plan: str = "sequential",
 ) -> Outcome: ...
 def parse_record(text: Any) -> Record: ...
 
