@@ -649,6 +649,7 @@ impl Shared<'_> {
             counters: Counters::default(),
             trace: Vec::new(),
             validated: None,
+            in_include: 0,
         };
         let verdict = ev.evaluate(&domain, 0).await;
         match verdict {
@@ -695,6 +696,8 @@ struct CheckHost<'a> {
     trace: Vec<TraceEvent>,
     /// `%{p}` per `<domain>`, computed at most once each.
     validated: Option<(String, String)>,
+    /// How many includes the evaluation is inside.
+    in_include: u32,
 }
 
 /// A selected record, parsed afresh or shared from the cache.
@@ -797,7 +800,10 @@ impl<'a> CheckHost<'a> {
                     } else {
                         None
                     };
-                    return Ok(Verdict { qualifier: Some(qualifier), mechanism: Some(directive.to_string()), exp });
+                    // Inside an include only the qualifier counts (§5.2):
+                    // the text would be thrown away.
+                    let mechanism = (self.in_include == 0).then(|| directive.text());
+                    return Ok(Verdict { qualifier: Some(qualifier), mechanism, exp });
                 }
             }
             // §6.1: redirect applies only when no mechanism matched; a
@@ -932,7 +938,10 @@ impl<'a> CheckHost<'a> {
                 };
                 // §5.2: pass matches; fail, softfail, neutral do not; none
                 // is permerror; errors propagate.
-                match self.evaluate(&target, depth + 1).await {
+                self.in_include += 1;
+                let verdict = self.evaluate(&target, depth + 1).await;
+                self.in_include -= 1;
+                match verdict {
                     Ok(v) => Ok(v.qualifier == Some(Qualifier::Pass)),
                     Err(Stop::NoRecord(why)) => Err(Stop::Perm(format!("include:{spec}: {why}"))),
                     Err(e) => Err(e),

@@ -242,6 +242,77 @@ impl Directive {
     }
 }
 
+impl Directive {
+    /// The directive as [`Display`](fmt::Display) writes it, without the
+    /// formatting machinery: an evaluation makes one for every outcome.
+    ///
+    /// ```
+    /// let r = spfkit::Record::parse("v=spf1 -IP4:192.0.2.0/24 a:%{d}.example//64").unwrap();
+    /// let texts: Vec<String> = r.directives().map(|(d, _)| d.text()).collect();
+    /// assert_eq!(texts, ["-ip4:192.0.2.0/24", "a:%{d}.example//64"]);
+    /// ```
+    pub fn text(&self) -> String {
+        let mut out = String::with_capacity(24);
+        if let Some(q) = self.qualifier {
+            out.push(q.as_char());
+        }
+        out.push_str(self.mechanism.name());
+        let push_u8 = |out: &mut String, n: u8| {
+            if n >= 100 {
+                out.push(char::from(b'0' + n / 100));
+            }
+            if n >= 10 {
+                out.push(char::from(b'0' + n / 10 % 10));
+            }
+            out.push(char::from(b'0' + n % 10));
+        };
+        match &self.mechanism {
+            Mechanism::All => {}
+            Mechanism::Include(d) | Mechanism::Exists(d) | Mechanism::Ptr(Some(d)) => {
+                out.push(':');
+                out.push_str(d.as_str());
+            }
+            Mechanism::Ptr(None) => {}
+            Mechanism::A { domain, cidr } | Mechanism::Mx { domain, cidr } => {
+                if let Some(d) = domain {
+                    out.push(':');
+                    out.push_str(d.as_str());
+                }
+                if let Some(v4) = cidr.v4 {
+                    out.push('/');
+                    push_u8(&mut out, v4);
+                }
+                if let Some(v6) = cidr.v6 {
+                    out.push_str("//");
+                    push_u8(&mut out, v6);
+                }
+            }
+            Mechanism::Ip4 { addr, prefix } => {
+                out.push(':');
+                for (i, o) in addr.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_u8(&mut out, o);
+                }
+                if let Some(p) = prefix {
+                    out.push('/');
+                    push_u8(&mut out, *p);
+                }
+            }
+            Mechanism::Ip6 { addr, prefix } => {
+                use core::fmt::Write;
+                let _ = write!(out, ":{addr}");
+                if let Some(p) = prefix {
+                    out.push('/');
+                    push_u8(&mut out, *p);
+                }
+            }
+        }
+        out
+    }
+}
+
 impl fmt::Display for Directive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(q) = self.qualifier {
@@ -994,6 +1065,19 @@ mod tests {
         // Case and spacing normalise but stay equivalent.
         let r = Record::parse("V=SPF1  A:Example.COM  -ALL ").unwrap();
         assert_eq!(r.to_string(), "v=spf1 a:Example.COM -all");
+    }
+
+    #[test]
+    fn directive_text_is_display() {
+        let r = Record::parse(
+            "v=spf1 a mx/24 a:%{d}.example.com/24//64 ~mx:mx.example.org//48 ?ptr ptr:example.com ip4:0.0.0.0/0 \
+             -ip4:255.255.255.255 ip4:10.100.7.99/32 ip6:2001:db8::/32 ip6:::ffff:1.2.3.4 exists:%{ir}.x.example \
+             include:_spf.example.com +all",
+        )
+        .unwrap();
+        for (d, _) in r.directives() {
+            assert_eq!(d.text(), d.to_string());
+        }
     }
 
     #[test]

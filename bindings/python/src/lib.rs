@@ -204,21 +204,35 @@ impl EmptyAnswer {
 const MAX_RECORDS: usize = 4096;
 const MAX_TXT: usize = 65_535;
 
-fn is_sequence(v: &Bound<'_, PyAny>) -> bool {
-    // Exactly list or tuple: a subclass's own __iter__ could run forever.
-    v.cast_exact::<PyList>().is_ok() || v.cast_exact::<PyTuple>().is_ok()
-}
-
 fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
     error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
 }
 
-fn text_bytes(v: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+/// Appends a TXT string (bytes, or str as UTF-8) to `out`; false for
+/// anything else.
+fn push_text(out: &mut Vec<u8>, v: &Bound<'_, PyAny>) -> bool {
     if let Ok(b) = v.cast::<PyBytes>() {
-        return Some(b.as_bytes().to_vec());
+        out.extend_from_slice(b.as_bytes());
+        return true;
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return s.to_cow().ok().map(|s| s.as_bytes().to_vec());
+        if let Ok(s) = s.to_cow() {
+            out.extend_from_slice(s.as_bytes());
+            return true;
+        }
+    }
+    false
+}
+
+/// The items of an exact list or tuple (a subclass's own `__iter__` could
+/// run forever), read by index: no iterator object. `Some(Err(len))` when
+/// it holds more than `max`.
+fn items<'py>(v: &Bound<'py, PyAny>, max: usize) -> Option<Result<Vec<Bound<'py, PyAny>>, usize>> {
+    if let Ok(l) = v.cast_exact::<PyList>() {
+        return Some(if l.len() > max { Err(l.len()) } else { Ok(l.iter().take(max).collect()) });
+    }
+    if let Ok(t) = v.cast_exact::<PyTuple>() {
+        return Some(if t.len() > max { Err(t.len()) } else { Ok(t.iter().collect()) });
     }
     None
 }
@@ -227,24 +241,27 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
     let bad = |what: &str| wrong_shape(py, q, format!("{what}, not {}", type_name(v)));
     Ok(match q.qtype {
         spf::QueryType::Txt => {
-            if let Some(b) = text_bytes(v) {
-                if b.len() > MAX_TXT {
-                    return Err(bad("a TXT record holds at most 65535 bytes"));
-                }
-                spf::RData::Txt(b)
-            } else if is_sequence(v) {
+            let mut joined = Vec::new();
+            if !push_text(&mut joined, v) {
+                let parts = match items(v, MAX_TXT) {
+                    Some(Ok(parts)) => parts,
+                    Some(Err(_)) => return Err(bad("a TXT record holds at most 65535 bytes")),
+                    None => return Err(bad("a TXT record is str, bytes, or a tuple of its strings")),
+                };
                 // One record's character-strings, joined with nothing between (§4.5).
-                let mut joined = Vec::new();
-                for part in v.try_iter()? {
-                    joined.extend(text_bytes(&part?).ok_or_else(|| bad("a TXT string is str or bytes"))?);
+                for part in &parts {
+                    if !push_text(&mut joined, part) {
+                        return Err(bad("a TXT string is str or bytes"));
+                    }
                     if joined.len() > MAX_TXT {
-                        return Err(bad("a TXT record holds at most 65535 bytes"));
+                        break;
                     }
                 }
-                spf::RData::Txt(joined)
-            } else {
-                return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
             }
+            if joined.len() > MAX_TXT {
+                return Err(bad("a TXT record holds at most 65535 bytes"));
+            }
+            spf::RData::Txt(joined)
         }
         spf::QueryType::A | spf::QueryType::Aaaa => {
             // str, ipaddress.IPv4Address/IPv6Address (their str()), or 4/16 packed bytes.
@@ -294,14 +311,11 @@ fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
     if let Ok(b) = v.cast::<PyBytes>() {
         return Ok(spf::wire::decode_answer(q, b.as_bytes()));
     }
-    if is_sequence(v) {
-        let mut records = Vec::new();
-        for item in v.try_iter()? {
-            if records.len() == MAX_RECORDS {
-                return Err(wrong_shape(py, q, format!("more than {MAX_RECORDS} records")));
-            }
-            records.push(record(py, q, &item?)?);
-        }
+    if let Some(list) = items(v, MAX_RECORDS) {
+        let Ok(list) = list else {
+            return Err(wrong_shape(py, q, format!("more than {MAX_RECORDS} records")));
+        };
+        let records = list.iter().map(|item| record(py, q, item)).collect::<PyResult<Vec<_>>>()?;
         return Ok(spf::Answer::Records(records));
     }
     Err(wrong_shape(
