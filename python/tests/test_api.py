@@ -71,6 +71,14 @@ def test_check_host_identities_and_ipv6() -> None:
     assert o.result == "pass" and o.identity == spfkit.Identity.HELO
     with pytest.raises(spfkit.InvalidArgumentError):
         spfkit.check_host("192.0.2.1", "a@b.example", "h", identity="both", resolver=resolve)
+    # The enum, a str, and anything else turned into a str, as a Python API would.
+    o = spfkit.check_host("192.0.2.25", "", "helo.example.org", identity=spfkit.Identity.HELO, resolver=resolve)
+    assert o.identity == "helo"
+    with pytest.raises(spfkit.InvalidArgumentError, match="not 'None'"):
+        spfkit.check_host("192.0.2.1", "a@b.example", "h", identity=None, resolver=resolve)  # type: ignore[arg-type]
+    # Flags are tested for truth, so an Optional[bool] passes straight through.
+    assert spfkit.check_host("2001:db8::25", "x@example.com", "h", resolver=resolve, trace=None).trace == []  # type: ignore[arg-type]
+    assert spfkit.check_host("2001:db8::25", "x@example.com", "h", resolver=resolve, trace=1).trace  # type: ignore[arg-type]
 
 
 def _response(query: bytes, txt: bytes | None, rcode: int = 0) -> bytes:

@@ -512,6 +512,23 @@ fn blocking_resolver<'py>(py: Python<'py>, resolver: Option<&Bound<'py, PyAny>>)
     }
 }
 
+/// A flag as Python tests one (`trace=None` is false, as before the
+/// functions were native).
+fn truthy(v: &Bound<'_, PyAny>) -> PyResult<bool> {
+    v.is_truthy()
+}
+
+/// `identity`: "mailfrom" or "helo", as a str or a spfkit.Identity (a str
+/// enum); anything else is InvalidArgumentError.
+fn identity_arg(v: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    let text = v.str()?;
+    match text.to_cow()?.as_ref() {
+        "mailfrom" => Ok("mailfrom"),
+        "helo" => Ok("helo"),
+        _ => Err(invalid(v.py(), format!("identity must be 'mailfrom' or 'helo', not {}", text.repr()?))),
+    }
+}
+
 /// `timestamp`: an int (not a bool) from 0 to 2**64 - 1.
 fn timestamp_arg(py: Python<'_>, t: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
     let Some(t) = t.filter(|t| !t.is_none()) else { return Ok(None) };
@@ -601,8 +618,8 @@ fn check(
     receiver: Option<&str>,
     limits: Option<&Bound<'_, PyAny>>,
     default_explanation: Option<&str>,
-    trace: bool,
-    always_mail_from: bool,
+    #[pyo3(from_py_with = truthy)] trace: bool,
+    #[pyo3(from_py_with = truthy)] always_mail_from: bool,
     definitive: Option<&Bound<'_, PyAny>>,
     timestamp: Option<&Bound<'_, PyAny>>,
     cache: Option<&Bound<'_, RecordCache>>,
@@ -642,25 +659,19 @@ fn check_host(
     ip: &Bound<'_, PyAny>,
     sender: &Bound<'_, PyString>,
     helo: &Bound<'_, PyString>,
-    identity: &str,
+    #[pyo3(from_py_with = identity_arg)] identity: &'static str,
     resolver: Option<&Bound<'_, PyAny>>,
     receiver: Option<&str>,
     limits: Option<&Bound<'_, PyAny>>,
     default_explanation: Option<&str>,
-    trace: bool,
+    #[pyo3(from_py_with = truthy)] trace: bool,
     timestamp: Option<&Bound<'_, PyAny>>,
     cache: Option<&Bound<'_, RecordCache>>,
     plan: &str,
 ) -> PyResult<Outcome> {
-    // A str, or spfkit.Identity (a str enum).
-    let scope = match identity {
-        "mailfrom" => "mailfrom",
-        "helo" => "helo",
-        _ => return Err(invalid(py, format!("identity must be 'mailfrom' or 'helo', not {identity:?}"))),
-    };
     blocking_check(
         py,
-        scope,
+        identity,
         ip,
         sender,
         helo,

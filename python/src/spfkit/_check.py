@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 
 from . import _spfkit
 from ._errors import InternalError, InvalidArgumentError
-from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
+from ._resolvers import AsyncDnspythonResolver
 from ._spfkit import TEMPERROR, Evaluation, Outcome, Query, RecordCache
 from ._types import Identity, Limits, Result
 
