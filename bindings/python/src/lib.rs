@@ -518,14 +518,26 @@ fn truthy(v: &Bound<'_, PyAny>) -> PyResult<bool> {
     v.is_truthy()
 }
 
-/// `identity`: "mailfrom" or "helo", as a str or a spfkit.Identity (a str
-/// enum); anything else is InvalidArgumentError.
+/// `identity` of check_host(): "mailfrom" or "helo", as a str or a
+/// spfkit.Identity (a str enum); anything else is InvalidArgumentError.
 fn identity_arg(v: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    identity_in(v, &["mailfrom", "helo"])
+}
+
+/// `identity` of an Evaluation: check_host()'s, or "both" for check().
+fn scope_arg(v: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    identity_in(v, &["both", "mailfrom", "helo"])
+}
+
+fn identity_in(v: &Bound<'_, PyAny>, allowed: &[&'static str]) -> PyResult<&'static str> {
     let text = v.str()?;
-    match text.to_cow()?.as_ref() {
-        "mailfrom" => Ok("mailfrom"),
-        "helo" => Ok("helo"),
-        _ => Err(invalid(v.py(), format!("identity must be 'mailfrom' or 'helo', not {}", text.repr()?))),
+    let cow = text.to_cow()?;
+    match allowed.iter().find(|a| **a == cow.as_ref()) {
+        Some(a) => Ok(a),
+        None => {
+            let names = allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ");
+            Err(invalid(v.py(), format!("identity must be {names}, not {}", text.repr()?)))
+        }
     }
 }
 
@@ -743,21 +755,23 @@ impl Evaluation {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        ip: &Bound<'_, PyString>,
+        ip: &Bound<'_, PyAny>,
         sender: &Bound<'_, PyString>,
         helo: &Bound<'_, PyString>,
-        identity: &str,
+        #[pyo3(from_py_with = scope_arg)] identity: &'static str,
         plan: &str,
         receiver: Option<&str>,
         limits: Option<&Bound<'_, PyAny>>,
         default_explanation: Option<&str>,
-        trace: bool,
-        always_mail_from: bool,
-        definitive: Option<Vec<String>>,
-        timestamp: Option<u64>,
+        #[pyo3(from_py_with = truthy)] trace: bool,
+        #[pyo3(from_py_with = truthy)] always_mail_from: bool,
+        definitive: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<&Bound<'_, PyAny>>,
         cache: Option<&Bound<'_, RecordCache>>,
     ) -> PyResult<Evaluation> {
         guard(py, || {
+            // The same argument forms and checks as the blocking check().
+            let ip = ip_text(py, ip)?;
             let options = options(
                 py,
                 identity,
@@ -767,11 +781,11 @@ impl Evaluation {
                 default_explanation,
                 trace,
                 always_mail_from,
-                definitive,
-                timestamp,
+                definitive_arg(py, definitive)?,
+                timestamp_arg(py, timestamp)?,
                 cache,
             )?;
-            Ok(Evaluation { steps: Steps::new(spf::Evaluation::new(request(py, ip, sender, helo)?, options)) })
+            Ok(Evaluation { steps: Steps::new(spf::Evaluation::new(request(py, &ip, sender, helo)?, options)) })
         })
     }
 

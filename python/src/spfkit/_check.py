@@ -23,61 +23,6 @@ Resolver = Callable[[str, str], Any]
 AsyncResolver = Callable[[str, str], Union[Awaitable[Any], Any]]
 
 
-def _options(
-    identity: str,
-    plan: str,
-    receiver: Optional[str],
-    limits: Optional[Limits],
-    default_explanation: Optional[str],
-    trace: bool,
-    always_mail_from: bool,
-    definitive: Optional[Iterable[Union[Result, str]]],
-    timestamp: Optional[int],
-    cache: Optional[RecordCache],
-) -> dict[str, Any]:
-    # Only what differs from the native defaults: a mail filter calls this for
-    # every message, and each keyword costs.
-    options: dict[str, Any] = {"identity": str(identity)}
-    if plan != "batched":
-        options["plan"] = plan
-    if receiver is not None:
-        options["receiver"] = receiver
-    if limits is not None:
-        options["limits"] = limits  # checked by the native module, as the step classes' are
-    if default_explanation is not None:
-        options["default_explanation"] = default_explanation
-    if trace:
-        options["trace"] = True
-    if always_mail_from:
-        options["always_mail_from"] = True
-    if definitive is not None:
-        if isinstance(definitive, str):
-            raise TypeError("definitive is a collection of results, e.g. ['pass', 'fail'], not a str")
-        options["definitive"] = [str(r) for r in definitive]
-    if timestamp is not None:
-        if type(timestamp) is not int or not 0 <= timestamp < 2**64:
-            raise InvalidArgumentError(f"timestamp must be seconds since the epoch, not {timestamp!r}")
-        options["timestamp"] = timestamp
-    if cache is not None:
-        options["cache"] = cache
-    return options
-
-
-def _ip(ip: Address) -> str:
-    if type(ip) is str:
-        return ip
-    if isinstance(ip, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return str(ip)
-    raise TypeError(f"ip must be a str or an ipaddress object, not {type(ip).__name__}")
-
-
-def _identity(identity: Union[Identity, str]) -> str:
-    value = identity.value if isinstance(identity, Identity) else str(identity)
-    if value not in ("mailfrom", "helo"):
-        raise InvalidArgumentError(f"identity must be 'mailfrom' or 'helo', not {value!r}")
-    return value
-
-
 # The blocking check() and check_host() are native (spfkit._spfkit): a mail
 # filter calls them for every message, and a Python layer in between cost
 # about a tenth of a check. Their documentation is the native docstrings.
@@ -171,14 +116,11 @@ async def check_async(
     let itself be cancelled; a plain function is accepted, but it blocks
     the event loop while it runs and no timeout can interrupt it.
     """
+    # The native Evaluation checks every argument as check() does.
     ev = Evaluation(
-        _ip(ip),
-        sender,
-        helo,
-        **_options(
-            "both", plan, receiver, limits, default_explanation, trace, always_mail_from, definitive,
-            timestamp, cache,
-        ),
+        ip, sender, helo, identity="both", plan=plan, receiver=receiver, limits=limits,
+        default_explanation=default_explanation, trace=trace, always_mail_from=always_mail_from,
+        definitive=definitive, timestamp=timestamp, cache=cache,
     )
     return await _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)
 
@@ -200,13 +142,10 @@ async def check_host_async(
     plan: str = "batched",
 ) -> Outcome:
     """check_host() for asyncio; see check_async()."""
+    if str(identity) not in ("mailfrom", "helo"):
+        raise InvalidArgumentError(f"identity must be 'mailfrom' or 'helo', not {str(identity)!r}")
     ev = Evaluation(
-        _ip(ip),
-        sender,
-        helo,
-        **_options(
-            _identity(identity), plan, receiver, limits, default_explanation, trace, False, None, timestamp,
-            cache,
-        ),
+        ip, sender, helo, identity=identity, plan=plan, receiver=receiver, limits=limits,
+        default_explanation=default_explanation, trace=trace, timestamp=timestamp, cache=cache,
     )
     return await _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)

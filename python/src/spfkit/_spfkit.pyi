@@ -152,18 +152,18 @@ class Outcome:
 class Evaluation:
     def __new__(
         cls,
-        ip: str,
+        ip: Union[str, IPv4Address, IPv6Address],
         sender: str,
         helo: str,
         *,
-        identity: str = "both",
+        identity: Union[Identity, str] = "both",
         plan: str = "batched",
         receiver: Optional[str] = None,
         limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
         default_explanation: Optional[str] = None,
         trace: bool = False,
         always_mail_from: bool = False,
-        definitive: Optional[Sequence[str]] = None,
+        definitive: Optional[Iterable[Union[Result, str]]] = None,
         timestamp: Optional[int] = None,
         cache: Optional[RecordCache] = None,
     ) -> Evaluation: ...
