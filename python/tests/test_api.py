@@ -139,6 +139,26 @@ def test_resolver_failures() -> None:
     with pytest.raises(spfkit.ResolverError):
         spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=lambda n, t: wrong_family.get((n, t), []))
 
+    # Answers are read by index: a list that an item's __str__ empties
+    # while it is read is a wrong shape, not a crash or a stale read.
+    class Emptying:
+        def __init__(self, into: list[Any]) -> None:
+            self.into = into
+
+        def __str__(self) -> str:
+            self.into.clear()
+            return "192.0.2.1"
+
+    def shrinking(name: str, rdtype: str) -> Any:
+        if rdtype == "TXT":
+            return ["v=spf1 a -all"]
+        answer: list[Any] = []
+        answer.extend([Emptying(answer), Emptying(answer)])
+        return answer
+
+    with pytest.raises(spfkit.ResolverError, match="changed while it was read"):
+        spfkit.check_host("192.0.2.1", "a@example.com", "h", resolver=shrinking)
+
 
 def test_hostile_arguments() -> None:
     with pytest.raises(spfkit.InvalidAddressError) as info:

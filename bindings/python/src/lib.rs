@@ -167,13 +167,37 @@ fn request(
     sender: &Bound<'_, PyString>,
     helo: &Bound<'_, PyString>,
 ) -> PyResult<spf::Request> {
-    // Lossy: text decoded with surrogateescape holds lone surrogates; as
-    // U+FFFD they make a domain invalid (none), not an exception.
-    let (ip, sender, helo) = (ip.to_string_lossy(), sender.to_string_lossy(), helo.to_string_lossy());
-    let (ip, sender, helo) = (ip.as_ref(), sender.as_ref(), helo.as_ref());
+    let (ip, sender, helo) = (utf8(ip), utf8(sender), utf8(helo));
+    let (ip, sender, helo) = (ip.text(), sender.text(), helo.text());
     let ip: IpAddr =
         ip.trim().parse().map_err(|_| error(py, "InvalidAddressError", (format!("{ip:?} is not an IP address"),)))?;
     Ok(spf::Request::new(ip, sender, helo))
+}
+
+/// A str's UTF-8, borrowed from the bytes object Python makes for it (the
+/// limited API of 3.9 has no borrowed form). Lossy: text decoded with
+/// surrogateescape holds lone surrogates; as U+FFFD they make a domain
+/// invalid (none), not an exception.
+enum Utf8<'py> {
+    Encoded(Bound<'py, PyBytes>),
+    Lossy(String),
+}
+
+impl Utf8<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Utf8::Encoded(b) => core::str::from_utf8(b.as_bytes()).unwrap_or_default(),
+            Utf8::Lossy(s) => s,
+        }
+    }
+}
+
+fn utf8<'py>(s: &Bound<'py, PyString>) -> Utf8<'py> {
+    match s.encode_utf8() {
+        // Python's own encoder made it: valid UTF-8.
+        Ok(b) => Utf8::Encoded(b),
+        Err(_) => Utf8::Lossy(s.to_string_lossy().into_owned()),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -224,17 +248,36 @@ fn push_text(out: &mut Vec<u8>, v: &Bound<'_, PyAny>) -> bool {
     false
 }
 
-/// The items of an exact list or tuple (a subclass's own `__iter__` could
-/// run forever), read by index: no iterator object. `Some(Err(len))` when
-/// it holds more than `max`.
-fn items<'py>(v: &Bound<'py, PyAny>, max: usize) -> Option<Result<Vec<Bound<'py, PyAny>>, usize>> {
-    if let Ok(l) = v.cast_exact::<PyList>() {
-        return Some(if l.len() > max { Err(l.len()) } else { Ok(l.iter().take(max).collect()) });
+/// An exact list or tuple (a subclass's own `__iter__` could run forever),
+/// read by index: no iterator object, no copy of its items.
+enum Seq<'a, 'py> {
+    List(&'a Bound<'py, PyList>),
+    Tuple(&'a Bound<'py, PyTuple>),
+}
+
+impl<'py> Seq<'_, 'py> {
+    fn of<'a>(v: &'a Bound<'py, PyAny>) -> Option<Seq<'a, 'py>> {
+        if let Ok(l) = v.cast_exact::<PyList>() {
+            return Some(Seq::List(l));
+        }
+        v.cast_exact::<PyTuple>().ok().map(Seq::Tuple)
     }
-    if let Ok(t) = v.cast_exact::<PyTuple>() {
-        return Some(if t.len() > max { Err(t.len()) } else { Ok(t.iter().collect()) });
+
+    fn len(&self) -> usize {
+        match self {
+            Seq::List(l) => l.len(),
+            Seq::Tuple(t) => t.len(),
+        }
     }
-    None
+
+    /// Item `i`; `None` if a list shrank under us (Python code, such as an
+    /// item's `__str__`, may run between two reads).
+    fn get(&self, i: usize) -> Option<Bound<'py, PyAny>> {
+        match self {
+            Seq::List(l) => l.get_item(i).ok(),
+            Seq::Tuple(t) => t.get_item(i).ok(),
+        }
+    }
 }
 
 fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::RData> {
@@ -243,14 +286,18 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
         spf::QueryType::Txt => {
             let mut joined = Vec::new();
             if !push_text(&mut joined, v) {
-                let parts = match items(v, MAX_TXT) {
-                    Some(Ok(parts)) => parts,
-                    Some(Err(_)) => return Err(bad("a TXT record holds at most 65535 bytes")),
-                    None => return Err(bad("a TXT record is str, bytes, or a tuple of its strings")),
+                let Some(parts) = Seq::of(v) else {
+                    return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
                 };
+                if parts.len() > MAX_TXT {
+                    return Err(bad("a TXT record holds at most 65535 bytes"));
+                }
                 // One record's character-strings, joined with nothing between (§4.5).
-                for part in &parts {
-                    if !push_text(&mut joined, part) {
+                for i in 0..parts.len() {
+                    let Some(part) = parts.get(i) else {
+                        return Err(wrong_shape(py, q, "the list changed while it was read".to_owned()));
+                    };
+                    if !push_text(&mut joined, &part) {
                         return Err(bad("a TXT string is str or bytes"));
                     }
                     if joined.len() > MAX_TXT {
@@ -311,11 +358,17 @@ fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
     if let Ok(b) = v.cast::<PyBytes>() {
         return Ok(spf::wire::decode_answer(q, b.as_bytes()));
     }
-    if let Some(list) = items(v, MAX_RECORDS) {
-        let Ok(list) = list else {
+    if let Some(list) = Seq::of(v) {
+        if list.len() > MAX_RECORDS {
             return Err(wrong_shape(py, q, format!("more than {MAX_RECORDS} records")));
-        };
-        let records = list.iter().map(|item| record(py, q, item)).collect::<PyResult<Vec<_>>>()?;
+        }
+        let mut records = Vec::with_capacity(list.len());
+        for i in 0..list.len() {
+            let Some(item) = list.get(i) else {
+                return Err(wrong_shape(py, q, "the list changed while it was read".to_owned()));
+            };
+            records.push(record(py, q, &item)?);
+        }
         return Ok(spf::Answer::Records(records));
     }
     Err(wrong_shape(
@@ -405,13 +458,31 @@ fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, PyAny>) -> P
     if !resolver.is_callable() {
         return Err(PyTypeError::new_err(format!("resolver must be callable, not {}", type_name(resolver))));
     }
+    // One buffer for every step's queries: clone_from reuses the names'
+    // allocations, and a check takes several steps.
+    let mut queries: Vec<spf::Query> = Vec::new();
     loop {
-        let queries = py.detach(|| match m.step() {
-            spf::Step::Lookup(q) => Some(q.to_vec()),
-            spf::Step::Pending => Some(Vec::new()),
-            spf::Step::Done(_) => None,
+        let more = without_gil(py, || match m.step() {
+            spf::Step::Lookup(q) => {
+                queries.truncate(q.len());
+                let (reuse, add) = q.split_at(queries.len());
+                for (mine, q) in queries.iter_mut().zip(reuse) {
+                    mine.id = q.id;
+                    mine.qtype = q.qtype;
+                    mine.name.clone_from(&q.name);
+                }
+                queries.extend_from_slice(add);
+                true
+            }
+            spf::Step::Pending => {
+                queries.clear();
+                true
+            }
+            spf::Step::Done(_) => false,
         });
-        let Some(queries) = queries else { break };
+        if !more {
+            break;
+        }
         if queries.is_empty() {
             return Err(error(py, "InternalError", ("waiting although every query was answered",)));
         }
@@ -421,6 +492,24 @@ fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, PyAny>) -> P
         }
     }
     Ok(m.into_done().expect("done"))
+}
+
+/// Runs `f` with the GIL released: PyEval_SaveThread/RestoreThread
+/// directly, as pyo3's `detach` costs about as much again in bookkeeping
+/// and a blocking check releases the GIL once per step. `f` runs core code
+/// only and must not touch Python; a panic in it reattaches before unwinding.
+fn without_gil<T>(_py: Python<'_>, f: impl FnOnce() -> T) -> T {
+    struct Reattach(*mut pyo3::ffi::PyThreadState);
+    impl Drop for Reattach {
+        fn drop(&mut self) {
+            // SAFETY: the state PyEval_SaveThread gave, on the same thread.
+            unsafe { pyo3::ffi::PyEval_RestoreThread(self.0) };
+        }
+    }
+    // SAFETY: `_py` proves this thread holds the GIL; nothing in `f` uses
+    // Python, and the guard reattaches on every path out.
+    let _reattach = Reattach(unsafe { pyo3::ffi::PyEval_SaveThread() });
+    f()
 }
 
 /// A machine driven from Python (Evaluation, Analysis), with the queries it
