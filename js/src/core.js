@@ -170,11 +170,30 @@ function queryId(query) {
   return id;
 }
 
-function optionsArg(options) {
+function optionsArg(options, known) {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError('options must be an object');
   }
+  // A misspelt option would otherwise be ignored without a word.
+  if (known) {
+    for (const k of Object.keys(options)) {
+      if (!known.includes(k)) throw new InvalidArgumentError(`unknown option ${JSON.stringify(k)}; known: ${known.join(', ')}`);
+    }
+  }
+  return options;
+}
+
+const EVALUATION_OPTIONS = [
+  'identity', 'plan', 'receiver', 'limits', 'defaultExplanation', 'trace', 'alwaysMailFrom', 'definitive', 'timestamp',
+];
+const CHECK_OPTIONS = [...EVALUATION_OPTIONS, 'resolver', 'timeout', 'authservId'];
+const ANALYSIS_OPTIONS = ['limits', 'draft', 'ipv6Client', 'maxNodes'];
+const ANALYZE_OPTIONS = [...ANALYSIS_OPTIONS, 'resolver', 'timeout'];
+const LIMITS = ['dnsTerms', 'mxNames', 'ptrNames', 'voidLookups'];
+
+function limitsChecked(options) {
+  if (options.limits !== undefined && options.limits !== null) optionsArg(options.limits, LIMITS);
   return options;
 }
 
@@ -187,7 +206,8 @@ export class Evaluation {
   #inner;
   constructor(ip, sender, helo, options) {
     needLoaded();
-    this.#inner = guarded(() => new WasmEvaluation(ip, sender, helo, optionsArg(options)));
+    const o = limitsChecked(optionsArg(options, EVALUATION_OPTIONS));
+    this.#inner = guarded(() => new WasmEvaluation(ip, sender, helo, o));
   }
 
   /** Queries to resolve; [] while answers are outstanding; null when done. */
@@ -217,7 +237,8 @@ export class Analysis {
   #inner;
   constructor(domain, options) {
     needLoaded();
-    this.#inner = guarded(() => new WasmAnalysis(domain, optionsArg(options)));
+    const o = limitsChecked(optionsArg(options, ANALYSIS_OPTIONS));
+    this.#inner = guarded(() => new WasmAnalysis(domain, o));
   }
 
   next() {
@@ -307,7 +328,7 @@ async function drive(machine, resolver, timeout) {
 
 async function evaluate(ip, sender, helo, options, identity) {
   await init();
-  const o = { ...optionsArg(options) };
+  const o = { ...optionsArg(options, CHECK_OPTIONS) };
   const resolver = resolverArg(o.resolver);
   const timeout = timeoutArg(o.timeout);
   const authservId = o.authservId;
@@ -341,7 +362,7 @@ export async function check(ip, sender, helo, options) {
  * "mailfrom" (default; postmaster@HELO for the null sender) or "helo".
  */
 export async function checkHost(ip, sender, helo, options) {
-  const o = optionsArg(options);
+  const o = optionsArg(options, CHECK_OPTIONS);
   const identity = o.identity === undefined ? 'mailfrom' : o.identity;
   if (identity !== 'mailfrom' && identity !== 'helo') {
     throw new InvalidArgumentError(`identity must be 'mailfrom' or 'helo', not ${JSON.stringify(identity)}`);
@@ -356,7 +377,7 @@ export async function checkHost(ip, sender, helo, options) {
  */
 export async function analyze(domain, options) {
   await init();
-  const o = { ...optionsArg(options) };
+  const o = { ...optionsArg(options, ANALYZE_OPTIONS) };
   const resolver = resolverArg(o.resolver);
   const timeout = timeoutArg(o.timeout);
   delete o.resolver;
@@ -368,6 +389,18 @@ export async function analyze(domain, options) {
   } finally {
     an.free();
   }
+}
+
+/**
+ * The RFC 1035 query message for `name` and `type` ("A", "AAAA", "MX",
+ * "TXT", "PTR") with message id `id` (0, as DNS over HTTPS wants, by
+ * default): for hosts with their own transport. Its response, as a
+ * Uint8Array, is an answer.
+ */
+export function dnsQuery(name, type, id = 0) {
+  needLoaded();
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new InvalidArgumentError('id is 0 to 65535');
+  return guarded(() => queryMessage(name, type, id));
 }
 
 /** Parses a record: { text, terms: [{ text, kind, name, qualifier, start, end }] }. */
@@ -393,7 +426,7 @@ function base64url(bytes) {
  * error, a timeout or a network failure is TEMPERROR.
  */
 export function dohResolver(options = {}) {
-  const o = optionsArg(options);
+  const o = optionsArg(options, ['endpoint', 'method', 'timeout', 'fetch', 'headers']);
   const endpoint = o.endpoint;
   if (typeof endpoint !== 'string' && !(endpoint instanceof URL)) {
     throw new InvalidArgumentError('dohResolver needs { endpoint }, e.g. "https://dns.example/dns-query"');
