@@ -162,7 +162,7 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
     }
     if let Some(t) = o.timestamp {
         // A whole number of seconds a u64 holds exactly as an f64.
-        if !(t >= 0.0 && t <= 9_007_199_254_740_991.0 && t.fract() == 0.0) {
+        if !((0.0..=9_007_199_254_740_991.0).contains(&t) && t.fract() == 0.0) {
             return Err(invalid("timestamp must be whole seconds since the epoch"));
         }
         out.timestamp = Some(t as u64);
@@ -398,6 +398,8 @@ impl Evaluation {
 
     /// The next queries ([{ id, name, type }]); [] while answers are
     /// outstanding; null when done.
+    // Not Iterator::next: each step waits for the host's answers.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> JsValue {
         self.handed.step(self.inner.next())
     }
@@ -675,6 +677,7 @@ impl Analysis {
     }
 
     /// As Evaluation.next.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> JsValue {
         self.handed.step(self.inner.next())
     }
