@@ -220,6 +220,8 @@ fn push_text(out: &mut Vec<u8>, v: &JsValue) -> bool {
             out.resize(start + b.length() as usize, 0);
             b.copy_to(&mut out[start..]);
         } else {
+            // Longer than any TXT record: the caller's length check refuses
+            // it, without copying gigabytes first.
             out.resize(MAX_TXT + 1, 0);
         }
         return true;
