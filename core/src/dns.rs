@@ -103,6 +103,28 @@ pub enum RData {
 }
 
 impl RData {
+    /// Bytes of one TXT record a binding accepts from its host: what one
+    /// DNS message can carry, so a hostile resolver cannot make an
+    /// evaluation hold more.
+    pub const MAX_TXT: usize = 65_535;
+
+    /// The A or AAAA record of `ip` answering a `qtype` query; `None` when
+    /// the address family does not match the type.
+    ///
+    /// ```
+    /// use spfkit::{QueryType, RData};
+    /// let ip = "192.0.2.1".parse().unwrap();
+    /// assert_eq!(RData::address(QueryType::A, ip), Some(RData::A("192.0.2.1".parse().unwrap())));
+    /// assert_eq!(RData::address(QueryType::Aaaa, ip), None);
+    /// ```
+    pub fn address(qtype: QueryType, ip: IpAddr) -> Option<RData> {
+        match (qtype, ip) {
+            (QueryType::A, IpAddr::V4(a)) => Some(RData::A(a)),
+            (QueryType::Aaaa, IpAddr::V6(a)) => Some(RData::Aaaa(a)),
+            _ => None,
+        }
+    }
+
     /// A TXT record from its character-strings, joined as §4.5 says.
     ///
     /// ```
@@ -159,6 +181,11 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// Records in one answer a binding accepts from its host: far above
+    /// what DNS carries, low enough that a hostile resolver cannot make an
+    /// evaluation hold gigabytes.
+    pub const MAX_RECORDS: usize = 4096;
+
     /// True for a void lookup (§4.6.4): Name Error, or no records of the type.
     pub(crate) fn is_void(&self, qtype: QueryType) -> bool {
         match self {

@@ -60,6 +60,13 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The most any limit may be raised to; the bindings refuse more. The
+    /// RFC's are 10 and 2, and unbounded limits would let hostile DNS make
+    /// one evaluation's work grow without bound.
+    pub const MAX: u32 = 1000;
+}
+
 /// Which identities an [`Evaluation`] checks.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum Scope {

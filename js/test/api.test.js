@@ -115,7 +115,17 @@ test('resolver failures: throwing is temperror, wrong shapes are ResolverError, 
   const o = await checkHost('192.0.2.1', 'a@example.com', 'h', { resolver: never, timeout: 200 });
   assert.equal(o.result, 'temperror');
   assert.ok(Date.now() - started < 5000);
-  // Slow for the first query only: later queries after the deadline are temperror too.
+  // Slow for the first query only: the queries after the deadline are
+  // temperror without asking the resolver.
+  const asked = [];
+  const firstHangs = (n, t) => {
+    asked.push(n);
+    return asked.length === 1 ? new Promise(() => {}) : resolve(n, t);
+  };
+  const late = await check('192.0.2.7', 'a@example.com', 'h.example', { resolver: firstHangs, timeout: 200 });
+  assert.equal(late.heloOutcome.result, 'temperror');
+  assert.equal(late.mailFromOutcome.result, 'temperror');
+  assert.deepEqual(asked, ['h.example']);
   await stillWorks();
 });
 

@@ -523,6 +523,8 @@ pub unsafe extern "C" fn spfkit_options_set_plan(options: *mut spfkit_options, p
 /// with the limits unbounded hostile DNS could make one evaluation's work
 /// grow without bound.
 pub const SPFKIT_MAX_LIMIT: u32 = 1000;
+// cbindgen writes the literal into spfkit.h; the value is core's.
+const _: () = assert!(SPFKIT_MAX_LIMIT == spf::Limits::MAX);
 
 /// Sets the processing limits; `limits` is copied. Raising them beyond the
 /// RFC's is allowed up to SPFKIT_MAX_LIMIT each (more gives

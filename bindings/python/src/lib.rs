@@ -132,10 +132,8 @@ fn options(
     Ok(o)
 }
 
-/// The most any limit may be raised to (spfkit.Limits.MAX): RFC 7208's are
-/// 10 and 2, and unbounded limits would let hostile DNS make one
-/// evaluation's work grow without bound.
-const MAX_LIMIT: i64 = 1000;
+/// The most any limit may be raised to (spfkit.Limits.MAX, core's).
+const MAX_LIMIT: i64 = spf::Limits::MAX as i64;
 
 /// Limits from a spfkit.Limits (its `_as_tuple()`) or a 4-tuple of ints.
 fn limits_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<spf::Limits> {
@@ -222,11 +220,8 @@ impl EmptyAnswer {
     }
 }
 
-/// Records accepted in one answer, and TXT bytes in one record: far above
-/// what DNS can carry, low enough that a hostile resolver cannot make us
-/// hold gigabytes.
-const MAX_RECORDS: usize = 4096;
-const MAX_TXT: usize = 65_535;
+const MAX_RECORDS: usize = spf::Answer::MAX_RECORDS;
+const MAX_TXT: usize = spf::RData::MAX_TXT;
 
 fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
     error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
@@ -322,11 +317,7 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf:
                 let s = v.str()?;
                 s.to_cow()?.parse().map_err(|_| bad("an address is a str or an ipaddress object"))?
             };
-            match (q.qtype, ip) {
-                (spf::QueryType::A, IpAddr::V4(a)) => spf::RData::A(a),
-                (spf::QueryType::Aaaa, IpAddr::V6(a)) => spf::RData::Aaaa(a),
-                _ => return Err(bad("the address family does not match the query type")),
-            }
+            spf::RData::address(q.qtype, ip).ok_or_else(|| bad("the address family does not match the query type"))?
         }
         spf::QueryType::Mx => {
             let (preference, exchange): (u16, String) =

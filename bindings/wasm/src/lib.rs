@@ -36,14 +36,10 @@ fn invalid(message: &str) -> JsValue {
     error("invalid-argument", message, &[])
 }
 
-/// The highest a limit may be raised to: unbounded limits would let hostile
-/// DNS make one evaluation's work grow without bound.
-const MAX_LIMIT: u32 = 1000;
-/// Records in one answer, bytes in one TXT record or DNS message: far above
-/// what DNS carries, low enough that a hostile resolver cannot make the
-/// module hold gigabytes.
-const MAX_RECORDS: u32 = 4096;
-const MAX_TXT: usize = 65_535;
+const MAX_LIMIT: u32 = spf::Limits::MAX;
+const MAX_RECORDS: u32 = spf::Answer::MAX_RECORDS as u32;
+const MAX_TXT: usize = spf::RData::MAX_TXT;
+/// A DNS message is at most 65535 bytes (its TCP length prefix).
 const MAX_MESSAGE: u32 = 65_535;
 /// Longest ip/sender/HELO accepted (an SMTP path is at most 256 bytes).
 const MAX_ARGUMENT: usize = 4096;
@@ -57,6 +53,9 @@ fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
     Ok(s)
 }
 
+/// An options object. serde-wasm-bindgen reads only the fields a struct
+/// names, so unknown (misspelt) names are refused by the JS layer, which
+/// knows them (src/core.js).
 fn from_js<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsValue> {
     if v.is_undefined() || v.is_null() {
         return serde_wasm_bindgen::from_value(js_sys::Object::new().into())
@@ -76,7 +75,7 @@ fn to_js<T: Serialize>(v: &T) -> JsValue {
 // ---------------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct LimitsIn {
     dns_terms: Option<u32>,
     mx_names: Option<u32>,
@@ -104,7 +103,7 @@ fn limits(l: Option<LimitsIn>) -> Result<spf::Limits, JsValue> {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct CheckOptionsIn {
     identity: Option<String>,
     plan: Option<String>,
@@ -261,11 +260,7 @@ fn record(q: &spf::Query, v: &JsValue) -> Result<spf::RData, JsValue> {
         spf::QueryType::A | spf::QueryType::Aaaa => {
             let s = v.as_string().ok_or_else(|| bad("an address is a string"))?;
             let ip: IpAddr = s.parse().map_err(|_| bad("an address is a string such as \"192.0.2.1\""))?;
-            match (q.qtype, ip) {
-                (spf::QueryType::A, IpAddr::V4(a)) => spf::RData::A(a),
-                (spf::QueryType::Aaaa, IpAddr::V6(a)) => spf::RData::Aaaa(a),
-                _ => return Err(bad("the address family does not match the query type")),
-            }
+            spf::RData::address(q.qtype, ip).ok_or_else(|| bad("the address family does not match the query type"))?
         }
         spf::QueryType::Mx => {
             // { exchange, priority } as Node's dns.resolveMx gives, or
@@ -638,7 +633,7 @@ pub fn parse_record(text: JsValue) -> Result<JsValue, JsValue> {
 // ---------------------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct AnalysisOptionsIn {
     limits: Option<LimitsIn>,
     draft: Option<String>,
