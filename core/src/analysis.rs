@@ -791,7 +791,6 @@ impl Walker {
 
     /// Duplicates, overlaps and the count of distinct authorised addresses.
     fn finish_networks(&mut self) {
-        let mut order: Vec<usize> = (0..self.report.networks.len()).collect();
         let range = |n: &Network| -> (bool, u128, u128) {
             let (start, bits) = match n.addr {
                 IpAddr::V4(a) => (u128::from(u32::from(a)), 32u32),
@@ -801,10 +800,17 @@ impl Walker {
             let last = if size_bits >= 128 { u128::MAX } else { start | ((1u128 << size_bits) - 1) };
             (n.addr.is_ipv6(), start, last)
         };
-        order.sort_by_key(|&i| {
-            let (v6, start, last) = range(&self.report.networks[i]);
-            (v6, start, core::cmp::Reverse(last))
-        });
+        // The index in the key keeps equal networks in report order; an
+        // unstable sort of plain tuples is far less code than a stable sort
+        // with a key closure (it matters in the WebAssembly module).
+        let mut keyed: Vec<_> = (self.report.networks.iter().enumerate())
+            .map(|(i, n)| {
+                let (v6, start, last) = range(n);
+                (v6, start, core::cmp::Reverse(last), i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
         let mut found = Vec::new();
         let (mut v4_total, mut v6_total) = (0u128, 0u128);
         // (family, end of the covering network so far, its index)

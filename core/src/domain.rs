@@ -11,7 +11,11 @@ pub(crate) const MAX_NAME: usize = 253;
 /// a host can use it to refuse a bad domain before starting an evaluation
 /// or an analysis.
 ///
+/// Without the `idna` feature (on by default) every non-ASCII domain is
+/// `Err`: the host gives A-labels.
+///
 /// ```
+/// # #[cfg(feature = "idna")]
 /// assert_eq!(spfkit::check_domain("Bücher.example.").unwrap(), "xn--bcher-kva.example");
 /// assert!(spfkit::check_domain("bad..example").is_err());
 /// assert!(spfkit::check_domain("localhost").is_err()); // not multi-label
@@ -24,8 +28,7 @@ pub fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
     let ascii = if name.is_ascii() {
         Cow::Borrowed(name)
     } else {
-        // RFC 8616 §4: U-labels are looked up as A-labels.
-        Cow::Owned(idna::domain_to_ascii(name).map_err(|_| "the domain is not a valid internationalized name")?)
+        Cow::Owned(to_a_labels(name).ok_or("the domain is not a valid internationalized name")?)
     };
     if ascii.is_empty() {
         return Err("the domain is empty");
@@ -37,6 +40,20 @@ pub fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
         return Err("the domain is not a multi-label domain name");
     }
     Ok(ascii)
+}
+
+/// RFC 8616 §4: U-labels are looked up as A-labels (UTS #46 processing,
+/// as WHATWG URL's domain-to-ASCII applies it).
+#[cfg(feature = "idna")]
+fn to_a_labels(name: &str) -> Option<String> {
+    idna::domain_to_ascii(name).ok()
+}
+
+/// Without the `idna` feature the host converts U-labels before it asks,
+/// so a non-ASCII name here is one it could not convert.
+#[cfg(not(feature = "idna"))]
+fn to_a_labels(_: &str) -> Option<String> {
+    None
 }
 
 /// Labels of 1 to 63 bytes, at most 253 bytes in all, ASCII without
@@ -90,7 +107,10 @@ mod tests {
     #[test]
     fn domains() {
         assert_eq!(check_domain("example.com.").unwrap(), "example.com");
+        #[cfg(feature = "idna")]
         assert_eq!(check_domain("bücher.example").unwrap(), "xn--bcher-kva.example");
+        #[cfg(not(feature = "idna"))]
+        assert!(check_domain("bücher.example").is_err());
         assert!(check_domain("[192.0.2.1]").is_err());
         assert!(check_domain("localhost").is_err());
         assert!(check_domain("a..example.com").is_err());

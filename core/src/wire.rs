@@ -11,10 +11,18 @@
 //! assert_eq!(wire::decode_answer(&q, b"junk"), Answer::TempError);
 //! ```
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query as WireQuery, ResponseCode};
-use hickory_proto::rr::{Name, RData as WireRData, Record as WireRecord, RecordType};
+use hickory_proto::op::{Header, Message, MessageType, OpCode, Query as WireQuery, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, MX};
+use hickory_proto::rr::record_data::RData as WireRData;
+use hickory_proto::rr::{Name, Record as WireRecord, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
 use crate::dns::{Answer, Query, QueryType, RData};
+
+// Responses are decoded with hickory's readers for the header, the
+// question, names and the types SPF asks, not Message::from_vec: that one
+// decodes every record type hickory knows (CAA's URL parsing brings
+// UTS #46's tables), which more than doubled the WebAssembly module.
 
 /// Why a query message could not be built.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -42,7 +50,9 @@ fn record_type(q: QueryType) -> RecordType {
 }
 
 fn fqdn(name: &str) -> Result<Name, WireError> {
-    let mut n = Name::from_ascii(name).map_err(|e| WireError(format!("invalid name {name:?}: {e}")))?;
+    // hickory's errors are not shown: formatting them reaches its UTF-8
+    // name display, and with it the IDNA tables, for no news worth having.
+    let mut n = Name::from_ascii(name).map_err(|_| WireError(format!("invalid name {name:?}")))?;
     n.set_fqdn(true);
     Ok(n)
 }
@@ -50,45 +60,132 @@ fn fqdn(name: &str) -> Result<Name, WireError> {
 /// The RFC 1035 query message for `query`, recursion desired, with
 /// message id `id`.
 pub fn query_message(query: &Query, id: u16) -> Result<Vec<u8>, WireError> {
-    let mut m = Message::new();
-    m.set_id(id)
+    let mut header = Header::new();
+    header
+        .set_id(id)
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
         .set_recursion_desired(true)
-        .add_query(WireQuery::query(fqdn(&query.name)?, record_type(query.qtype)));
-    m.to_vec().map_err(|e| WireError(format!("cannot encode the query: {e}")))
+        .set_query_count(1);
+    let cannot = |_| WireError(format!("cannot encode the query for {:?}", query.name));
+    let mut bytes = Vec::with_capacity(12 + query.name.len() + 6);
+    let mut e = BinEncoder::new(&mut bytes);
+    header.emit(&mut e).map_err(cannot)?;
+    // The question's name by hand rather than through hickory's Name: its
+    // parser's error path formats names in Unicode, which links in the IDNA
+    // tables (most of the WebAssembly module) for nothing.
+    let name = query.name.strip_suffix('.').unwrap_or(&query.name);
+    let labels_ok = name.is_empty() || name.split('.').all(|l| !l.is_empty() && l.len() <= 63);
+    if name.len() > crate::domain::MAX_NAME || !name.is_ascii() || !labels_ok {
+        return Err(WireError(format!("invalid name {:?}", query.name)));
+    }
+    for label in name.split('.').filter(|l| !l.is_empty()) {
+        e.emit_character_data(label).map_err(cannot)?;
+    }
+    e.emit(0).map_err(cannot)?;
+    e.emit_u16(u16::from(record_type(query.qtype))).map_err(cannot)?;
+    e.emit_u16(1).map_err(cannot)?; // class IN
+    Ok(bytes)
 }
 
 /// Decodes a response message into the answer to `query`: NXDOMAIN is
 /// [`Answer::NxDomain`]; SERVFAIL, REFUSED, any other error code, a
 /// truncated, malformed or mismatched message is [`Answer::TempError`];
 /// NOERROR without records of the asked type is [`Answer::NoData`].
-/// CNAMEs in the answer section are followed from the query name.
+/// CNAMEs in the answer section are followed from the query name. The
+/// authority and additional sections are not read: SPF needs none of them.
 pub fn decode_answer(query: &Query, message: &[u8]) -> Answer {
-    let Ok(m) = Message::from_vec(message) else { return Answer::TempError };
-    if m.message_type() != MessageType::Response || m.truncated() {
-        return Answer::TempError;
+    decode(query, message).unwrap_or(Answer::TempError)
+}
+
+/// An answer-section record of a type SPF reads.
+enum Answered {
+    Cname(Vec<u8>),
+    Data(RData),
+}
+
+/// A name's wire labels for comparing: dot-joined, ASCII lower case, no
+/// root dot, nothing escaped (a label may hold a space or a dot).
+fn key(n: &Name) -> Vec<u8> {
+    let mut k = Vec::with_capacity(n.len());
+    for (i, label) in n.iter().enumerate() {
+        if i > 0 {
+            k.push(b'.');
+        }
+        k.extend(label.iter().map(u8::to_ascii_lowercase));
     }
-    let Ok(qname) = fqdn(&query.name) else { return Answer::TempError };
+    k
+}
+
+fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
+    let mut d = BinDecoder::new(message);
+    let header = Header::read(&mut d).ok()?;
+    if header.message_type() != MessageType::Response || header.truncated() {
+        return None;
+    }
+    let qname = query.name.strip_suffix('.').unwrap_or(&query.name).to_ascii_lowercase().into_bytes();
     let rtype = record_type(query.qtype);
-    // A response to another question is not an answer to this one.
-    if let Some(q) = m.queries().first() {
-        if q.query_type() != rtype || !q.name().eq_case(&qname) && q.name() != &qname {
-            return Answer::TempError;
+    for i in 0..header.query_count() {
+        let q = WireQuery::read(&mut d).ok()?;
+        // A response to another question is not an answer to this one.
+        if i == 0 && (q.query_type() != rtype || key(q.name()) != qname) {
+            return None;
         }
     }
-    match m.response_code() {
+    match header.response_code() {
         ResponseCode::NoError => {}
-        ResponseCode::NXDomain => return Answer::NxDomain,
-        _ => return Answer::TempError,
+        ResponseCode::NXDomain => return Some(Answer::NxDomain),
+        _ => return None,
     }
-    let answers = m.answers();
+    let mut answers = Vec::with_capacity(usize::from(header.answer_count()).min(64));
+    for _ in 0..header.answer_count() {
+        let owner = Name::read(&mut d).ok()?;
+        let t = RecordType::from(d.read_u16().ok()?.unverified());
+        let _class = d.read_u16().ok()?;
+        let _ttl = d.read_u32().ok()?;
+        let length = d.read_u16().ok()?.unverified();
+        let start = d.index();
+        let end = start + usize::from(length);
+        let data = match t {
+            RecordType::CNAME => Some(Answered::Cname(key(&Name::read(&mut d).ok()?))),
+            _ if t != rtype => None,
+            RecordType::A if length == 4 => Some(Answered::Data(RData::A(A::read(&mut d).ok()?.0))),
+            RecordType::AAAA if length == 16 => Some(Answered::Data(RData::Aaaa(AAAA::read(&mut d).ok()?.0))),
+            // A target that is no host name is skipped, its data still read.
+            RecordType::MX => {
+                let mx = MX::read(&mut d).ok()?;
+                name_text(mx.exchange())
+                    .map(|exchange| Answered::Data(RData::Mx { preference: mx.preference(), exchange }))
+            }
+            RecordType::PTR => name_text(&Name::read(&mut d).ok()?).map(|p| Answered::Data(RData::Ptr(p))),
+            RecordType::TXT => {
+                // Character-strings to the end of the RDATA (RFC 1035 §3.3.14).
+                let mut strings = Vec::with_capacity(1);
+                while d.index() < end {
+                    let n = d.read_u8().ok()?.unverified();
+                    strings.push(d.read_slice(usize::from(n)).ok()?.unverified());
+                }
+                Some(Answered::Data(RData::txt_from_strings(strings.iter())))
+            }
+            // An A or AAAA record of the wrong length is malformed.
+            _ => return None,
+        };
+        // Read data must fill its RDLENGTH exactly; other types are skipped.
+        if d.index() == start {
+            d.read_slice(usize::from(length)).ok()?;
+        } else if d.index() != end {
+            return None;
+        }
+        if let Some(data) = data {
+            answers.push((key(&owner), data));
+        }
+    }
     // Follow CNAMEs from the query name; records count only at the end of
     // the chain.
     let mut owner = qname;
     for _ in 0..MAX_CNAME_CHAIN {
-        let next = answers.iter().find_map(|r| match r.data() {
-            WireRData::CNAME(c) if r.name() == &owner && rtype != RecordType::CNAME => Some(c.0.clone()),
+        let next = answers.iter().find_map(|(name, data)| match data {
+            Answered::Cname(target) if *name == owner => Some(target.clone()),
             _ => None,
         });
         match next {
@@ -96,36 +193,39 @@ pub fn decode_answer(query: &Query, message: &[u8]) -> Answer {
             None => break,
         }
     }
-    let records: Vec<RData> = answers.iter().filter(|r| r.name() == &owner).filter_map(|r| convert(r, rtype)).collect();
-    if records.is_empty() { Answer::NoData } else { Answer::Records(records) }
+    let records: Vec<RData> = answers
+        .into_iter()
+        .filter(|(name, _)| *name == owner)
+        .filter_map(|(_, data)| match data {
+            Answered::Data(r) => Some(r),
+            Answered::Cname(_) => None,
+        })
+        .collect();
+    Some(if records.is_empty() { Answer::NoData } else { Answer::Records(records) })
 }
 
-fn name_text(n: &Name) -> String {
-    let mut s = n.to_ascii();
-    if s.len() > 1 && s.ends_with('.') {
-        s.pop();
+/// A host name from a record's data as text, without the root dot; `None`
+/// when a label holds a dot, a space or a byte that is not printable ASCII,
+/// as no host name does. (hickory's `Name::to_ascii` would escape those,
+/// and its code path links in the IDNA tables through an `unwrap`.)
+fn name_text(n: &Name) -> Option<String> {
+    let mut s = String::with_capacity(n.len());
+    for (i, label) in n.iter().enumerate() {
+        if !label.iter().all(|&b| b.is_ascii_graphic() && b != b'.') {
+            return None;
+        }
+        if i > 0 {
+            s.push('.');
+        }
+        s.extend(label.iter().map(|&b| char::from(b)));
     }
-    s
-}
-
-fn convert(r: &WireRecord, rtype: RecordType) -> Option<RData> {
-    if r.record_type() != rtype {
-        return None;
-    }
-    Some(match r.data() {
-        WireRData::A(a) => RData::A(a.0),
-        WireRData::AAAA(a) => RData::Aaaa(a.0),
-        WireRData::MX(mx) => RData::Mx { preference: mx.preference(), exchange: name_text(mx.exchange()) },
-        WireRData::PTR(p) => RData::Ptr(name_text(&p.0)),
-        WireRData::TXT(t) => RData::txt_from_strings(t.txt_data().iter()),
-        _ => return None,
-    })
+    Some(s)
 }
 
 /// The response message a server would send for `query` with `answer`;
 /// for tests, fuzzing and hosts that serve answers as bytes.
 pub fn response_message(query: &Query, id: u16, answer: &Answer) -> Result<Vec<u8>, WireError> {
-    use hickory_proto::rr::rdata::{A, AAAA, MX, PTR, TXT};
+    use hickory_proto::rr::rdata::{PTR, TXT};
     let qname = fqdn(&query.name)?;
     let mut m = Message::new();
     m.set_id(id)
@@ -243,5 +343,87 @@ mod tests {
         ));
         let bytes = m.to_vec().unwrap();
         assert_eq!(decode_answer(&query, &bytes), Answer::Records(vec![RData::A([192, 0, 2, 9].into())]));
+    }
+
+    /// A response with `answers` (owner, type, RDATA) built by hand, so
+    /// the RDATA can be wrong in ways hickory's encoder would not write.
+    fn raw_response(qname: &str, qtype: u16, answers: &[(&str, u16, &[u8])]) -> Vec<u8> {
+        let name = |n: &str| -> Vec<u8> {
+            let mut out = Vec::new();
+            for l in n.split('.') {
+                out.push(l.len() as u8);
+                out.extend_from_slice(l.as_bytes());
+            }
+            out.push(0);
+            out
+        };
+        let mut m = vec![0, 1, 0x81, 0x80, 0, 1, 0, answers.len() as u8, 0, 0, 0, 0];
+        m.extend(name(qname));
+        m.extend([(qtype >> 8) as u8, qtype as u8, 0, 1]);
+        for (owner, t, rdata) in answers {
+            m.extend(name(owner));
+            m.extend([(t >> 8) as u8, *t as u8, 0, 1, 0, 0, 0, 60, 0, rdata.len() as u8]);
+            m.extend_from_slice(rdata);
+        }
+        m
+    }
+
+    #[test]
+    fn record_data_is_read_exactly() {
+        let a = q("example.com", QueryType::A);
+        // Other types are skipped; the A record after them is read.
+        let m =
+            raw_response("example.com", 1, &[("example.com", 99, b"\x05junk!"), ("example.com", 1, &[192, 0, 2, 1])]);
+        assert_eq!(decode_answer(&a, &m), Answer::Records(vec![RData::A([192, 0, 2, 1].into())]));
+        // An A record of 5 bytes, or 3, is malformed.
+        assert_eq!(
+            decode_answer(&a, &raw_response("example.com", 1, &[("example.com", 1, &[1, 2, 3, 4, 5])])),
+            Answer::TempError
+        );
+        assert_eq!(
+            decode_answer(&a, &raw_response("example.com", 1, &[("example.com", 1, &[1, 2, 3])])),
+            Answer::TempError
+        );
+        // TXT strings that run past RDLENGTH are malformed; an empty RDATA is an empty record.
+        let t = q("example.com", QueryType::Txt);
+        assert_eq!(
+            decode_answer(&t, &raw_response("example.com", 16, &[("example.com", 16, b"\x09v=spf1")])),
+            Answer::TempError
+        );
+        assert_eq!(
+            decode_answer(&t, &raw_response("example.com", 16, &[("example.com", 16, b"")])),
+            Answer::Records(vec![RData::Txt(Vec::new())])
+        );
+        assert_eq!(
+            decode_answer(&t, &raw_response("example.com", 16, &[("example.com", 16, b"\x03v=s\x04pf1 ")])),
+            Answer::Records(vec![RData::Txt(b"v=spf1 ".to_vec())])
+        );
+        // Owner names compare without regard to ASCII case.
+        assert_eq!(
+            decode_answer(&a, &raw_response("EXAMPLE.com", 1, &[("Example.COM", 1, &[192, 0, 2, 2])])),
+            Answer::Records(vec![RData::A([192, 0, 2, 2].into())])
+        );
+    }
+
+    #[test]
+    fn targets_that_are_no_host_names_are_skipped() {
+        let mx = q("example.com", QueryType::Mx);
+        // Preference 10, then "a b.example" (a space) and "mx.example".
+        let m = raw_response(
+            "example.com",
+            15,
+            &[
+                ("example.com", 15, b"\x00\x0a\x03a b\x07example\x00"),
+                ("example.com", 15, b"\x00\x14\x02mx\x07example\x00"),
+            ],
+        );
+        assert_eq!(
+            decode_answer(&mx, &m),
+            Answer::Records(vec![RData::Mx { preference: 20, exchange: "mx.example".into() }])
+        );
+        let ptr = q("1.2.0.192.in-addr.arpa", QueryType::Ptr);
+        let m =
+            raw_response("1.2.0.192.in-addr.arpa", 12, &[("1.2.0.192.in-addr.arpa", 12, b"\x03h\xffx\x07example\x00")]);
+        assert_eq!(decode_answer(&ptr, &m), Answer::NoData);
     }
 }

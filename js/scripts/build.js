@@ -1,7 +1,8 @@
 // Builds the package's WebAssembly from the Rust sources: cargo (profile
 // `wasm`), wasm-bindgen --target web (pinned to the crate's 0.2.130), then
 // npm's binaryen wasm-opt -Oz. Checks that the module imports nothing from
-// "env" (it must run where no C runtime exists) and prints its size.
+// "env" (it must run where no C runtime exists), prints its size and fails
+// above the size budget (150 KiB gzipped).
 //
 //   npm run build            from js/
 import { execFileSync } from 'node:child_process';
@@ -41,3 +42,8 @@ if (fromEnv.length) {
 }
 const gz = gzipSync(bytes, { level: 9 }).length;
 console.log(`spfkit_wasm_bg.wasm: ${statSync(wasm).size} bytes, ${gz} gzip; imports ${imports.length}, none from "env"`);
+// Issue 7's budget: what a record-testing page or an edge worker downloads.
+const BUDGET = 150 * 1024;
+if (gz > BUDGET) {
+  throw new Error(`spfkit_wasm_bg.wasm is ${gz} bytes gzipped, over the ${BUDGET}-byte budget (scripts/build.js)`);
+}

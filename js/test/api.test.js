@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import * as spfkit from 'spfkit';
 import {
-  AnswerError, Evaluation, InvalidAddressError, InvalidArgumentError, NXDOMAIN, RecordSyntaxError, ResolverError,
+  Analysis, AnswerError, Evaluation, InvalidAddressError, InvalidArgumentError, NXDOMAIN, RecordSyntaxError, ResolverError,
   SpfError, TEMPERROR, analyze, check, checkHost, dnsQuery, dohResolver, parseRecord,
 } from 'spfkit';
 
@@ -275,4 +275,41 @@ test('DNS over HTTPS: POST and GET against a local endpoint; HTTP errors and tim
 
 test('TEMPERROR, NXDOMAIN and NODATA are the documented strings', () => {
   assert.deepEqual([spfkit.NXDOMAIN, spfkit.NODATA, TEMPERROR], ['NXDOMAIN', 'NODATA', 'TEMPERROR']);
+});
+
+test('internationalized domains are asked as A-labels, as the native builds ask them', async () => {
+  // [name, A-label form or null for invalid]: what spfkit's Rust core with
+  // its idna feature gives (the Python binding, checked by hand); the npm
+  // package converts with the platform's URL parser instead.
+  const NAMES = [
+    ['Bücher.example.', 'xn--bcher-kva.example'],
+    ['faß.de', 'xn--fa-hia.de'],
+    ['ＥＸＡＭＰＬＥ。com', 'example.com'],
+    ['ÄÖÜ.example', 'xn--4ca0bs.example'],
+    ['bücher.123', 'xn--bcher-kva.123'],
+    ['-ü.example', 'xn----eha.example'],
+    ['日本語。ＪＰ', 'xn--wgv71a119e.jp'],
+    ['a\u200db.example', null],
+    ['ü..example', null],
+    ['\ud800.example', null],
+    ['ü.example。', null],
+  ];
+  for (const [name, want] of NAMES) {
+    const asked = [];
+    const resolver = async (n, t) => {
+      asked.push(`${t} ${n}`);
+      return NXDOMAIN;
+    };
+    const o = await checkHost('192.0.2.1', `user@${name}`, 'h.example', { resolver });
+    assert.deepEqual(asked, want === null ? [] : [`TXT ${want}`], name);
+    assert.equal(o.result, 'none', name);
+    if (want !== null) assert.equal(o.mailFromOutcome.domain, want, name);
+    const helo = await checkHost('192.0.2.1', '', name, { resolver, identity: 'helo' });
+    assert.equal(helo.heloOutcome.domain, want ?? helo.heloOutcome.domain, name);
+    const a = new Analysis(name);
+    const first = a.next();
+    // An invalid domain ends the analysis at once.
+    assert.deepEqual(first && first.map((q) => q.name), want === null ? null : [want], name);
+    a.free();
+  }
 });
