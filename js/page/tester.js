@@ -30,21 +30,35 @@ function h(tag, attrs = {}, ...children) {
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * A record's text with the given spans (string indices) wrapped in <mark>,
- * each titled with its warning; overlapping spans merge into the first.
+ * A record's text with the warnings' spans (string indices) wrapped in
+ * <mark>: overlapping spans merge into one mark carrying every message, an
+ * empty span (something missing) is a caret where it is missing, and each
+ * mark ends with its messages as text hidden on screen, for screen readers.
  */
-function markedRecord(text, marks) {
+function markedRecord(text, warnings) {
   const code = h('code', { class: 'record' });
-  const sorted = marks.filter((m) => m.span).sort((a, b) => a.span.start - b.span.start);
+  const clamp = (i) => Math.min(Math.max(i, 0), text.length);
+  const spans = warnings
+    .filter((w) => w.span)
+    .map((w) => ({ start: clamp(w.span.start), end: clamp(Math.max(w.span.end, w.span.start)), messages: [w.message] }))
+    .sort((x, y) => x.start - y.start || x.end - y.end);
+  const merged = [];
+  for (const m of spans) {
+    const last = merged[merged.length - 1];
+    if (last && last.end > last.start && m.start < last.end) {
+      last.end = Math.max(last.end, m.end);
+      last.messages.push(...m.messages);
+    } else {
+      merged.push(m);
+    }
+  }
   let at = 0;
-  for (const m of sorted) {
-    const start = Math.max(m.span.start, at);
-    const end = Math.min(Math.max(m.span.end, start), text.length);
-    if (start >= end && m.span.end > m.span.start) continue;
-    code.append(text.slice(at, start));
-    // An empty span (a missing term) still gets a visible marker.
-    code.append(h('mark', { title: m.message }, start === end ? '\u2038' : text.slice(start, end)));
-    at = end;
+  for (const m of merged) {
+    code.append(text.slice(at, m.start));
+    const words = m.messages.join('; ');
+    const shown = m.start === m.end ? h('span', { 'aria-hidden': 'true' }, '\u2038') : text.slice(m.start, m.end);
+    code.append(h('mark', { title: words }, shown, h('span', { class: 'visually-hidden' }, ` (${m.start === m.end ? 'missing here: ' : ''}${words})`)));
+    at = m.end;
   }
   code.append(text.slice(at));
   return code;
@@ -55,7 +69,8 @@ function fact(dl, term, ...value) {
 }
 
 function limitFact(dl, label, used, limit, exceeded) {
-  const meter = h('meter', { min: 0, max: limit, high: limit - 0.5, optimum: 0, value: Math.min(used, limit), 'aria-hidden': 'true' });
+  // Up to the limit is allowed; only beyond it is "high".
+  const meter = h('meter', { min: 0, max: Math.max(used, limit), high: limit, optimum: 0, value: used, 'aria-hidden': 'true' });
   const words = h('span', { class: exceeded ? 'bad' : 'ok', 'data-count': label }, `${used} of ${limit}`);
   fact(dl, label, words, ' ', meter, exceeded ? h('strong', { class: 'bad' }, ' over the limit: permerror') : '');
 }
@@ -116,8 +131,10 @@ function renderNetworks(report) {
       h('tr', {}, h('td', {}, h('code', {}, n.network)), h('td', {}, `${n.qualifier} ${QUALIFIERS[n.qualifier]}`), h('td', {}, report.nodes[n.node].domain, ' ', h('code', {}, n.term))),
     );
   }
-  const v4 = Number(report.ipv4Addresses).toLocaleString('en');
-  const v6 = BigInt(report.ipv6Addresses).toLocaleString('en');
+  // Decimal strings grouped by hand: IPv6 counts exceed what a number holds.
+  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const v4 = grouped(report.ipv4Addresses);
+  const v6 = grouped(report.ipv6Addresses);
   $('network-totals').textContent = `${plural(report.networks.length, 'network')}: ${v4} IPv4 addresses, ${v6} IPv6 addresses.`;
   const cd = report.clientDependent;
   $('client-dependent').textContent = cd.length
@@ -150,11 +167,21 @@ function renderCheck(outcome) {
   }
 }
 
+/** A domain as the core asks it: A-labels, lower case, no root dot. */
+function asked(domain) {
+  const bare = domain.replace(/\.$/, '');
+  try {
+    return new URL(`http://${bare}.x/`).hostname.slice(0, -2);
+  } catch {
+    return bare.toLowerCase();
+  }
+}
+
 /** The DoH resolver, with the draft answering the domain's TXT query. */
-function resolverFor(values, domain) {
+function resolverFor(values) {
   const doh = dohResolver({ endpoint: values.doh, method: values.method });
   if (!values.draft) return doh;
-  const own = domain.toLowerCase();
+  const own = asked(values.domain);
   return (name, type) => (type === 'TXT' && name.toLowerCase() === own ? [values.draft] : doh(name, type));
 }
 
@@ -162,50 +189,74 @@ function readForm() {
   const v = {};
   for (const f of FIELDS) v[f] = $(f).value.trim();
   v.doh ||= DEFAULT_DOH;
+  v.method = v.method.toUpperCase() === 'GET' ? 'GET' : 'POST';
   return v;
+}
+
+let runs = 0;
+
+function showError(message) {
+  const error = $('error');
+  error.textContent = message;
+  error.hidden = false;
+  error.focus();
 }
 
 async function run(values) {
   const status = $('status');
-  const error = $('error');
-  error.hidden = true;
+  const results = $('results');
+  $('error').hidden = true;
   $('run').disabled = true;
-  status.textContent = `Looking up ${values.domain}…`;
+  results.setAttribute('aria-busy', 'true');
+  status.textContent = `Looking up ${values.domain} through ${values.doh}…`;
+  let stage = 'analysis';
   try {
-    const report = await analyze(values.domain, { resolver: resolverFor(values, values.domain), draft: values.draft || undefined });
+    const resolver = resolverFor(values);
+    const report = await analyze(values.domain, { resolver, draft: values.draft || undefined });
     $('results-title').textContent = `Results for ${report.domain}`;
     renderCounts(report);
     renderWarnings(report);
     renderTree(report);
     renderNetworks(report);
     $('check').hidden = true;
+    results.hidden = false;
     if (values.ip) {
+      stage = 'check';
       status.textContent = `Checking ${values.ip}…`;
       const sender = values.sender || `postmaster@${report.domain}`;
       const helo = values.helo || report.domain;
-      const outcome = await check(values.ip, sender, helo, { resolver: resolverFor(values, report.domain), trace: true, receiver: location.hostname || 'localhost' });
+      const outcome = await check(values.ip, sender, helo, { resolver, trace: true, receiver: location.hostname || 'localhost' });
       renderCheck(outcome);
     }
-    $('results').hidden = false;
     status.textContent = values.ip ? 'Done: analysis and check.' : 'Done.';
     $('results-title').focus();
   } catch (e) {
     status.textContent = '';
-    error.textContent = e && e.code ? `${e.message} (${e.code})` : String(e);
-    error.hidden = false;
+    const what = e && e.code ? `${e.message} (${e.code})` : String(e);
+    showError(stage === 'check' ? `The check did not run: ${what}` : what);
+    if (stage === 'check') $('ip').setAttribute('aria-invalid', String(e && e.code === 'invalid-address'));
   } finally {
+    results.removeAttribute('aria-busy');
     $('run').disabled = false;
+    // For tests and scripts: which run the page shows.
+    status.dataset.run = String(++runs);
   }
 }
 
 function start() {
   const params = new URLSearchParams(location.search);
-  for (const f of FIELDS) if (params.has(f)) $(f).value = params.get(f);
+  for (const f of FIELDS) if (params.has(f)) $(f).value = f === 'method' ? params.get(f).toUpperCase() : params.get(f);
+  if (!$('method').value) $('method').value = 'POST';
   if (!$('doh').value) $('doh').value = DEFAULT_DOH;
   if (params.has('doh') || params.has('method')) $('settings').open = true;
   $('form').addEventListener('submit', (event) => {
     event.preventDefault();
     const values = readForm();
+    $('ip').removeAttribute('aria-invalid');
+    if (!values.domain) {
+      showError('Enter a domain.');
+      return;
+    }
     // The address keeps the fields, so a result can be shared or reloaded.
     const query = new URLSearchParams();
     for (const f of FIELDS) if (values[f] && !(f === 'doh' && values[f] === DEFAULT_DOH) && !(f === 'method' && values[f] === 'POST')) query.set(f, values[f]);
@@ -215,12 +266,11 @@ function start() {
   init().then(
     () => {
       $('version').textContent = version();
-      if (params.get('domain')) $('form').requestSubmit();
+      // A link runs the test at once only with the default DNS endpoint: one
+      // that names its own could show made-up answers under a real domain.
+      if (params.get('domain') && !params.has('doh')) $('form').requestSubmit();
     },
-    (e) => {
-      $('error').textContent = `The WebAssembly module did not load: ${e.message}`;
-      $('error').hidden = false;
-    },
+    (e) => showError(`The WebAssembly module did not load: ${e.message}`),
   );
 }
 
