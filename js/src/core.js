@@ -318,20 +318,19 @@ function timeoutArg(timeout) {
   return timeout;
 }
 
+const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function';
+
 /**
  * Runs a step machine to the end: each step's queries resolved
- * concurrently; a resolver that throws answers TEMPERROR; after `timeout`
- * ms every outstanding and later query is TEMPERROR.
+ * concurrently; a resolver that throws answers TEMPERROR; once `timeout` ms
+ * have passed every outstanding and later query is TEMPERROR. Answers a
+ * resolver gives synchronously go straight in, with no promise made.
  */
 async function drive(machine, resolver, timeout) {
+  const deadline = performance.now() + timeout;
   let expired = false;
   let timer;
-  const expiry = new Promise((resolve) => {
-    timer = setTimeout(() => {
-      expired = true;
-      resolve();
-    }, timeout);
-  });
+  let expiry = null; // made when the first answer has to be awaited
   try {
     for (;;) {
       const queries = machine.next();
@@ -341,18 +340,38 @@ async function drive(machine, resolver, timeout) {
         for (const q of queries) machine.answer(q.id, TEMPERROR);
         continue;
       }
-      const answers = new Array(queries.length).fill(TEMPERROR);
-      const pending = queries.map(async (q, i) => {
+      const answers = new Array(queries.length);
+      let pending = null;
+      for (let i = 0; i < queries.length; i++) {
+        let a;
         try {
-          answers[i] = await resolver(q.name, q.type);
+          a = resolver(queries[i].name, queries[i].type);
         } catch {
-          answers[i] = TEMPERROR;
+          a = TEMPERROR;
         }
-      });
-      await Promise.race([Promise.all(pending), expiry]);
-      // After the deadline the answers not in yet stay TEMPERROR; late
-      // ones land in an array nobody reads any more.
-      const settled = answers.slice();
+        if (isThenable(a)) {
+          answers[i] = TEMPERROR;
+          const settle = (v) => {
+            answers[i] = v;
+          };
+          (pending ??= []).push(Promise.resolve(a).then(settle, () => settle(TEMPERROR)));
+        } else {
+          answers[i] = a;
+        }
+      }
+      let settled = answers;
+      if (pending !== null) {
+        expiry ??= new Promise((resolve) => {
+          timer = setTimeout(() => {
+            expired = true;
+            resolve();
+          }, Math.max(0, deadline - performance.now()));
+        });
+        await Promise.race([Promise.all(pending), expiry]);
+        // After the deadline the answers not in yet stay TEMPERROR; late
+        // ones land in an array nobody reads any more.
+        settled = answers.slice();
+      }
       for (let i = 0; i < queries.length; i++) {
         machine.answer(queries[i].id, settled[i]);
       }
@@ -363,7 +382,7 @@ async function drive(machine, resolver, timeout) {
 }
 
 async function evaluate(ip, sender, helo, options, identity) {
-  await init();
+  if (!loaded) await init();
   const o = { ...optionsArg(options, CHECK_OPTIONS) };
   const resolver = resolverArg(o.resolver);
   const timeout = timeoutArg(o.timeout);
@@ -412,7 +431,7 @@ export async function checkHost(ip, sender, helo, options) {
  * the limits, networks, warnings with byte spans as string indices.
  */
 export async function analyze(domain, options) {
-  await init();
+  if (!loaded) await init();
   const o = { ...optionsArg(options, ANALYZE_OPTIONS) };
   const resolver = resolverArg(o.resolver);
   const timeout = timeoutArg(o.timeout);

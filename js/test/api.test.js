@@ -313,3 +313,31 @@ test('internationalized domains are asked as A-labels, as the native builds ask 
     a.free();
   }
 });
+
+test('resolvers may answer synchronously, asynchronously or both; throwing either way is temperror', async () => {
+  const records = {
+    'TXT example.com': [['v=spf1 include:_spf.example.net mx -all']],
+    'TXT _spf.example.net': [['v=spf1 ip4:198.51.100.0/24 -all']],
+    'MX example.com': [{ exchange: 'mx.example.com', priority: 10 }],
+    'A mx.example.com': ['192.0.2.10'],
+  };
+  const sync = (n, t) => records[`${t} ${n}`] ?? NXDOMAIN;
+  const forms = {
+    sync,
+    async: async (n, t) => sync(n, t),
+    mixed: (n, t) => (t === 'TXT' ? sync(n, t) : Promise.resolve(sync(n, t))),
+  };
+  for (const [form, resolver] of Object.entries(forms)) {
+    for (const [ip, want] of [['198.51.100.7', 'pass'], ['192.0.2.10', 'pass'], ['192.0.2.99', 'fail']]) {
+      const o = await checkHost(ip, 'a@example.com', 'h', { resolver });
+      assert.equal(o.result, want, `${form} ${ip}`);
+    }
+  }
+  const throwsNow = (n, t) => {
+    if (t === 'MX') throw new Error('boom');
+    return sync(n, t);
+  };
+  assert.equal((await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: throwsNow })).result, 'temperror');
+  const rejects = (n, t) => (t === 'MX' ? Promise.reject(new Error('boom')) : sync(n, t));
+  assert.equal((await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: rejects })).result, 'temperror');
+});
