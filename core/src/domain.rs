@@ -11,8 +11,8 @@ pub(crate) const MAX_NAME: usize = 253;
 /// a host can use it to refuse a bad domain before starting an evaluation
 /// or an analysis.
 ///
-/// Without the `idna` feature (on by default) every non-ASCII domain is
-/// `Err`: the host gives A-labels.
+/// Without the `idna` feature (on by default), and without a conversion
+/// set by [`set_idna`], every non-ASCII domain is `Err`.
 ///
 /// ```
 /// # #[cfg(feature = "idna")]
@@ -42,17 +42,37 @@ pub fn check_domain(raw: &str) -> Result<Cow<'_, str>, &'static str> {
     Ok(ascii)
 }
 
-/// RFC 8616 §4: U-labels are looked up as A-labels (UTS #46 processing,
-/// as WHATWG URL's domain-to-ASCII applies it).
-#[cfg(feature = "idna")]
-fn to_a_labels(name: &str) -> Option<String> {
-    idna::domain_to_ascii(name).ok()
+/// A host's own conversion of U-labels to A-labels (see [`set_idna`]).
+static IDNA: std::sync::OnceLock<fn(&str) -> Option<String>> = std::sync::OnceLock::new();
+
+/// Sets how domains with U-labels become A-labels (RFC 8616 §4) for the
+/// whole process, in place of the `idna` feature's UTS #46 processing:
+/// for a build without that feature (the WebAssembly module uses the
+/// platform's URL parser instead of carrying Unicode tables). The function
+/// gets a domain without its root dot and gives its A-label form, or `None`
+/// for a name that is not valid; core still checks the result. Only the
+/// first call counts; it returns whether it was the first.
+///
+/// ```
+/// fn ascii_only(_: &str) -> Option<String> { None }
+/// spfkit::set_idna(ascii_only);
+/// assert!(spfkit::check_domain("bücher.example").is_err());
+/// assert!(spfkit::check_domain("example.com").is_ok());
+/// ```
+pub fn set_idna(to_a_labels: fn(&str) -> Option<String>) -> bool {
+    IDNA.set(to_a_labels).is_ok()
 }
 
-/// Without the `idna` feature the host converts U-labels before it asks,
-/// so a non-ASCII name here is one it could not convert.
-#[cfg(not(feature = "idna"))]
-fn to_a_labels(_: &str) -> Option<String> {
+/// RFC 8616 §4: U-labels are looked up as A-labels: the host's conversion
+/// if it set one, else UTS #46 by the idna crate (feature `idna`), else
+/// none, and the name is not valid.
+fn to_a_labels(name: &str) -> Option<String> {
+    if let Some(convert) = IDNA.get() {
+        return convert(name);
+    }
+    #[cfg(feature = "idna")]
+    return idna::domain_to_ascii(name).ok();
+    #[cfg(not(feature = "idna"))]
     None
 }
 

@@ -76,7 +76,7 @@ pub use analysis::{
     analyze,
 };
 pub use dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
-pub use domain::check_domain;
+pub use domain::{check_domain, set_idna};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
 pub use eval::{
     AnswerError, DEFAULT_EXPLANATION, Evaluation, Limits, LookupPlan, Options, RecordCache, Request, Scope, Step,

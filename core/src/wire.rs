@@ -93,7 +93,10 @@ pub fn query_message(query: &Query, id: u16) -> Result<Vec<u8>, WireError> {
 /// truncated, malformed or mismatched message is [`Answer::TempError`];
 /// NOERROR without records of the asked type is [`Answer::NoData`].
 /// CNAMEs in the answer section are followed from the query name. The
-/// authority and additional sections are not read: SPF needs none of them.
+/// authority and additional sections are not read: SPF needs none of them,
+/// so an EDNS extended RCODE (in the OPT record) is not seen either; spfkit's
+/// own query messages carry no OPT record, and servers send extended codes
+/// only to queries that do.
 pub fn decode_answer(query: &Query, message: &[u8]) -> Answer {
     decode(query, message).unwrap_or(Answer::TempError)
 }
@@ -104,14 +107,16 @@ enum Answered {
     Data(RData),
 }
 
-/// A name's wire labels for comparing: dot-joined, ASCII lower case, no
-/// root dot, nothing escaped (a label may hold a space or a dot).
+/// A name for comparing: its labels length-prefixed (so a label holding a
+/// dot is not two labels) in ASCII lower case, as on the wire.
 fn key(n: &Name) -> Vec<u8> {
-    let mut k = Vec::with_capacity(n.len());
-    for (i, label) in n.iter().enumerate() {
-        if i > 0 {
-            k.push(b'.');
-        }
+    key_of(n.iter())
+}
+
+fn key_of<'a>(labels: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut k = Vec::new();
+    for label in labels {
+        k.push(label.len() as u8);
         k.extend(label.iter().map(u8::to_ascii_lowercase));
     }
     k
@@ -123,7 +128,8 @@ fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
     if header.message_type() != MessageType::Response || header.truncated() {
         return None;
     }
-    let qname = query.name.strip_suffix('.').unwrap_or(&query.name).to_ascii_lowercase().into_bytes();
+    let text = query.name.strip_suffix('.').unwrap_or(&query.name);
+    let qname = key_of(text.split('.').filter(|l| !l.is_empty()).map(str::as_bytes));
     let rtype = record_type(query.qtype);
     for i in 0..header.query_count() {
         let q = WireQuery::read(&mut d).ok()?;
@@ -206,7 +212,7 @@ fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
 
 /// A host name from a record's data as text, without the root dot; `None`
 /// when a label holds a dot, a space or a byte that is not printable ASCII,
-/// as no host name does. (hickory's `Name::to_ascii` would escape those,
+/// as no host name does (the caller keeps such a record, nameless). (hickory's `Name::to_ascii` would escape those,
 /// and its code path links in the IDNA tables through an `unwrap`.)
 fn name_text(n: &Name) -> Option<String> {
     let mut s = String::with_capacity(n.len());
@@ -406,7 +412,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_that_are_no_host_names_are_skipped() {
+    fn targets_that_are_no_host_names_stay_nameless() {
         let mx = q("example.com", QueryType::Mx);
         // Preference 10, then "a b.example" (a space) and "mx.example".
         let m = raw_response(

@@ -3,7 +3,8 @@
 // hostile part of the page, so nothing they hold reaches innerHTML.
 //
 // The fields can be given in the address (?domain=…&draft=…&ip=…&sender=…
-// &helo=…&doh=…&method=GET); with a domain there, the test runs at once.
+// &helo=…&doh=…&method=GET); with a domain there and no doh=, the test runs
+// at once.
 import { analyze, check, dohResolver, init, version } from '../src/web.js';
 
 const DEFAULT_DOH = 'https://cloudflare-dns.com/dns-query';
@@ -170,6 +171,8 @@ function renderCheck(outcome) {
 /** A domain as the core asks it: A-labels, lower case, no root dot. */
 function asked(domain) {
   const bare = domain.replace(/\.$/, '');
+  // ASCII names go as they are (the URL parser would percent-decode them).
+  if (!/[^\u0000-\u007f]/.test(bare)) return bare.toLowerCase();
   try {
     return new URL(`http://${bare}.x/`).hostname.slice(0, -2);
   } catch {

@@ -159,43 +159,6 @@ export function version() {
 }
 
 // ---------------------------------------------------------------------------
-// Internationalized domain names
-// ---------------------------------------------------------------------------
-
-const NON_ASCII = /[^\u0000-\u007f]/;
-// WHATWG URL's forbidden domain code points, and '%', which the URL
-// parser would decode first. The idna crate lets '%' through, so a name
-// with both U-labels and a '%' (no registry allows one) is invalid here
-// and an odd A-label natively: the one difference known.
-const NOT_A_HOST = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
-
-/**
- * RFC 8616: a domain's U-labels as A-labels, by the platform's URL parser
- * (UTS #46 as WHATWG URL applies it, the algorithm of the idna crate the
- * native builds use), so the .wasm carries no Unicode tables. A name the
- * parser refuses goes on unchanged and the core finds it invalid.
- */
-function aLabels(name) {
-  if (typeof name !== 'string' || !NON_ASCII.test(name) || NOT_A_HOST.test(name)) return name;
-  try {
-    // The ".x" keeps a numeric last label from being read as an IPv4 address.
-    const host = new URL(`http://${name.endsWith('.') ? name.slice(0, -1) : name}.x/`).hostname.slice(0, -2);
-    // The core strips one ASCII root dot, as above; a dot the mapping made
-    // (from "。") is not one natively, so it must not look like one here.
-    return host.endsWith('.') ? `${host}.` : host;
-  } catch {
-    return name;
-  }
-}
-
-/** The sender with its domain (after the last "@") as A-labels. */
-function senderALabels(sender) {
-  if (typeof sender !== 'string' || !NON_ASCII.test(sender)) return sender;
-  const at = sender.lastIndexOf('@');
-  return at < 0 ? aLabels(sender) : sender.slice(0, at + 1) + aLabels(sender.slice(at + 1));
-}
-
-// ---------------------------------------------------------------------------
 // The step API
 // ---------------------------------------------------------------------------
 
@@ -244,7 +207,7 @@ export class Evaluation {
   constructor(ip, sender, helo, options) {
     needLoaded();
     const o = limitsChecked(optionsArg(options, EVALUATION_OPTIONS));
-    this.#inner = guarded(() => new WasmEvaluation(ip, senderALabels(sender), aLabels(helo), o));
+    this.#inner = guarded(() => new WasmEvaluation(ip, sender, helo, o));
   }
 
   /** Queries to resolve; [] while answers are outstanding; null when done. */
@@ -275,7 +238,7 @@ export class Analysis {
   constructor(domain, options) {
     needLoaded();
     const o = limitsChecked(optionsArg(options, ANALYSIS_OPTIONS));
-    this.#inner = guarded(() => new WasmAnalysis(aLabels(domain), o));
+    this.#inner = guarded(() => new WasmAnalysis(domain, o));
   }
 
   next() {
@@ -336,7 +299,10 @@ async function drive(machine, resolver, timeout) {
       const queries = machine.next();
       if (queries === null) return;
       if (queries.length === 0) throw new InternalError('waiting although every query was answered');
-      if (expired) {
+      // The clock as well as the timer: a resolver answering synchronously
+      // (or with promises already settled) never lets the timer fire.
+      if (expired || performance.now() >= deadline) {
+        expired = true;
         for (const q of queries) machine.answer(q.id, TEMPERROR);
         continue;
       }
@@ -344,12 +310,15 @@ async function drive(machine, resolver, timeout) {
       let pending = null;
       for (let i = 0; i < queries.length; i++) {
         let a;
+        let later = false;
         try {
           a = resolver(queries[i].name, queries[i].type);
+          // Inside the try: a `then` getter may throw too.
+          later = isThenable(a);
         } catch {
           a = TEMPERROR;
         }
-        if (isThenable(a)) {
+        if (later) {
           answers[i] = TEMPERROR;
           const settle = (v) => {
             answers[i] = v;

@@ -278,6 +278,20 @@ test('TEMPERROR, NXDOMAIN and NODATA are the documented strings', () => {
 });
 
 test('internationalized domains are asked as A-labels, as the native builds ask them', async () => {
+  // The identities themselves stay as given: %{h} expands to the HELO as
+  // sent (a U-label, so the name cannot be asked and nothing matches) and
+  // the headers show it, as natively.
+  const zone = { 'TXT example.com': [['v=spf1 a:%{h}.x.example -all']] };
+  const seen = [];
+  const o = await checkHost('192.0.2.1', 'a@example.com', 'Bücher.example', {
+    resolver: async (n, t) => {
+      seen.push(`${t} ${n}`);
+      return zone[`${t} ${n}`] ?? NXDOMAIN;
+    },
+  });
+  assert.equal(o.result, 'fail');
+  assert.deepEqual(seen, ['TXT example.com']);
+  assert.match(o.receivedSpf, /helo="Bücher\.example"/);
   // [name, A-label form or null for invalid]: what spfkit's Rust core with
   // its idna feature gives (the Python binding, checked by hand); the npm
   // package converts with the platform's URL parser instead.
@@ -305,7 +319,8 @@ test('internationalized domains are asked as A-labels, as the native builds ask 
     assert.equal(o.result, 'none', name);
     if (want !== null) assert.equal(o.mailFromOutcome.domain, want, name);
     const helo = await checkHost('192.0.2.1', '', name, { resolver, identity: 'helo' });
-    assert.equal(helo.heloOutcome.domain, want ?? helo.heloOutcome.domain, name);
+    assert.equal(helo.heloOutcome.result, 'none', name);
+    assert.deepEqual(asked.slice(1), want === null ? [] : [`TXT ${want}`], `${name} as HELO`);
     const a = new Analysis(name);
     const first = a.next();
     // An invalid domain ends the analysis at once.
@@ -340,4 +355,14 @@ test('resolvers may answer synchronously, asynchronously or both; throwing eithe
   assert.equal((await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: throwsNow })).result, 'temperror');
   const rejects = (n, t) => (t === 'MX' ? Promise.reject(new Error('boom')) : sync(n, t));
   assert.equal((await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: rejects })).result, 'temperror');
+  const badThen = (n, t) => (t === 'MX' ? { get then() { throw new Error('getter'); } } : sync(n, t));
+  assert.equal((await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: badThen })).result, 'temperror');
+  // A slow synchronous resolver: the deadline holds by the clock.
+  const slow = (n, t) => {
+    const until = performance.now() + 60;
+    while (performance.now() < until);
+    return sync(n, t);
+  };
+  const late = await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: slow, timeout: 100 });
+  assert.equal(late.result, 'temperror');
 });

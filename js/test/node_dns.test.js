@@ -49,8 +49,10 @@ test('systemResolver: a server that never answers is temperror', async () => {
   await new Promise((r) => silent.bind(0, '127.0.0.1', r));
   try {
     const resolver = systemResolver({ servers: [`127.0.0.1:${silent.address().port}`], timeout: 200, tries: 1 });
+    const started = performance.now();
     const o = await checkHost('192.0.2.1', 'a@example.com', 'h', { resolver });
     assert.equal(o.result, 'temperror');
+    assert.ok(performance.now() - started >= 150, 'the resolver waited for the server first');
   } finally {
     silent.close();
   }
