@@ -211,13 +211,14 @@ fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
 }
 
 /// A host name from a record's data as text, without the root dot; `None`
-/// when a label holds a dot, a space or a byte that is not printable ASCII,
+/// when a label holds a dot, a backslash, a space or a byte that is not printable ASCII,
 /// as no host name does (the caller keeps such a record, nameless). (hickory's `Name::to_ascii` would escape those,
 /// and its code path links in the IDNA tables through an `unwrap`.)
 fn name_text(n: &Name) -> Option<String> {
     let mut s = String::with_capacity(n.len());
     for (i, label) in n.iter().enumerate() {
-        if !label.iter().all(|&b| b.is_ascii_graphic() && b != b'.') {
+        // A backslash too: text names use it for escapes.
+        if !label.iter().all(|&b| b.is_ascii_graphic() && b != b'.' && b != b'\\') {
             return None;
         }
         if i > 0 {
