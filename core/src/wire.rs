@@ -74,18 +74,26 @@ pub fn query_message(query: &Query, id: u16) -> Result<Vec<u8>, WireError> {
     // The question's name by hand rather than through hickory's Name: its
     // parser's error path formats names in Unicode, which links in the IDNA
     // tables (most of the WebAssembly module) for nothing.
-    let name = query.name.strip_suffix('.').unwrap_or(&query.name);
-    let labels_ok = name.is_empty() || name.split('.').all(|l| !l.is_empty() && l.len() <= 63);
-    if name.len() > crate::domain::MAX_NAME || !name.is_ascii() || !labels_ok {
-        return Err(WireError(format!("invalid name {:?}", query.name)));
-    }
-    for label in name.split('.').filter(|l| !l.is_empty()) {
+    let labels = labels(&query.name).ok_or_else(|| WireError(format!("invalid name {:?}", query.name)))?;
+    for label in labels {
         e.emit_character_data(label).map_err(cannot)?;
     }
     e.emit(0).map_err(cannot)?;
     e.emit_u16(u16::from(record_type(query.qtype))).map_err(cannot)?;
     e.emit_u16(1).map_err(cannot)?; // class IN
     Ok(bytes)
+}
+
+/// A query name's labels (none for the root), if it is one a DNS message
+/// can carry: ASCII, labels of 1 to 63 bytes, at most 253 bytes without
+/// the root dot.
+fn labels(name: &str) -> Option<impl Iterator<Item = &[u8]> + Clone> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let labels = name.split('.').filter(|_| !name.is_empty()).map(str::as_bytes);
+    let ok = name.len() <= crate::domain::MAX_NAME
+        && name.is_ascii()
+        && labels.clone().all(|l| !l.is_empty() && l.len() <= 63);
+    ok.then_some(labels)
 }
 
 /// Decodes a response message into the answer to `query`: NXDOMAIN is
@@ -113,6 +121,7 @@ fn key(n: &Name) -> Vec<u8> {
     key_of(n.iter())
 }
 
+/// Labels of at most 63 bytes (wire names and [`labels`] hold no others).
 fn key_of<'a>(labels: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut k = Vec::new();
     for label in labels {
@@ -128,8 +137,8 @@ fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
     if header.message_type() != MessageType::Response || header.truncated() {
         return None;
     }
-    let text = query.name.strip_suffix('.').unwrap_or(&query.name);
-    let qname = key_of(text.split('.').filter(|l| !l.is_empty()).map(str::as_bytes));
+    // A name no message can carry gets no answer, whatever the message.
+    let qname = key_of(labels(&query.name)?);
     let rtype = record_type(query.qtype);
     for i in 0..header.query_count() {
         let q = WireQuery::read(&mut d).ok()?;
@@ -303,6 +312,9 @@ mod tests {
     #[test]
     fn hostile_messages() {
         let query = q("example.com", QueryType::Txt);
+        // A query name no message can carry has no query message.
+        let long = q(&format!("{}.example", "a".repeat(64)), QueryType::Txt);
+        assert!(query_message(&long, 1).is_err());
         let good = response_message(&query, 1, &Answer::Records(vec![RData::Txt(b"v=spf1".to_vec())])).unwrap();
         // Every truncation of a valid message decodes to something.
         for n in 0..good.len() {

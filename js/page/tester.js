@@ -5,7 +5,7 @@
 // The fields can be given in the address (?domain=…&draft=…&ip=…&sender=…
 // &helo=…&doh=…&method=GET); with a domain there and no doh=, the test runs
 // at once.
-import { analyze, check, dohResolver, init, version } from '../src/web.js';
+import { analyze, check, checkDomain, dohResolver, init, version } from '../src/web.js';
 
 const DEFAULT_DOH = 'https://cloudflare-dns.com/dns-query';
 const FIELDS = ['domain', 'draft', 'ip', 'sender', 'helo', 'doh', 'method'];
@@ -168,23 +168,17 @@ function renderCheck(outcome) {
   }
 }
 
-/** A domain as the core asks it: A-labels, lower case, no root dot. */
-function asked(domain) {
-  const bare = domain.replace(/\.$/, '');
-  // ASCII names go as they are (the URL parser would percent-decode them).
-  if (!/[^\u0000-\u007f]/.test(bare)) return bare.toLowerCase();
-  try {
-    return new URL(`http://${bare}.x/`).hostname.slice(0, -2);
-  } catch {
-    return bare.toLowerCase();
-  }
-}
-
 /** The DoH resolver, with the draft answering the domain's TXT query. */
 function resolverFor(values) {
   const doh = dohResolver({ endpoint: values.doh, method: values.method });
   if (!values.draft) return doh;
-  const own = asked(values.domain);
+  // The domain as the core will ask it; one it refuses is never asked.
+  let own;
+  try {
+    own = checkDomain(values.domain).toLowerCase();
+  } catch {
+    return doh;
+  }
   return (name, type) => (type === 'TXT' && name.toLowerCase() === own ? [values.draft] : doh(name, type));
 }
 

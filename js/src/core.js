@@ -6,6 +6,7 @@
 import initWasm, {
   initSync as initWasmSync,
   Analysis as WasmAnalysis,
+  checkDomain as wasmCheckDomain,
   Evaluation as WasmEvaluation,
   parseRecord as wasmParseRecord,
   queryMessage,
@@ -425,6 +426,15 @@ export function dnsQuery(name, type, id = 0) {
   needLoaded();
   if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new InvalidArgumentError('id is 0 to 65535');
   return guarded(() => queryMessage(name, type, id));
+}
+
+/**
+ * A domain as check_host() looks it up: A-labels (RFC 8616), no root dot.
+ * Throws InvalidArgumentError saying why for a domain it would find invalid.
+ */
+export function checkDomain(domain) {
+  needLoaded();
+  return guarded(() => wasmCheckDomain(domain));
 }
 
 /** Parses a record: { text, terms: [{ text, kind, name, qualifier, start, end }] }. */

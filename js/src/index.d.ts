@@ -202,6 +202,9 @@ export function check(ip: string, sender: string, helo: string, options?: CheckO
 export function checkHost(ip: string, sender: string, helo: string, options?: CheckHostOptions): Promise<Outcome>;
 export function analyze(domain: string, options?: AnalyzeOptions): Promise<Report>;
 export function parseRecord(text: string): ParsedRecord;
+/** A domain as check_host() looks it up (A-labels, no root dot); throws
+ * InvalidArgumentError for one it would find invalid. */
+export function checkDomain(domain: string): string;
 export function dnsQuery(name: string, type: QueryType, id?: number): Uint8Array;
 
 export interface DohOptions {

@@ -366,3 +366,13 @@ test('resolvers may answer synchronously, asynchronously or both; throwing eithe
   const late = await checkHost('192.0.2.10', 'a@example.com', 'h', { resolver: slow, timeout: 100 });
   assert.equal(late.result, 'temperror');
 });
+
+test('checkDomain: the domain as check_host() looks it up, or why not', () => {
+  assert.equal(spfkit.checkDomain('Example.COM.'), 'Example.COM');
+  assert.equal(spfkit.checkDomain('Bücher.example'), 'xn--bcher-kva.example');
+  for (const bad of ['localhost', 'a..example', 'ü%41.example', `${'a'.repeat(64)}.example`]) {
+    assert.throws(() => spfkit.checkDomain(bad), InvalidArgumentError, bad);
+  }
+  assert.throws(() => spfkit.checkDomain(42), InvalidArgumentError);
+  assert.throws(() => spfkit.checkDomain('a'.repeat(5000)), InvalidArgumentError);
+});

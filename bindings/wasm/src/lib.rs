@@ -608,6 +608,15 @@ struct RecordOut {
     terms: Vec<TermOut>,
 }
 
+/// A domain as check_host() looks it up (RFC 7208 §4.3, RFC 8616): its
+/// A-label form without the root dot; a domain check_host() would give
+/// `none` for throws an Error with code "invalid-argument" saying why.
+#[wasm_bindgen(js_name = checkDomain)]
+pub fn check_domain(domain: JsValue) -> Result<String, JsValue> {
+    let d = text_arg(&domain, "domain")?;
+    spf::check_domain(&d).map(|a| a.into_owned()).map_err(invalid)
+}
+
 /// Parses a record's text: { text, terms: [{ text, kind, name, qualifier,
 /// start, end }] } with JS string indices; a syntax error throws an Error
 /// with code "syntax" and `kind`, `term`, `start`, `end`.
