@@ -27,7 +27,15 @@ pub struct AnalysisOptions {
     /// listed either way.
     pub ipv6_client: bool,
     /// Records fetched at most; the walk stops with a warning beyond.
+    /// From 1 to [`AnalysisOptions::MAX_NODES`] in every binding.
     pub max_nodes: usize,
+}
+
+impl AnalysisOptions {
+    /// The largest [`max_nodes`](AnalysisOptions::max_nodes) a binding
+    /// accepts: a tree within even raised limits ([`Limits::MAX`]) has
+    /// fewer records to fetch.
+    pub const MAX_NODES: usize = Limits::MAX as usize;
 }
 
 impl Default for AnalysisOptions {
@@ -296,6 +304,13 @@ impl Analysis {
     /// The queries handed out and not yet answered.
     pub fn unanswered(&self) -> Vec<QueryId> {
         self.0.unanswered()
+    }
+
+    /// The deadline has passed: as [`Evaluation::expire`](crate::Evaluation::expire),
+    /// every outstanding and later query is a temporary DNS error, and the
+    /// next [`next`](Analysis::next) gives the report.
+    pub fn expire(&mut self) {
+        self.0.expire();
     }
 
     /// The report, once finished.

@@ -181,10 +181,13 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// Records in one answer a binding accepts from its host: far above
-    /// what DNS carries, low enough that a hostile resolver cannot make an
-    /// evaluation hold gigabytes.
-    pub const MAX_RECORDS: usize = 4096;
+    /// Records in one answer a binding accepts from its host: the most one
+    /// DNS message can carry (65,535 bytes less a 12-byte header and a
+    /// 5-byte question, at least 11 bytes a record), so every real answer
+    /// fits and a hostile resolver cannot make an evaluation hold
+    /// gigabytes. A longer list is no DNS answer: the bindings take it as
+    /// a temporary error (§4.4), as a truncated message is.
+    pub const MAX_RECORDS: usize = (65_535 - 12 - 5) / 11;
 
     /// True for a void lookup (§4.6.4): Name Error, or no records of the type.
     pub(crate) fn is_void(&self, qtype: QueryType) -> bool {

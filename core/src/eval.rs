@@ -243,6 +243,38 @@ impl Request {
         }
         Request { ip, mail_from, helo: helo.into() }
     }
+
+    /// Bytes of a MAIL FROM or HELO (and of a receiver name) a binding
+    /// accepts: far more than SMTP carries (a path is at most 256 bytes,
+    /// RFC 5321 §4.5.3.1.3), little enough that no header or log line
+    /// made from them grows without bound.
+    pub const MAX_LENGTH: usize = 4096;
+
+    /// The bounds every binding applies to a request before checking it:
+    /// `Err` names the field over [`Request::MAX_LENGTH`].
+    ///
+    /// ```
+    /// # use spfkit::Request;
+    /// let ip = "192.0.2.1".parse().unwrap();
+    /// assert!(Request::new(ip, "a@example.com", "h").check_bounds().is_ok());
+    /// let long = "a".repeat(5000);
+    /// assert_eq!(
+    ///     Request::new(ip, long.as_str(), "h").check_bounds().unwrap_err(),
+    ///     "sender is longer than 4096 bytes"
+    /// );
+    /// ```
+    pub fn check_bounds(&self) -> Result<(), String> {
+        check_length("sender", &self.mail_from)?;
+        check_length("helo", &self.helo)
+    }
+}
+
+/// `Err` when `value` is over [`Request::MAX_LENGTH`] bytes, naming `field`.
+pub(crate) fn check_length(field: &str, value: &str) -> Result<(), String> {
+    if value.len() > Request::MAX_LENGTH {
+        return Err(format!("{field} is longer than {} bytes", Request::MAX_LENGTH));
+    }
+    Ok(())
 }
 
 /// What the host should do next; see [`Evaluation::next`] (and
@@ -378,6 +410,19 @@ impl<T> Machine<T> {
         }
     }
 
+    pub(crate) fn expire(&mut self) {
+        let mut dns = lock(&self.dns);
+        dns.expired = true;
+        for slot in &mut dns.slots {
+            if matches!(slot, Slot::Waiting) {
+                *slot = Slot::Answered(Answer::TempError);
+            }
+        }
+        // Issued but never handed out: answered here, so the host is not
+        // asked for them after the deadline.
+        dns.fresh.clear();
+    }
+
     pub(crate) fn unanswered(&self) -> Vec<QueryId> {
         let dns = lock(&self.dns);
         let handed_out = dns.slots.len() - dns.fresh.len();
@@ -435,6 +480,25 @@ impl Evaluation {
         self.0.unanswered()
     }
 
+    /// The deadline has passed (RFC 7208 §4.6.4 asks for an overall limit
+    /// on a check): every query still unanswered is a temporary DNS error,
+    /// and so is every query the evaluation would still ask, which is
+    /// never handed out. The next [`next`](Evaluation::next) gives
+    /// [`Step::Done`], without another lookup; answers given after this
+    /// are refused as [`AnswerError::AlreadyAnswered`].
+    ///
+    /// ```
+    /// use spfkit::{Evaluation, Options, Request, SpfResult, Step};
+    /// let mut ev = Evaluation::new(Request::new("192.0.2.1".parse().unwrap(), "a@example.com", "h.example"), Options::default());
+    /// assert!(matches!(ev.next(), Step::Lookup(_)));
+    /// ev.expire();
+    /// let Step::Done(outcome) = ev.next() else { panic!("done after the deadline") };
+    /// assert_eq!(outcome.result(), SpfResult::TempError);
+    /// ```
+    pub fn expire(&mut self) {
+        self.0.expire();
+    }
+
     /// The outcome, once [`next`](Evaluation::next) has given [`Step::Done`].
     pub fn outcome(&self) -> Option<&CheckOutcome> {
         self.0.outcome()
@@ -465,6 +529,8 @@ struct Dns {
     /// Every query's state, by id.
     slots: Vec<Slot>,
     round_trips: u32,
+    /// Past the host's deadline: see [`Evaluation::expire`].
+    expired: bool,
 }
 
 #[derive(Clone)]
@@ -474,8 +540,12 @@ impl DnsHandle {
     pub(crate) fn issue(&self, name: &str, qtype: QueryType) -> QueryId {
         let mut dns = lock(&self.0);
         let id = QueryId(dns.slots.len() as u32);
-        dns.slots.push(Slot::Waiting);
-        dns.fresh.push(Query { id, name: name.to_owned(), qtype });
+        if dns.expired {
+            dns.slots.push(Slot::Answered(Answer::TempError));
+        } else {
+            dns.slots.push(Slot::Waiting);
+            dns.fresh.push(Query { id, name: name.to_owned(), qtype });
+        }
         id
     }
 

@@ -196,17 +196,20 @@ fn decode(query: &Query, message: &[u8]) -> Option<Answer> {
         }
     }
     // Follow CNAMEs from the query name; records count only at the end of
-    // the chain.
+    // the chain. A chain that loops or outruns MAX_CNAME_CHAIN is an error
+    // (RFC 1034 §3.6.2), which a recursive resolver gives as SERVFAIL:
+    // temperror under RFC 7208 §4.4, whatever the message's source.
     let mut owner = qname;
-    for _ in 0..MAX_CNAME_CHAIN {
-        let next = answers.iter().find_map(|(name, data)| match data {
-            Answered::Cname(target) if *name == owner => Some(target.clone()),
-            _ => None,
-        });
-        match next {
-            Some(target) => owner = target,
-            None => break,
+    let mut links = 0;
+    while let Some(target) = answers.iter().find_map(|(name, data)| match data {
+        Answered::Cname(target) if *name == owner => Some(target),
+        _ => None,
+    }) {
+        links += 1;
+        if links > MAX_CNAME_CHAIN {
+            return None;
         }
+        owner = target.clone();
     }
     let records: Vec<RData> = answers
         .into_iter()
@@ -362,6 +365,24 @@ mod tests {
         ));
         let bytes = m.to_vec().unwrap();
         assert_eq!(decode_answer(&query, &bytes), Answer::Records(vec![RData::A([192, 0, 2, 9].into())]));
+    }
+
+    #[test]
+    fn cname_loops_are_errors() {
+        let txt = q("loop.example", QueryType::Txt);
+        // Two names aliasing each other, the record at neither.
+        let m = raw_response(
+            "loop.example",
+            16,
+            &[("loop.example", 5, b"\x03one\x07example\x00"), ("one.example", 5, b"\x04loop\x07example\x00")],
+        );
+        assert_eq!(decode_answer(&txt, &m), Answer::TempError);
+        // A name its own alias.
+        let m = raw_response("loop.example", 16, &[("loop.example", 5, b"\x04loop\x07example\x00")]);
+        assert_eq!(decode_answer(&txt, &m), Answer::TempError);
+        // A chain that ends, at a name with no TXT record: no data.
+        let m = raw_response("loop.example", 16, &[("loop.example", 5, b"\x03one\x07example\x00")]);
+        assert_eq!(decode_answer(&txt, &m), Answer::NoData);
     }
 
     /// A response with `answers` (owner, type, RDATA) built by hand, so

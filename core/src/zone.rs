@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use crate::dns::{Answer, Query, QueryType, RData};
 
-/// CNAME links followed before a lookup gives up with no data.
+/// CNAME links followed before a lookup gives up (a loop, or a chain no
+/// resolver would follow): a temporary error, as [`crate::wire`] decides.
 const MAX_CNAME_CHAIN: usize = 8;
 
 #[derive(Clone, Debug, Default)]
@@ -20,7 +21,8 @@ struct Node {
 
 /// Names and their records, answering queries the way a resolver would:
 /// Name Error for an absent name, no data for an absent type, CNAMEs
-/// followed, names compared without case or trailing dot.
+/// followed (a loop is a DNS error, RFC 1034 §3.6.2: temperror), names
+/// compared without case or trailing dot.
 ///
 /// ```
 /// use spfkit::{Answer, Query, QueryId, QueryType, RData, Resolver, Zone};
@@ -98,8 +100,9 @@ impl Zone {
             let records: Vec<RData> = node.records.iter().filter(|r| r.qtype() == query.qtype).cloned().collect();
             return if records.is_empty() { Answer::NoData } else { Answer::Records(records) };
         }
-        // A CNAME loop: like a resolver that gives up, no records.
-        Answer::NoData
+        // A CNAME loop: an error (RFC 1034 §3.6.2), which a recursive
+        // resolver reports as SERVFAIL, so RFC 7208 §4.4's temperror.
+        Answer::TempError
     }
 }
 

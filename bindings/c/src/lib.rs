@@ -746,6 +746,14 @@ unsafe fn rdata(r: &spfkit_rdata) -> Result<spf::RData, spfkit_status> {
 
 unsafe fn records_answer(records: *const spfkit_rdata, count: usize) -> Result<spf::Answer, spfkit_status> {
     let list = unsafe { array(records, count) }?;
+    // More records, or more TXT bytes, than one DNS message carries is no
+    // DNS answer: a temporary error, as in every binding.
+    if count > spf::Answer::MAX_RECORDS
+        || list.iter().filter(|r| r.qtype == 16).map(|r| r.len).fold(0usize, usize::saturating_add)
+            > spf::RData::MAX_TXT
+    {
+        return Ok(spf::Answer::TempError);
+    }
     // SAFETY: each record's data is borrowed for the call (documented).
     Ok(spf::Answer::Records(list.iter().map(|r| unsafe { rdata(r) }).collect::<Result<_, _>>()?))
 }
@@ -958,7 +966,9 @@ fn give_answer(e: &mut spfkit_evaluation, id: u32, answer: spf::Answer) -> Statu
 }
 
 /// Answers query `id` with `count` records (RCODE 0). `records` and the
-/// bytes they point to are borrowed for the call. Zero records is NODATA.
+/// bytes they point to are borrowed for the call. Zero records is NODATA;
+/// more than one DNS message can carry (5,956 records, or 65,535 bytes of
+/// TXT data in all) is no DNS answer and counts as TEMPERROR.
 /// Fails with SPFKIT_ERR_UNKNOWN_ID or SPFKIT_ERR_ALREADY_ANSWERED without
 /// changing the evaluation, and with SPFKIT_ERR_INVALID_ARGUMENT (bad type or
 /// address length) or SPFKIT_ERR_INVALID_UTF8 (a name) leaving the query
