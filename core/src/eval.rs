@@ -82,7 +82,9 @@ pub enum Scope {
 }
 
 /// The default explanation (§6.2), a macro string expanded like `exp=` text.
-pub const DEFAULT_EXPLANATION: &str = "%{i} is not one of %{d}'s designated mail servers";
+/// `%{c}` (§7.3) names the client as people write addresses: an IPv6
+/// client in the usual short form, not as `%{i}`'s 32 dotted nibbles.
+pub const DEFAULT_EXPLANATION: &str = "%{c} is not one of %{d}'s designated mail servers";
 
 /// How to evaluate.
 #[derive(Clone, Debug)]
@@ -103,6 +105,11 @@ pub struct Options {
     /// copying; `"mx.example".into()` and `string.into()` both work.)
     pub receiver: Arc<str>,
     /// The explanation for `fail` when `exp=` gives none; a macro string.
+    ///
+    /// Explanations (§6.2) come back as printable US-ASCII on one line:
+    /// any other character, from the record or from `%{s}`, is `?`. An
+    /// `exp=` text that does not expand (a bad macro, more than 8 KiB
+    /// expanded, not ASCII, several TXT records) falls back to this one.
     pub default_explanation: Arc<str>,
     /// Record every term in [`Outcome::trace`].
     pub trace: bool,
@@ -655,7 +662,7 @@ async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome
             }
         }
     }
-    CheckOutcome {
+    let mut out = CheckOutcome {
         ip,
         helo: request.helo,
         mail_from: request.mail_from,
@@ -663,7 +670,12 @@ async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome
         helo_outcome,
         mail_from_outcome,
         decided_by,
+    };
+    // The host's own texts come back too: none may carry CR, LF or NUL.
+    for t in [&mut out.helo, &mut out.mail_from, &mut out.receiver] {
+        crate::outcome::scrub_controls(t);
     }
+    out
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -689,6 +701,12 @@ impl Shared<'_> {
     /// check_host(<ip>, <domain>, <sender>) with `<domain>` taken from
     /// `<sender>` (§4).
     async fn check_host(&self, identity: Identity, sender: &str) -> Outcome {
+        let mut outcome = self.check_host_unscrubbed(identity, sender).await;
+        outcome.scrub();
+        outcome
+    }
+
+    async fn check_host_unscrubbed(&self, identity: Identity, sender: &str) -> Outcome {
         let (local, raw_domain) = split_sender(sender);
         let (before_queries, before_trips) = self.dns.totals();
         let mut outcome = Outcome {

@@ -235,3 +235,53 @@ static FALLBACK: Outcome = Outcome {
     counters: Counters { dns_terms: 0, void_lookups: 0, queries: 0, round_trips: 0 },
     trace: Vec::new(),
 };
+
+/// Replaces each control character (CR, LF, NUL among them) with `?`, in
+/// place: nothing spfkit returns may end a line of a header, an SMTP reply
+/// or a log, whatever a sender, a record or a host put into it.
+pub(crate) fn scrub_controls(s: &mut String) {
+    if s.chars().any(char::is_control) {
+        *s = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    }
+}
+
+/// Explanation text as §6.2 allows it: US-ASCII, printable, one line.
+/// Anything else (a control, a non-ASCII character from `%{s}`) becomes `?`.
+pub(crate) fn ascii_text(s: &mut String) {
+    if !s.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        *s = s.chars().map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' }).collect();
+    }
+}
+
+impl Outcome {
+    /// Scrubs every text of the outcome: see [`scrub_controls`].
+    pub(crate) fn scrub(&mut self) {
+        scrub_controls(&mut self.domain);
+        scrub_controls(&mut self.sender);
+        if let Some(e) = &mut self.explanation {
+            ascii_text(e);
+        }
+        for t in [&mut self.mechanism, &mut self.reason].into_iter().flatten() {
+            scrub_controls(t);
+        }
+        for event in &mut self.trace {
+            match event {
+                TraceEvent::Record { domain, record, .. } => {
+                    scrub_controls(domain);
+                    scrub_controls(record);
+                }
+                TraceEvent::Term { domain, term, .. } => {
+                    scrub_controls(domain);
+                    scrub_controls(term);
+                }
+                TraceEvent::Error { domain, term, message, .. } => {
+                    scrub_controls(domain);
+                    if let Some(t) = term {
+                        scrub_controls(t);
+                    }
+                    scrub_controls(message);
+                }
+            }
+        }
+    }
+}

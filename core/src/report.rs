@@ -105,9 +105,89 @@ fn pvalue(out: &mut String, v: &str) {
     }
 }
 
+/// RFC 5322 §2.1.1: a line holds at most 998 characters.
+const MAX_LINE: usize = 998;
+/// Where a folded header breaks its lines when it can (RFC 5322 §2.1.1's
+/// SHOULD).
+const FOLD_AT: usize = 78;
+/// The most one value takes in a header, quotes and escapes included, so
+/// that every piece fits on a line of its own with its key.
+const MAX_VALUE: usize = 512;
+/// What a value cut at [`MAX_VALUE`] ends with.
+const TRUNCATED: &str = "[truncated]";
+
+/// Writes `v` with `write` (one of the value forms above); a result over
+/// [`MAX_VALUE`] is written again as a quoted string cut short with
+/// [`TRUNCATED`] before its closing quote.
+fn capped(out: &mut String, v: &str, write: fn(&mut String, &str)) {
+    let start = out.len();
+    write(out, v);
+    if out.len() - start <= MAX_VALUE {
+        return;
+    }
+    out.truncate(start);
+    let mut q = String::with_capacity(MAX_VALUE * 2);
+    quoted(&mut q, v);
+    q.pop(); // the closing quote
+    let mut end = MAX_VALUE - TRUNCATED.len() - 1;
+    while !q.is_char_boundary(end) {
+        end -= 1;
+    }
+    q.truncate(end);
+    // Never leave half of an escape: an odd run of backslashes at the cut.
+    if q.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
+        q.pop();
+    }
+    out.push_str(&q);
+    out.push_str(TRUNCATED);
+    out.push('"');
+}
+
+/// `v` cut to `max` bytes (at a character boundary) with [`TRUNCATED`],
+/// for text inside a comment.
+fn clip(v: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if v.len() <= max {
+        return v.into();
+    }
+    let mut end = max - TRUNCATED.len();
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{TRUNCATED}", &v[..end]).into()
+}
+
+/// A header field from its pieces, each of which may be preceded by folding
+/// white space. Joined by single spaces on one line when that line fits in
+/// [`MAX_LINE`], as almost every header does; else folded (CRLF and a
+/// space) before a piece that would take a line past [`FOLD_AT`]. Pieces
+/// are bounded by [`MAX_VALUE`], so every line fits.
+fn fold(pieces: &[String]) -> String {
+    let total = pieces.iter().map(|p| p.len() + 1).sum::<usize>();
+    let mut h = String::with_capacity(total + pieces.len() * 3);
+    let mut line = 0;
+    for (i, p) in pieces.iter().enumerate() {
+        if i > 0 {
+            if total > MAX_LINE && line + 1 + p.len() > FOLD_AT {
+                h.push_str("\r\n");
+                line = 0;
+            }
+            h.push(' ');
+            line += 1;
+        }
+        h.push_str(p);
+        line += p.len();
+    }
+    h
+}
+
 impl CheckOutcome {
     /// The `Received-SPF` header field (§9.1) for the deciding identity,
     /// without the trailing CRLF.
+    ///
+    /// One line, unless that line would pass RFC 5322's 998 characters:
+    /// then it is folded (CRLF and a space) between its parts. A value over
+    /// 512 characters (a hostile sender, a long `problem=`) is quoted and
+    /// cut short, ending in `[truncated]`.
     ///
     /// ```
     /// # use spfkit::*;
@@ -130,61 +210,70 @@ impl CheckOutcome {
 
     /// The `Received-SPF` header field for one identity's outcome.
     pub fn received_spf_for(&self, o: &Outcome) -> String {
-        let mut h = String::with_capacity(256);
-        h.push_str("Received-SPF: ");
-        h.push_str(o.result.as_str());
-        h.push_str(" (");
+        // Values in the comment are clipped, so the comment fits a line.
+        const IN_COMMENT: usize = 256;
         let ip = self.ip;
+        let receiver = clip(&self.receiver, IN_COMMENT);
+        let sender = clip(&o.sender, IN_COMMENT);
+        let domain = clip(&o.domain, IN_COMMENT);
         let mut text = String::new();
         let _ = match o.result {
             SpfResult::Pass => {
-                write!(text, "{}: domain of {} designates {ip} as permitted sender", self.receiver, o.sender)
+                write!(text, "{receiver}: domain of {sender} designates {ip} as permitted sender")
             }
             SpfResult::Fail => {
-                write!(text, "{}: domain of {} does not designate {ip} as permitted sender", self.receiver, o.sender)
+                write!(text, "{receiver}: domain of {sender} does not designate {ip} as permitted sender")
             }
-            SpfResult::SoftFail => write!(
-                text,
-                "{}: domain of transitioning {} does not designate {ip} as permitted sender",
-                self.receiver, o.sender
-            ),
+            SpfResult::SoftFail => {
+                write!(text, "{receiver}: domain of transitioning {sender} does not designate {ip} as permitted sender")
+            }
             SpfResult::Neutral => {
-                write!(text, "{}: {ip} is neither permitted nor denied by domain of {}", self.receiver, o.sender)
+                write!(text, "{receiver}: {ip} is neither permitted nor denied by domain of {sender}")
             }
-            SpfResult::None => write!(text, "{}: domain of {} does not publish SPF", self.receiver, o.sender),
-            SpfResult::TempError => {
-                write!(text, "{}: temporary error while checking {}", self.receiver, o.sender)
-            }
-            SpfResult::PermError => {
-                write!(text, "{}: permanent error in the SPF record of {}", self.receiver, o.domain)
-            }
+            SpfResult::None => write!(text, "{receiver}: domain of {sender} does not publish SPF"),
+            SpfResult::TempError => write!(text, "{receiver}: temporary error while checking {sender}"),
+            SpfResult::PermError => write!(text, "{receiver}: permanent error in the SPF record of {domain}"),
         };
-        comment(&mut h, &text);
-        h.push_str(") client-ip=");
-        let _ = write!(h, "{ip}");
-        h.push_str("; envelope-from=");
-        dot_atom_or_quoted(&mut h, &self.mail_from);
-        h.push_str("; helo=");
-        dot_atom_or_quoted(&mut h, &self.helo);
-        h.push_str("; receiver=");
-        dot_atom_or_quoted(&mut h, &self.receiver);
-        h.push_str("; identity=");
-        h.push_str(o.identity.as_str());
+        let mut comment_piece = String::with_capacity(text.len() + 8);
+        comment_piece.push('(');
+        comment(&mut comment_piece, &text);
+        comment_piece.push(')');
+        let mut pairs: Vec<String> = Vec::with_capacity(7);
+        let mut pair = |key: &str, write: &dyn Fn(&mut String)| {
+            let mut p = String::with_capacity(32);
+            p.push_str(key);
+            p.push('=');
+            write(&mut p);
+            pairs.push(p);
+        };
+        pair("client-ip", &|p| {
+            let _ = write!(p, "{ip}");
+        });
+        pair("envelope-from", &|p| capped(p, &self.mail_from, dot_atom_or_quoted));
+        pair("helo", &|p| capped(p, &self.helo, dot_atom_or_quoted));
+        pair("receiver", &|p| capped(p, &self.receiver, dot_atom_or_quoted));
+        pair("identity", &|p| p.push_str(o.identity.as_str()));
         if let Some(m) = &o.mechanism {
-            h.push_str("; mechanism=");
-            dot_atom_or_quoted(&mut h, m);
+            pair("mechanism", &|p| capped(p, m, dot_atom_or_quoted));
         }
         if matches!(o.result, SpfResult::PermError | SpfResult::TempError) {
-            if let Some(p) = &o.reason {
-                h.push_str("; problem=");
-                quoted(&mut h, p);
+            if let Some(problem) = &o.reason {
+                pair("problem", &|p| capped(p, problem, quoted));
             }
         }
-        h
+        // key=value pairs, each but the last followed by its ";" (§9.1).
+        let last = pairs.len() - 1;
+        for p in &mut pairs[..last] {
+            p.push(';');
+        }
+        let mut pieces = vec!["Received-SPF:".to_owned(), o.result.as_str().to_owned(), comment_piece];
+        pieces.extend(pairs);
+        fold(&pieces)
     }
 
     /// The `Authentication-Results` header field (RFC 8601) with one
-    /// `spf` resinfo per identity checked, without the trailing CRLF.
+    /// `spf` resinfo per identity checked, without the trailing CRLF;
+    /// folded and bounded as [`received_spf`](CheckOutcome::received_spf).
     ///
     /// ```
     /// # use spfkit::*;
@@ -201,30 +290,35 @@ impl CheckOutcome {
     /// );
     /// ```
     pub fn authentication_results(&self, authserv_id: &str) -> String {
-        let mut h = String::with_capacity(160);
-        h.push_str("Authentication-Results: ");
-        token_or_quoted(&mut h, authserv_id);
+        let mut id = String::new();
+        capped(&mut id, authserv_id, token_or_quoted);
+        let mut pieces = vec!["Authentication-Results:".to_owned(), id];
         for o in self.outcomes() {
-            h.push_str("; spf=");
-            h.push_str(o.result.as_str());
+            if let Some(last) = pieces.last_mut() {
+                last.push(';');
+            }
+            pieces.push(format!("spf={}", o.result.as_str()));
             if matches!(o.result, SpfResult::PermError | SpfResult::TempError) {
                 if let Some(r) = &o.reason {
-                    h.push_str(" reason=");
-                    quoted(&mut h, r);
+                    let mut p = "reason=".to_owned();
+                    capped(&mut p, r, quoted);
+                    pieces.push(p);
                 }
             }
+            let mut p = String::with_capacity(64);
             match o.identity {
                 Identity::Helo => {
-                    h.push_str(" smtp.helo=");
-                    pvalue(&mut h, &self.helo);
+                    p.push_str("smtp.helo=");
+                    capped(&mut p, &self.helo, pvalue);
                 }
                 Identity::MailFrom => {
-                    h.push_str(" smtp.mailfrom=");
-                    pvalue(&mut h, &o.sender);
+                    p.push_str("smtp.mailfrom=");
+                    capped(&mut p, &o.sender, pvalue);
                 }
             }
+            pieces.push(p);
         }
-        h
+        fold(&pieces)
     }
 
     /// The SMTP reply the deciding result calls for (§8, RFC 7372): `550
@@ -299,6 +393,44 @@ mod tests {
             assert!(!h[..close].contains(')') || h[..close].contains("\\)"));
             assert!(h.contains("envelope-from=\"a\\\"b\\\\c)(@x??.example\""), "{h}");
         }
+    }
+
+    /// Each line of a header: at most 998 characters, and every line but
+    /// the first starts with folding white space.
+    fn assert_lines_bounded(h: &str) {
+        for (i, line) in h.split("\r\n").enumerate() {
+            assert!(line.len() <= MAX_LINE, "line of {} characters", line.len());
+            assert!(i == 0 || line.starts_with(' '), "{line:?}");
+            assert!(!line.contains(['\r', '\n']));
+        }
+    }
+
+    #[test]
+    fn long_values_are_folded_and_truncated() {
+        let long_sender = format!("{}@example.com", "a".repeat(1 << 20));
+        let problem = format!("syntax error in term \"{}\" (bytes 7..63007)", "z".repeat(63000));
+        let mut c = check_outcome(SpfResult::PermError, &"h".repeat(5000), &long_sender);
+        c.receiver = "r".repeat(3000);
+        c.mail_from_outcome.as_mut().unwrap().reason = Some(problem);
+        c.mail_from_outcome.as_mut().unwrap().mechanism = Some("\"".repeat(2000));
+        let received = c.received_spf();
+        let results = c.authentication_results(&"i".repeat(2000));
+        for h in [&received, &results] {
+            assert_lines_bounded(h);
+            assert!(h.contains("[truncated]\""), "{h}");
+            assert!(h.len() < 6000, "{} bytes", h.len());
+        }
+        assert!(received.contains("\r\n problem=\"syntax error in term \\\"zzz"), "{received}");
+        // An escape is never cut in half: each truncated value is a whole quoted-string.
+        assert!(received.contains("mechanism=\"\\\"\\\""), "{received}");
+        assert!(!received.contains("\\[truncated]"), "{received}");
+        // Unfolded, the header reads as before, only shorter.
+        let unfolded = received.replace("\r\n ", " ");
+        assert!(unfolded.starts_with("Received-SPF: permerror (rrr"), "{unfolded}");
+        assert!(unfolded.contains("[truncated]: permanent error in the SPF record of example.com)"), "{unfolded}");
+        // A header that fits on one line stays on one line.
+        let c = check_outcome(SpfResult::PermError, "h.example", "a@example.com");
+        assert!(!c.received_spf().contains('\n') && !c.authentication_results("mx").contains('\n'));
     }
 
     #[test]

@@ -1,0 +1,167 @@
+//! Hostile senders, records and hosts against what an outcome returns:
+//! no CR, LF or NUL anywhere, header lines within RFC 5322's 998
+//! characters, CNAME loops and deadlines giving results.
+
+use spfkit::{
+    Answer, CheckOutcome, Evaluation, Options, Query, QueryType, RData, Request, Scope, SpfResult, Step, TraceEvent,
+    Zone, check,
+};
+
+fn zone(records: &[(&str, &str)]) -> Zone {
+    let mut z = Zone::new();
+    for (name, txt) in records {
+        z.add(name, RData::Txt(txt.as_bytes().to_vec()));
+    }
+    z
+}
+
+fn mail_from(ip: &str, sender: &str) -> (Request, Options) {
+    (
+        Request::new(ip.parse().unwrap(), sender, "h.example.org"),
+        Options { scope: Scope::MailFrom, trace: true, ..Options::default() },
+    )
+}
+
+/// Every text an outcome carries, the headers and the SMTP reply.
+fn texts(c: &CheckOutcome) -> Vec<String> {
+    let mut all = vec![c.helo.clone(), c.mail_from.clone(), c.receiver.clone()];
+    for o in c.outcomes() {
+        all.extend([o.domain.clone(), o.sender.clone()]);
+        all.extend([&o.explanation, &o.mechanism, &o.reason].into_iter().flatten().cloned());
+        for t in &o.trace {
+            match t {
+                TraceEvent::Record { domain, record, .. } => all.extend([domain.clone(), record.clone()]),
+                TraceEvent::Term { domain, term, .. } => all.extend([domain.clone(), term.clone()]),
+                TraceEvent::Error { domain, term, message, .. } => {
+                    all.extend([domain.clone(), message.clone()]);
+                    all.extend(term.clone());
+                }
+            }
+        }
+    }
+    all.push(c.smtp_reply().map(|r| r.to_string()).unwrap_or_default());
+    // Headers may fold with CRLF and a space; nothing else may break a line.
+    for h in [c.received_spf(), c.authentication_results("mx.example")] {
+        all.push(h.replace("\r\n ", " "));
+    }
+    all
+}
+
+fn assert_no_line_breaks(c: &CheckOutcome) {
+    for t in texts(c) {
+        assert!(!t.contains(['\r', '\n', '\0']), "{t:?}");
+    }
+}
+
+#[test]
+fn explanations_carry_no_line_breaks() {
+    // %{s} from a sender with CR LF.
+    let z = zone(&[
+        ("example.com", "v=spf1 -all exp=why.example.com"),
+        ("why.example.com", "Go away %{s} now"),
+        ("raw.example.com", "v=spf1 -all exp=rawwhy.example.com"),
+        ("rawwhy.example.com", "Go away\r\nX-Injected: yes\0"),
+    ]);
+    let (request, options) = mail_from("192.0.2.1", "bad\r\nX-Evil: 1@example.com");
+    let out = check(request, options, &z);
+    assert_eq!(out.result(), SpfResult::Fail);
+    let explanation = out.outcome().explanation.clone().unwrap();
+    assert_eq!(explanation, "Go away bad??X-Evil: 1@example.com now");
+    assert_no_line_breaks(&out);
+    // An exp= text holding CR LF and NUL itself is no macro-string (§7.1):
+    // the default explanation.
+    let (request, options) = mail_from("192.0.2.1", "a@raw.example.com");
+    let out = check(request, options, &z);
+    assert_eq!(
+        out.outcome().explanation.as_deref(),
+        Some("192.0.2.1 is not one of raw.example.com's designated mail servers")
+    );
+    assert_no_line_breaks(&out);
+    // An internationalized sender: the explanation stays printable ASCII (§6.2).
+    let (request, options) = mail_from("192.0.2.1", "josé@example.com");
+    let out = check(request, options, &z);
+    let explanation = out.outcome().explanation.clone().unwrap();
+    assert!(explanation.bytes().all(|b| b == b' ' || b.is_ascii_graphic()), "{explanation}");
+}
+
+#[test]
+fn the_hosts_own_texts_come_back_without_line_breaks() {
+    let z = zone(&[("example.com", "v=spf1 a:%{l}.example.com -all")]);
+    let request = Request::new("192.0.2.1".parse().unwrap(), "a\r\nb@example.com\0", "evil\r\nhelo");
+    let options = Options {
+        trace: true,
+        receiver: "rx\nexample".into(),
+        default_explanation: "no\r\n%{s}".into(),
+        ..Options::default()
+    };
+    let out = check(request, options, &z);
+    assert_no_line_breaks(&out);
+    let (request, options) = mail_from("192.0.2.1", "a\r\nb@example.com");
+    assert_no_line_breaks(&check(request, options, &z));
+}
+
+#[test]
+fn default_explanation_names_an_ipv6_client_briefly() {
+    let z = zone(&[("example.com", "v=spf1 -all")]);
+    let (request, options) = mail_from("2001:db8::1", "a@example.com");
+    let out = check(request, options, &z);
+    assert_eq!(
+        out.outcome().explanation.as_deref(),
+        Some("2001:db8::1 is not one of example.com's designated mail servers")
+    );
+}
+
+#[test]
+fn header_lines_stay_within_998_characters() {
+    let record = format!("v=spf1 {}", "z".repeat(63000));
+    let z = zone(&[("example.com", &record)]);
+    let sender = format!("{}@example.com", "s".repeat(4000));
+    let (request, options) = mail_from("192.0.2.1", &sender);
+    let out = check(request, options, &z);
+    assert_eq!(out.result(), SpfResult::PermError);
+    for h in [out.received_spf(), out.authentication_results("mx.example")] {
+        for line in h.split("\r\n") {
+            assert!(line.len() <= 998, "a line of {} characters", line.len());
+        }
+        assert!(h.contains("[truncated]\""), "{h}");
+    }
+}
+
+#[test]
+fn cname_loops_are_temperror() {
+    let mut z = zone(&[]);
+    z.add_cname("loop.example.com", "loop2.example.com");
+    z.add_cname("loop2.example.com", "loop.example.com");
+    z.add_cname("self.example.com", "self.example.com");
+    for domain in ["loop.example.com", "self.example.com"] {
+        let (request, options) = mail_from("192.0.2.1", &format!("a@{domain}"));
+        assert_eq!(check(request, options, &z).result(), SpfResult::TempError, "{domain}");
+    }
+}
+
+#[test]
+fn after_expire_nothing_more_is_asked() {
+    // An include chain: each step would ask one more TXT lookup.
+    let z = zone(&[
+        ("example.com", "v=spf1 include:a.example.com -all"),
+        ("a.example.com", "v=spf1 include:b.example.com"),
+    ]);
+    let (request, options) = mail_from("192.0.2.1", "a@example.com");
+    let mut ev = Evaluation::new(request, options);
+    let first: Vec<Query> = match ev.next() {
+        Step::Lookup(q) => q.to_vec(),
+        other => panic!("{other:?}"),
+    };
+    ev.answer(first[0].id, z.lookup(&first[0])).unwrap();
+    // The include's lookup is handed out, then the deadline passes.
+    let second: Vec<Query> = match ev.next() {
+        Step::Lookup(q) => q.to_vec(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(second[0].qtype, QueryType::Txt);
+    ev.expire();
+    assert_eq!(ev.unanswered(), []);
+    let Step::Done(out) = ev.next() else { panic!("asked again after the deadline") };
+    assert_eq!(out.result(), SpfResult::TempError);
+    assert!(ev.answer(second[0].id, Answer::NxDomain).is_err());
+}
