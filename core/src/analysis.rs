@@ -5,8 +5,9 @@
 //!
 //! [`Evaluation`]: crate::Evaluation
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 use core::net::IpAddr;
+use std::collections::HashMap;
 
 use crate::dns::{Answer, Query, QueryId, QueryType, RData};
 use crate::domain::{check_domain, query_name};
@@ -865,23 +866,62 @@ impl Walker {
         }
         self.report.ipv4_addresses = u64::try_from(v4_total).unwrap_or(u64::MAX);
         self.report.ipv6_addresses = v6_total;
-        for (i, ci, dup) in found {
-            let (n, c) = (&self.report.networks[i], &self.report.networks[ci]);
-            let (node, message) = (
-                n.node,
-                format!(
-                    "{} ({}) {} {} ({})",
-                    n.term,
-                    self.report.nodes[n.node].domain,
-                    if dup { "repeats" } else { "lies inside" },
-                    c.term,
-                    self.report.nodes[c.node].domain
-                ),
+        // One warning per term and network it repeats or lies inside, with
+        // a count: a record that lists one address 5,000 times gets one line.
+        let mut grouped: Vec<((usize, &str, usize, bool), u32)> = Vec::new();
+        let mut index: HashMap<(usize, &str, usize, bool), usize> = HashMap::new();
+        for &(i, ci, dup) in &found {
+            let n = &self.report.networks[i];
+            let key = (n.node, n.term.as_str(), ci, dup);
+            match index.get(&key) {
+                Some(&g) => grouped[g].1 += 1,
+                None => {
+                    index.insert(key, grouped.len());
+                    grouped.push((key, 1));
+                }
+            }
+        }
+        let mut warnings = Vec::with_capacity(grouped.len());
+        for ((node, term, ci, dup), count) in grouped {
+            let c = &self.report.networks[ci];
+            let mut message = format!(
+                "{term} ({}) {} {} ({})",
+                self.report.nodes[node].domain,
+                if dup { "repeats" } else { "lies inside" },
+                c.term,
+                self.report.nodes[c.node].domain
             );
+            if count > 1 {
+                let _ = write!(message, ", {count} times");
+            }
             let code = if dup { WarningCode::DuplicateNetwork } else { WarningCode::OverlappingNetwork };
+            warnings.push((code, node, message));
+        }
+        for (code, node, message) in warnings {
             self.warn(code, node, None, message);
         }
     }
+}
+
+/// A count of addresses for people: digits grouped by thousands up to
+/// 2^32, a power of two as `2^96`, anything larger as `about 2^96.6`
+/// (IPv6 counts run to 39 digits).
+fn readable_count(n: u128) -> String {
+    if n < 1 << 32 {
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(d);
+        }
+        return out;
+    }
+    if n.is_power_of_two() {
+        return format!("2^{}", n.trailing_zeros());
+    }
+    format!("about 2^{:.1}", (n as f64).log2())
 }
 
 impl fmt::Display for Report {
@@ -924,8 +964,8 @@ impl fmt::Display for Report {
         writeln!(
             f,
             "authorised: {} IPv4 and {} IPv6 addresses in {} networks",
-            self.ipv4_addresses,
-            self.ipv6_addresses,
+            readable_count(u128::from(self.ipv4_addresses)),
+            readable_count(self.ipv6_addresses),
             self.networks.len()
         )?;
         for c in &self.client_dependent {

@@ -793,6 +793,15 @@ fn is_name_char(b: u8) -> bool {
 
 /// Parses one term, `t` starting at byte `at` of the record.
 fn parse_term(t: &str, at: usize) -> Result<Term, Fail> {
+    // An argument that is missing (`mx:`, `redirect=`) has no bytes of its
+    // own to point at: the error spans the term.
+    parse_term_at(t, at).map_err(|(kind, span)| match kind {
+        ParseErrorKind::MissingArgument => (kind, sp(at, at + t.len())),
+        _ => (kind, span),
+    })
+}
+
+fn parse_term_at(t: &str, at: usize) -> Result<Term, Fail> {
     let whole = sp(at, at + t.len());
     let b = t.as_bytes();
     let (qualifier, q_len) = match b[0] {
@@ -1108,6 +1117,15 @@ mod tests {
         let e = err("v=spf1 redirect=a.example redirect=b.example");
         assert_eq!(e.kind, ParseErrorKind::DuplicateModifier);
         assert_eq!((e.span.start, e.span.end), (26, 44));
+
+        // A missing argument spans its term, not the empty place after ':'.
+        for (record, start, end) in
+            [("v=spf1 mx: -all", 7, 10), ("v=spf1 redirect=", 7, 16), ("v=spf1 ip4 -all", 7, 10)]
+        {
+            let e = err(record);
+            assert_eq!(e.kind, ParseErrorKind::MissingArgument, "{record}");
+            assert_eq!((e.span.start, e.span.end), (start, end), "{record}");
+        }
 
         let e = Record::parse_bytes(b"v=spf1 a:\xc3\xa9.example -all").unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::InvalidCharacter);

@@ -302,3 +302,22 @@ fn the_networks_are_bounded() {
     assert_eq!(r.networks.len(), spfkit::MAX_NETWORKS);
     assert!(codes(&r).contains(&"tree-too-large"));
 }
+
+#[test]
+fn repeated_networks_are_one_warning_and_totals_are_readable() {
+    let mut z = Zone::new();
+    let record = format!(
+        "v=spf1 {} ip4:192.0.2.0/24 ip4:192.0.2.7 ip6:2001:db8::/32 ip6:2001:db8::/48 -all",
+        "ip4:198.51.100.1 ".repeat(50)
+    );
+    txt(&mut z, "example.com", &record);
+    let r = spfkit::analyze("example.com", AnalysisOptions::default(), &z);
+    let repeats: Vec<_> = r.warnings.iter().filter(|w| w.code.code() == "duplicate-network").collect();
+    assert_eq!(repeats.len(), 1, "{:?}", r.warnings);
+    assert!(repeats[0].message.ends_with(", 49 times"), "{}", repeats[0].message);
+    let inside: Vec<_> = r.warnings.iter().filter(|w| w.code.code() == "overlapping-network").collect();
+    assert_eq!(inside.len(), 2, "{inside:?}");
+    let text = r.to_string();
+    assert!(text.contains("authorised: 257 IPv4 and 2^96 IPv6 addresses in 54 networks"), "{text}");
+    assert!(text.lines().count() < 12, "{text}");
+}

@@ -34,12 +34,23 @@ pub const EXIT_ZONE: i32 = 3;
 /// Exit status when real DNS was asked and no name server answered.
 pub const EXIT_DNS: i32 = 4;
 
-/// The usage text.
+/// The usage lines, printed after an argument error.
+pub const SHORT_USAGE: &str = "\
+usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
+                    [--receiver NAME] [--identity both|mailfrom|helo]
+                    [--authserv-id ID] [--trace] [--json]
+       spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
+       spfkit --help | --version
+DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
+";
+
+/// The usage text of `--help`.
 pub const USAGE: &str = "\
 usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--receiver NAME] [--identity both|mailfrom|helo]
                     [--authserv-id ID] [--trace] [--json]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
+       spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 
 Checks an SMTP connection against SPF (RFC 7208). DNS answers come from
@@ -106,6 +117,16 @@ pub enum Command {
     Lint(LintArgs),
     /// `--help`/`-h`/`help`
     Help,
+    /// `--version`/`-V`
+    Version,
+}
+
+/// The arguments of the command line as text: `Err` names one that is not
+/// UTF-8 (shown with U+FFFD for what is not), a usage error.
+pub fn utf8_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Vec<String>, String> {
+    args.into_iter()
+        .map(|a| a.into_string().map_err(|a| format!("argument {:?} is not valid UTF-8", a.to_string_lossy())))
+        .collect()
 }
 
 /// Parses the arguments after the program name. The error is a message
@@ -116,6 +137,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         Some("check") => {}
         Some("lint") => return parse_lint(args),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => return Err(format!("unknown command {other:?}; the commands are `check` and `lint`")),
         None => return Err("missing command; the commands are `check` and `lint`".into()),
     }
@@ -167,6 +189,13 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     // `<addr>` as SMTP writes it is accepted: Request::new drops the brackets.
     out.sender = sender;
     out.helo = helo.ok_or("--helo is required")?;
+    // The bounds every binding applies (spfkit::Request::MAX_LENGTH).
+    out.request().check_bounds().map_err(|e| format!("--{e}"))?;
+    if let Some(r) = &out.receiver {
+        if r.len() > Request::MAX_LENGTH {
+            return Err(format!("--receiver is longer than {} bytes", Request::MAX_LENGTH));
+        }
+    }
     if out.zone.is_some() && out.nameserver.is_some() {
         return Err("--zone and --nameserver exclude each other".into());
     }
@@ -290,8 +319,10 @@ pub fn render_report_json(r: &Report) -> Value {
             "term": n.term,
             "qualifier": n.qualifier.as_char().to_string(),
         })).collect::<Vec<_>>(),
+        // A number: at most 2^32, exact in every JSON reader.
         "ipv4_addresses": r.ipv4_addresses,
-        // u128 does not fit every JSON reader: a decimal string.
+        // A decimal string: up to 2^128, past the 2^53 a JSON number
+        // holds exactly in JavaScript and many other readers.
         "ipv6_addresses": r.ipv6_addresses.to_string(),
         "client_dependent": r.client_dependent.iter().map(|c| json!({
             "node": c.node, "term": c.term, "span": span(Some(c.span)),
@@ -399,6 +430,11 @@ pub fn render_json(o: &CheckOutcome, authserv_id: &str) -> Value {
     })
 }
 
+/// `1 query`, `2 queries`.
+fn counted(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The human-readable output.
 pub fn render_text(o: &CheckOutcome, authserv_id: &str) -> String {
     let mut s = String::new();
@@ -413,8 +449,11 @@ pub fn render_text(o: &CheckOutcome, authserv_id: &str) -> String {
         let c = i.counters;
         let _ = writeln!(
             s,
-            "; {} DNS terms, {} void lookups, {} queries in {} round trips",
-            c.dns_terms, c.void_lookups, c.queries, c.round_trips
+            "; {}, {}, {} in {}",
+            counted(c.dns_terms, "DNS term", "DNS terms"),
+            counted(c.void_lookups, "void lookup", "void lookups"),
+            counted(c.queries, "query", "queries"),
+            counted(c.round_trips, "round trip", "round trips")
         );
         for e in &i.trace {
             let _ = match e {
@@ -441,8 +480,9 @@ pub fn render_text(o: &CheckOutcome, authserv_id: &str) -> String {
     if let Some(e) = &d.explanation {
         let _ = writeln!(s, "explanation: {e}");
     }
-    let _ = writeln!(s, "{}", o.received_spf());
-    let _ = writeln!(s, "{}", o.authentication_results(authserv_id));
+    // A folded header (a hostile sender's) shows its folds as lines.
+    let _ = writeln!(s, "{}", o.received_spf().replace("\r\n", "\n"));
+    let _ = writeln!(s, "{}", o.authentication_results(authserv_id).replace("\r\n", "\n"));
     match o.smtp_reply() {
         Some(r) => {
             let _ = writeln!(s, "SMTP reply: {r}");

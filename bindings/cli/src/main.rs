@@ -9,8 +9,8 @@ use std::time::Duration;
 use spfkit::Zone;
 use spfkit_cli::resolver::{StubResolver, system_nameservers};
 use spfkit_cli::{
-    Command, EXIT_DNS, EXIT_USAGE, EXIT_WARNINGS, EXIT_ZONE, USAGE, parse_args, render_json, render_report_json,
-    render_text, zonefile,
+    Command, EXIT_DNS, EXIT_USAGE, EXIT_WARNINGS, EXIT_ZONE, SHORT_USAGE, USAGE, parse_args, render_json,
+    render_report_json, render_text, utf8_args, zonefile,
 };
 
 /// Where answers come from: a zone file or real DNS.
@@ -48,9 +48,13 @@ fn dns_status(source: &Source) -> Option<ExitCode> {
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args().skip(1)) {
+    match utf8_args(std::env::args_os().skip(1)).and_then(parse_args) {
         Ok(Command::Help) => {
             print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Version) => {
+            println!("spfkit {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         Ok(Command::Check(args)) => {
@@ -92,7 +96,7 @@ fn main() -> ExitCode {
             }
         }
         Err(msg) => {
-            eprintln!("spfkit: {msg}\n\n{USAGE}");
+            eprintln!("spfkit: {msg}\n{SHORT_USAGE}(spfkit --help for more)");
             ExitCode::from(EXIT_USAGE as u8)
         }
     }

@@ -324,3 +324,51 @@ fn lint_the_example_zone() {
     let out = spfkit(&["lint", "bad..example", "--zone", z]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"bad..example\": the domain is malformed"), "{out:?}");
 }
+
+#[test]
+fn arguments_that_are_not_utf8_are_usage_errors() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let zone = repo("examples/zones/example.zone");
+    let bad = std::ffi::OsStr::from_bytes(b"a\xff@example.com");
+    let out = Command::new(env!("CARGO_BIN_EXE_spfkit"))
+        .args(["check", "--zone", zone.to_str().unwrap(), "--ip", "192.0.2.1", "--helo", "h.example", "--sender"])
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(EXIT_USAGE), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("argument \"a\u{fffd}@example.com\" is not valid UTF-8"), "{stderr}");
+}
+
+#[test]
+fn version_and_short_usage() {
+    let out = spfkit(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("spfkit {}\n", env!("CARGO_PKG_VERSION")));
+    // An argument error gives the message and the usage lines, not the whole help.
+    let out = spfkit(&["check", "--bogus"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("spfkit: unknown option \"--bogus\"\nusage: spfkit check"), "{stderr}");
+    assert!(!stderr.contains("Exit status"), "{stderr}");
+    assert!(stderr.lines().count() < 10, "{stderr}");
+}
+
+#[test]
+fn over_long_arguments_are_usage_errors() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    let long = format!("{}@example.com", "a".repeat(5000));
+    let out = spfkit(&["check", "--zone", z, "--ip", "192.0.2.1", "--sender", &long, "--helo", "h.example"]);
+    assert_eq!(out.status.code(), Some(EXIT_USAGE));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sender is longer than 4096 bytes"));
+}
+
+#[test]
+fn counts_read_as_english() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    // A HELO name with no record: one TXT query in one round trip.
+    let out = spfkit(&["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "", "--helo", "nothing.example.org"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("; 0 DNS terms, 0 void lookups, 1 query in 1 round trip\n"), "{text}");
+}
