@@ -166,3 +166,36 @@ fn lint_against_nsd() {
     assert!(codes.contains(&"ptr"), "{v:#}");
     assert!(server.stop().success());
 }
+
+/// A zone no sane operator publishes: a TXT answer too big even for TCP
+/// (NSD sends it truncated), CNAME loops. Written at run time: 4,150
+/// records are no fixture to read.
+fn hostile_zone() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spfkit-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hostile.zone");
+    let mut z = String::from(
+        "$ORIGIN hostile.example.\n$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 60\n@ IN NS ns\nns IN A 192.0.2.53\n",
+    );
+    for i in 0..4150 {
+        z.push_str(&format!("big IN TXT \"t{i:05}\"\n"));
+    }
+    z.push_str("inc IN TXT \"v=spf1 include:big.hostile.example -all\"\n");
+    z.push_str("loop IN CNAME loop2\nloop2 IN CNAME loop\nself IN CNAME self\n");
+    std::fs::write(&path, z).unwrap();
+    path
+}
+
+#[test]
+fn hostile_answers_are_temperror() {
+    let zone = hostile_zone();
+    let server = NameServer::start(&[zone.to_str().unwrap()]);
+    let ns = server.address();
+    for domain in ["big", "inc", "loop", "self"] {
+        let (code, v) = check(&ns, "192.0.2.1", &format!("a@{domain}.hostile.example"), &["--identity", "mailfrom"]);
+        assert_eq!(code, Some(0), "{domain}: {v}");
+        assert_eq!(v["result"], "temperror", "{domain}: {v}");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(zone.parent().unwrap());
+}
