@@ -511,7 +511,9 @@ spfkit_status spfkit_evaluation_next(spfkit_evaluation *evaluation, spfkit_step 
 spfkit_status spfkit_evaluation_query(const spfkit_evaluation *evaluation, size_t index, spfkit_query *query_out);
 
 // Answers query `id` with `count` records (RCODE 0). `records` and the
-// bytes they point to are borrowed for the call. Zero records is NODATA.
+// bytes they point to are borrowed for the call. Zero records is NODATA;
+// more than one DNS message can carry (5,956 records, or 65,535 bytes of
+// TXT data in all) is no DNS answer and counts as TEMPERROR.
 // Fails with SPFKIT_ERR_UNKNOWN_ID or SPFKIT_ERR_ALREADY_ANSWERED without
 // changing the evaluation, and with SPFKIT_ERR_INVALID_ARGUMENT (bad type or
 // address length) or SPFKIT_ERR_INVALID_UTF8 (a name) leaving the query
@@ -530,6 +532,15 @@ spfkit_status spfkit_evaluation_answer_message(spfkit_evaluation *evaluation, ui
 // Answers query `id` with no records: an spfkit_answer_kind value
 // (NXDOMAIN, NODATA, or TEMPERROR for a timeout or a server failure).
 spfkit_status spfkit_evaluation_answer_empty(spfkit_evaluation *evaluation, uint32_t id, uint32_t kind);
+
+// The caller's deadline has passed (RFC 7208 §4.6.4 asks for an overall
+// limit on a check): every query still unanswered is a temporary DNS
+// error, and so is every query the evaluation would still ask, which is
+// never handed out. The next spfkit_evaluation_next() gives
+// SPFKIT_STEP_DONE; answers given after this fail with
+// SPFKIT_ERR_ALREADY_ANSWERED. Names of queries handed out stay valid as
+// before, for an event loop that still has them in flight.
+spfkit_status spfkit_evaluation_expire(spfkit_evaluation *evaluation);
 
 // When the evaluation is done, gives `*out` a new outcome the caller owns
 // (free with spfkit_outcome_free(); it outlives the evaluation). Before
@@ -648,6 +659,10 @@ spfkit_status spfkit_parse_error_code(const spfkit_parse_error *error, const cha
 // The error as a sentence, with the offending term and its byte span, as a
 // new string.
 spfkit_status spfkit_parse_error_message(const spfkit_parse_error *error, char **out, size_t *len_out);
+
+// The offending term as written, as a new string (free with
+// spfkit_string_free()); the same `term` every spfkit host gives.
+spfkit_status spfkit_parse_error_term(const spfkit_parse_error *error, char **out, size_t *len_out);
 
 // The bytes at fault in the parsed text: the offending term, or the
 // narrower part of it that is wrong (a bad macro, a bad prefix length).

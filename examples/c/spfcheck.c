@@ -1,6 +1,6 @@
 /*
  * spfcheck: check an SMTP connection against SPF with libspfkit, over real
- * DNS through glibc's resolver (res_nquery), handing spfkit the raw
+ * DNS through glibc's resolver (res_nsend), handing spfkit the raw
  * response messages.
  *
  *   spfcheck [-s ADDR[:PORT]] IP SENDER HELO
@@ -47,20 +47,20 @@ static int use_server(res_state rs, const char *arg) {
     return 0;
 }
 
-/* Resolves one query and gives spfkit the answer. */
+/* Resolves one query and gives spfkit the answer. res_nsend, not
+ * res_nquery: res_nquery hides the message when it has no records (and
+ * reports a truncated answer over TCP as NO_DATA, which would be `none`);
+ * spfkit reads NXDOMAIN, SERVFAIL, truncation and CNAME loops from the
+ * message itself, as every spfkit host does. */
 static spfkit_status resolve(res_state rs, spfkit_evaluation *ev, const spfkit_query *q) {
-    unsigned char answer[NS_MAXMSG];
-    int n = res_nquery(rs, q->name, ns_c_in, q->qtype, answer, sizeof answer);
-    if (n >= 0) return spfkit_evaluation_answer_message(ev, q->id, answer, (size_t)n);
-    /* glibc returns no message for these; h_errno says what happened. */
-    switch (rs->res_h_errno) {
-        case HOST_NOT_FOUND:
-            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_NXDOMAIN);
-        case NO_DATA:
-            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_NODATA);
-        default: /* TRY_AGAIN, NO_RECOVERY: timeouts, SERVFAIL, REFUSED */
-            return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
-    }
+    unsigned char query[NS_PACKETSZ], answer[NS_MAXMSG];
+    size_t query_len;
+    spfkit_status s = spfkit_query_message(q, (uint16_t)random(), query, sizeof query, &query_len);
+    if (s != SPFKIT_OK) return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
+    int n = res_nsend(rs, query, (int)query_len, answer, sizeof answer);
+    if (n > 0) return spfkit_evaluation_answer_message(ev, q->id, answer, (size_t)n);
+    /* No reply at all: timeouts, no server reachable. */
+    return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
 }
 
 int main(int argc, char **argv) {

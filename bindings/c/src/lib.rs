@@ -1023,6 +1023,21 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_empty(
     })
 }
 
+/// The caller's deadline has passed (RFC 7208 §4.6.4 asks for an overall
+/// limit on a check): every query still unanswered is a temporary DNS
+/// error, and so is every query the evaluation would still ask, which is
+/// never handed out. The next spfkit_evaluation_next() gives
+/// SPFKIT_STEP_DONE; answers given after this fail with
+/// SPFKIT_ERR_ALREADY_ANSWERED. Names of queries handed out stay valid as
+/// before, for an event loop that still has them in flight.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn spfkit_evaluation_expire(evaluation: *mut spfkit_evaluation) -> spfkit_status {
+    boundary(|| {
+        unsafe { handle_mut(evaluation) }?.evaluation.expire();
+        Ok(())
+    })
+}
+
 /// When the evaluation is done, gives `*out` a new outcome the caller owns
 /// (free with spfkit_outcome_free(); it outlives the evaluation). Before
 /// that, SPFKIT_ERR_NOT_DONE and `*out` NULL.
@@ -1667,6 +1682,20 @@ pub unsafe extern "C" fn spfkit_parse_error_message(
     boundary(|| {
         let e = unsafe { handle(error) }?;
         unsafe { give_string(e.error.to_string().as_bytes(), out, len_out) }
+    })
+}
+
+/// The offending term as written, as a new string (free with
+/// spfkit_string_free()); the same `term` every spfkit host gives.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn spfkit_parse_error_term(
+    error: *const spfkit_parse_error,
+    out: *mut *mut c_char,
+    len_out: *mut usize,
+) -> spfkit_status {
+    boundary(|| {
+        let e = unsafe { handle(error) }?;
+        unsafe { give_string(e.error.term.as_bytes(), out, len_out) }
     })
 }
 

@@ -262,8 +262,8 @@ static void test_answer_errors(void) {
     spfkit_rdata null_data = {SPFKIT_QTYPE_TXT, 0, NULL, 5};
     EXPECT_STATUS(spfkit_evaluation_answer_records(ev, q.id, &null_data, 1), SPFKIT_ERR_NULL_PARAMETER);
     EXPECT_STATUS(spfkit_evaluation_answer_records(ev, q.id, NULL, 2), SPFKIT_ERR_NULL_PARAMETER);
-    /* Those left the query unanswered; a TXT record with a NUL inside is no SPF record's
-     * problem here, and counts as an answer. */
+    /* A TXT record with a NUL inside is no SPF record's problem here, and
+     * counts as an answer. */
     spfkit_rdata txt = {SPFKIT_QTYPE_TXT, 0, (const uint8_t *)"v=spf1 +all\0junk", 16};
     EXPECT_STATUS(spfkit_evaluation_answer_records(ev, q.id, &txt, 1), SPFKIT_OK);
     EXPECT_STATUS(spfkit_evaluation_answer_records(ev, q.id, &txt, 1), SPFKIT_ERR_ALREADY_ANSWERED);
@@ -530,8 +530,22 @@ static void test_records(void) {
     EXPECT_STATUS(spfkit_parse_error_span(err, &span), SPFKIT_OK);
     EXPECT(span.start == 10 && span.end == 25);
     EXPECT_STATUS(spfkit_parse_error_message(err, &s, NULL), SPFKIT_OK);
-    EXPECT(s && strstr(s, "invalid IPv4 network") && strstr(s, "ip4:192.0.2.300"));
+    EXPECT(s && strstr(s, "invalid IPv4 network") && strstr(s, "ip4:192.0.2.300") && strstr(s, "bytes 10..25"));
     spfkit_string_free(s);
+    size_t term_len = 0;
+    EXPECT_STATUS(spfkit_parse_error_term(err, &s, &term_len), SPFKIT_OK);
+    EXPECT(s && strcmp(s, "ip4:192.0.2.300") == 0 && term_len == 15);
+    spfkit_string_free(s);
+    EXPECT_STATUS(spfkit_parse_error_term(NULL, &s, NULL), SPFKIT_ERR_NULL_PARAMETER);
+    spfkit_parse_error_free(err);
+
+    /* A missing argument spans its whole term. */
+    const char *missing = "v=spf1 mx: -all";
+    EXPECT_STATUS(spfkit_record_parse((const uint8_t *)missing, strlen(missing), &rec, &err), SPFKIT_ERR_SYNTAX);
+    EXPECT_STATUS(spfkit_parse_error_code(err, &code), SPFKIT_OK);
+    EXPECT(strcmp(code, "missing-argument") == 0);
+    EXPECT_STATUS(spfkit_parse_error_span(err, &span), SPFKIT_OK);
+    EXPECT(span.start == 7 && span.end == 10);
     spfkit_parse_error_free(err);
 
     /* A NUL inside is a character outside printable ASCII, at its byte. */
@@ -588,6 +602,68 @@ static void test_threads_and_cache(void) {
     spfkit_options_free(shared_options);
 }
 
+/* More records, or more TXT bytes, than one DNS message carries is no DNS
+ * answer: temperror, as in every host, never an error of the caller's. */
+static void test_oversized_answers(void) {
+    static uint8_t big[65536];
+    memset(big, 'x', sizeof big);
+    for (int which = 0; which < 3; which++) {
+        spfkit_evaluation *ev = NULL;
+        EXPECT_STATUS(spfkit_evaluation_new("192.0.2.1", "a@example.com", "h", NULL, &ev), SPFKIT_OK);
+        spfkit_step step;
+        size_t n;
+        EXPECT_STATUS(spfkit_evaluation_next(ev, &step, &n), SPFKIT_OK);
+        spfkit_query q;
+        EXPECT_STATUS(spfkit_evaluation_query(ev, 0, &q), SPFKIT_OK);
+        /* 5,957 records; one TXT record of 65,536 bytes; 5,956 records, the most a message holds. */
+        size_t count = which == 0 ? 5957 : which == 1 ? 1 : 5956;
+        spfkit_rdata *records = calloc(count, sizeof *records);
+        EXPECT(records != NULL);
+        for (size_t i = 0; records && i < count; i++) {
+            records[i].qtype = SPFKIT_QTYPE_TXT;
+            records[i].data = which == 1 ? big : (const uint8_t *)"t";
+            records[i].len = which == 1 ? sizeof big : 1;
+        }
+        EXPECT_STATUS(spfkit_evaluation_answer_records(ev, q.id, records, count), SPFKIT_OK);
+        free(records);
+        EXPECT_STATUS(spfkit_evaluation_next(ev, &step, &n), SPFKIT_OK);
+        EXPECT(step == SPFKIT_STEP_DONE);
+        spfkit_outcome *out = NULL;
+        EXPECT_STATUS(spfkit_evaluation_outcome(ev, &out), SPFKIT_OK);
+        spfkit_result r;
+        EXPECT_STATUS(spfkit_outcome_result(out, SPFKIT_IDENTITY_MAIL_FROM, &r), SPFKIT_OK);
+        /* Within the bound it is an answer: no SPF record among them, none. */
+        EXPECT(r == (which == 2 ? SPFKIT_RESULT_NONE : SPFKIT_RESULT_TEMPERROR));
+        spfkit_outcome_free(out);
+        spfkit_evaluation_free(ev);
+    }
+}
+
+/* The deadline: after spfkit_evaluation_expire() nothing more is asked and
+ * the check ends in temperror. */
+static void test_expire(void) {
+    spfkit_evaluation *ev = NULL;
+    EXPECT_STATUS(spfkit_evaluation_new("192.0.2.1", "a@example.com", "h", NULL, &ev), SPFKIT_OK);
+    spfkit_step step;
+    size_t n;
+    EXPECT_STATUS(spfkit_evaluation_next(ev, &step, &n), SPFKIT_OK);
+    EXPECT(step == SPFKIT_STEP_LOOKUP && n == 1);
+    spfkit_query q;
+    EXPECT_STATUS(spfkit_evaluation_query(ev, 0, &q), SPFKIT_OK);
+    EXPECT_STATUS(spfkit_evaluation_expire(ev), SPFKIT_OK);
+    EXPECT_STATUS(spfkit_evaluation_next(ev, &step, &n), SPFKIT_OK);
+    EXPECT(step == SPFKIT_STEP_DONE);
+    EXPECT_STATUS(spfkit_evaluation_answer_empty(ev, q.id, SPFKIT_ANSWER_NXDOMAIN), SPFKIT_ERR_ALREADY_ANSWERED);
+    spfkit_outcome *out = NULL;
+    EXPECT_STATUS(spfkit_evaluation_outcome(ev, &out), SPFKIT_OK);
+    spfkit_result r;
+    EXPECT_STATUS(spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &r), SPFKIT_OK);
+    EXPECT(r == SPFKIT_RESULT_TEMPERROR);
+    spfkit_outcome_free(out);
+    spfkit_evaluation_free(ev);
+    EXPECT_STATUS(spfkit_evaluation_expire(NULL), SPFKIT_ERR_NULL_PARAMETER);
+}
+
 int main(void) {
     test_version_and_status();
     test_fail_with_explanation();
@@ -598,6 +674,8 @@ int main(void) {
     test_bad_arguments();
     test_records();
     test_threads_and_cache();
+    test_oversized_answers();
+    test_expire();
     if (failures) {
         fprintf(stderr, "C API tests: %d failed\n", (int)failures);
         return 1;
