@@ -439,7 +439,8 @@ spfkit_status spfkit_options_set_limits(spfkit_options *options, const spfkit_li
 spfkit_status spfkit_options_limits(const spfkit_options *options, spfkit_limits *limits_out);
 
 // Sets this host's domain name: the `r` macro and Received-SPF's
-// `receiver=`. `receiver` is copied.
+// `receiver=`. `receiver` is copied; at most 4096 bytes
+// (SPFKIT_ERR_INVALID_ARGUMENT beyond).
 spfkit_status spfkit_options_set_receiver(spfkit_options *options, const char *receiver);
 
 // Sets the explanation given for `fail` when the record's exp= gives none:
@@ -483,8 +484,9 @@ spfkit_status spfkit_query_message(const spfkit_query *query, uint16_t message_i
 // Starts an evaluation of the connection from `ip` (IPv4 or IPv6 text;
 // IPv4-mapped IPv6 is checked as IPv4), with MAIL FROM `mail_from` (the
 // reverse-path with or without angle brackets; "" or "<>" for the null
-// one) and HELO/EHLO name `helo`. `options` may be NULL for the defaults;
-// it is copied. The strings are copied. On success `*out` owns a new
+// one) and HELO/EHLO name `helo`, each at most 4096 bytes
+// (SPFKIT_ERR_INVALID_ARGUMENT beyond). `options` may be NULL for the
+// defaults; it is copied. The strings are copied. On success `*out` owns a new
 // evaluation (free with spfkit_evaluation_free()); on failure it is NULL.
 spfkit_status spfkit_evaluation_new(const char *ip, const char *mail_from, const char *helo, const spfkit_options *options, spfkit_evaluation **out);
 

@@ -573,7 +573,8 @@ pub unsafe extern "C" fn spfkit_options_limits(
 }
 
 /// Sets this host's domain name: the `r` macro and Received-SPF's
-/// `receiver=`. `receiver` is copied.
+/// `receiver=`. `receiver` is copied; at most 4096 bytes
+/// (SPFKIT_ERR_INVALID_ARGUMENT beyond).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_options_set_receiver(
     options: *mut spfkit_options,
@@ -581,7 +582,11 @@ pub unsafe extern "C" fn spfkit_options_set_receiver(
 ) -> spfkit_status {
     boundary(|| {
         let o = unsafe { handle_mut(options) }?;
-        o.options.receiver = Arc::from(unsafe { text(receiver) }?);
+        let receiver = unsafe { text(receiver) }?;
+        if receiver.len() > spf::Request::MAX_LENGTH {
+            return Err(SPFKIT_ERR_INVALID_ARGUMENT);
+        }
+        o.options.receiver = Arc::from(receiver);
         Ok(())
     })
 }
@@ -847,15 +852,18 @@ unsafe fn new_evaluation(
     unsafe { clear(out) };
     let (mail_from, helo) = unsafe { (text(mail_from)?, text(helo)?) };
     let ip = ip?;
-    let evaluation = spf::Evaluation::new(spf::Request::new(ip, mail_from, helo), options_or_default(options));
+    let request = spf::Request::new(ip, mail_from, helo);
+    request.check_bounds().map_err(|_| SPFKIT_ERR_INVALID_ARGUMENT)?;
+    let evaluation = spf::Evaluation::new(request, options_or_default(options));
     unsafe { give(out, spfkit_evaluation { evaluation, handed_out: HashMap::new(), batch: Vec::new() }) }
 }
 
 /// Starts an evaluation of the connection from `ip` (IPv4 or IPv6 text;
 /// IPv4-mapped IPv6 is checked as IPv4), with MAIL FROM `mail_from` (the
 /// reverse-path with or without angle brackets; "" or "<>" for the null
-/// one) and HELO/EHLO name `helo`. `options` may be NULL for the defaults;
-/// it is copied. The strings are copied. On success `*out` owns a new
+/// one) and HELO/EHLO name `helo`, each at most 4096 bytes
+/// (SPFKIT_ERR_INVALID_ARGUMENT beyond). `options` may be NULL for the
+/// defaults; it is copied. The strings are copied. On success `*out` owns a new
 /// evaluation (free with spfkit_evaluation_free()); on failure it is NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_evaluation_new(
@@ -1153,7 +1161,9 @@ pub unsafe extern "C" fn spfkit_check(
             unsafe { resolve(user_data, &query, &mut answerer) };
             answerer.answer.unwrap_or(spf::Answer::TempError)
         };
-        let outcome = spf::check(spf::Request::new(ip, mail_from, helo), options_or_default(options), &resolver);
+        let request = spf::Request::new(ip, mail_from, helo);
+        request.check_bounds().map_err(|_| SPFKIT_ERR_INVALID_ARGUMENT)?;
+        let outcome = spf::check(request, options_or_default(options), &resolver);
         unsafe { give(out, spfkit_outcome::new(outcome)) }
     })
 }

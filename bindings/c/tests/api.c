@@ -429,6 +429,15 @@ static void test_bad_arguments(void) {
     EXPECT_STATUS(spfkit_evaluation_new("192.0.2.300", "a@example.com", "h", NULL, &ev), SPFKIT_ERR_INVALID_IP);
     EXPECT_STATUS(spfkit_evaluation_new("", "a@example.com", "h", NULL, &ev), SPFKIT_ERR_INVALID_IP);
     EXPECT_STATUS(spfkit_evaluation_new("\xff", "a@example.com", "h", NULL, &ev), SPFKIT_ERR_INVALID_UTF8);
+    /* Over the 4096 bytes every host accepts (spfkit::Request::MAX_LENGTH). */
+    static char long_name[4098];
+    memset(long_name, 'a', sizeof long_name - 1);
+    EXPECT_STATUS(spfkit_evaluation_new("192.0.2.1", long_name, "h", NULL, &ev), SPFKIT_ERR_INVALID_ARGUMENT);
+    EXPECT(ev == NULL);
+    EXPECT_STATUS(spfkit_evaluation_new("192.0.2.1", "a@example.com", long_name, NULL, &ev), SPFKIT_ERR_INVALID_ARGUMENT);
+    spfkit_options *long_receiver = spfkit_options_new();
+    EXPECT_STATUS(spfkit_options_set_receiver(long_receiver, long_name), SPFKIT_ERR_INVALID_ARGUMENT);
+    spfkit_options_free(long_receiver);
     EXPECT_STATUS(spfkit_evaluation_new_ip((const uint8_t *)"\1\2\3\4\5", 5, "a@b.c", "h", NULL, &ev),
                   SPFKIT_ERR_INVALID_IP);
     EXPECT_STATUS(spfkit_evaluation_new_ip(NULL, 4, "a@b.c", "h", NULL, &ev), SPFKIT_ERR_NULL_PARAMETER);
