@@ -381,7 +381,9 @@ typedef struct {
   // a term).
   const char *text;
   size_t text_len;
-  // ERROR: what went wrong; NULL otherwise.
+  // ERROR: what went wrong. TERM: why it looked nothing up, when its
+  // name could not be formed (an expansion that is no valid domain);
+  // NULL otherwise.
   const char *message;
   size_t message_len;
   // TERM: whether it matched (for redirect=: whether it was followed).

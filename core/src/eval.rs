@@ -745,6 +745,7 @@ impl Shared<'_> {
             trace: Vec::new(),
             validated: None,
             in_include: 0,
+            note: None,
         };
         let verdict = ev.evaluate(&domain, 0).await;
         match verdict {
@@ -793,6 +794,8 @@ struct CheckHost<'a> {
     validated: Option<(String, String)>,
     /// How many includes the evaluation is inside.
     in_include: u32,
+    /// Why the term being evaluated looked nothing up, for the trace.
+    note: Option<String>,
 }
 
 /// A selected record, parsed afresh or shared from the cache.
@@ -822,7 +825,14 @@ impl<'a> CheckHost<'a> {
 
     fn trace_term(&mut self, depth: u32, domain: &str, term: &dyn core::fmt::Display, matched: bool) {
         if self.tracing() {
-            self.trace.push(TraceEvent::Term { depth, domain: domain.to_owned(), term: term.to_string(), matched });
+            let note = self.note.take();
+            self.trace.push(TraceEvent::Term {
+                depth,
+                domain: domain.to_owned(),
+                term: term.to_string(),
+                matched,
+                note,
+            });
         }
     }
 
@@ -983,13 +993,37 @@ impl<'a> CheckHost<'a> {
             return Ok(query_name(spec.as_str()).map(Cow::Borrowed));
         }
         if spec.uses_local_part() && !self.local.is_ascii() {
+            self.note_unusable(spec, None);
             return Ok(None);
         }
         let validated = if spec.uses_p() { Some(self.validated_name(domain).await) } else { None };
         match macros::expand(spec.as_str(), &self.macro_context(domain, validated.as_deref())) {
-            Ok(expanded) => Ok(query_name(&expanded).map(|n| Cow::Owned(n.to_owned()))),
-            Err(ExpandError::NonAsciiLocalPart) => Ok(None),
+            Ok(expanded) => match query_name(&expanded) {
+                Some(n) => Ok(Some(Cow::Owned(n.to_owned()))),
+                None => {
+                    self.note_unusable(spec, Some(&expanded));
+                    Ok(None)
+                }
+            },
+            Err(ExpandError::NonAsciiLocalPart) => {
+                self.note_unusable(spec, None);
+                Ok(None)
+            }
             Err(ExpandError::TooLong) => Err(Stop::Perm(format!("{spec}: macro expansion too long"))),
+        }
+    }
+
+    /// For the trace: why `spec` names nothing to look up, so its term
+    /// matches nothing (§4.8: an expansion that is no domain name).
+    fn note_unusable(&mut self, spec: &DomainSpec, expanded: Option<&str>) {
+        if self.tracing() {
+            self.note = Some(match expanded {
+                Some(e) => match check_domain(e) {
+                    Err(why) => format!("{spec} expands to {e:?}: {why}"),
+                    Ok(_) => format!("{spec} expands to {e:?}, which is no domain to look up"),
+                },
+                None => format!("{spec}: the local part is not ASCII, so the name cannot be formed"),
+            });
         }
     }
 

@@ -142,6 +142,10 @@ pub enum TraceEvent {
         term: String,
         /// Whether it matched (for `redirect=`: whether it was followed).
         matched: bool,
+        /// Why it asked DNS nothing, when its name could not be formed:
+        /// an expansion that is no valid domain (§4.8), a local part that
+        /// is not ASCII.
+        note: Option<String>,
     },
     /// Evaluation stopped with an error at this point.
     Error {
@@ -270,9 +274,12 @@ impl Outcome {
                     scrub_controls(domain);
                     scrub_controls(record);
                 }
-                TraceEvent::Term { domain, term, .. } => {
+                TraceEvent::Term { domain, term, note, .. } => {
                     scrub_controls(domain);
                     scrub_controls(term);
+                    if let Some(n) = note {
+                        scrub_controls(n);
+                    }
                 }
                 TraceEvent::Error { domain, term, message, .. } => {
                     scrub_controls(domain);

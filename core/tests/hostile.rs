@@ -165,3 +165,26 @@ fn after_expire_nothing_more_is_asked() {
     assert_eq!(out.result(), SpfResult::TempError);
     assert!(ev.answer(second[0].id, Answer::NxDomain).is_err());
 }
+
+#[test]
+fn the_trace_says_why_a_name_could_not_be_formed() {
+    let z = zone(&[("example.com", "v=spf1 a:%{l}.example.com exists:%{l}.x.example.com -all")]);
+    let (request, options) = mail_from("192.0.2.1", "two..dots@example.com");
+    let out = check(request, options, &z);
+    assert_eq!(out.result(), SpfResult::Fail);
+    let notes: Vec<&str> = out
+        .outcome()
+        .trace
+        .iter()
+        .filter_map(|t| match t {
+            TraceEvent::Term { note: Some(n), matched: false, .. } => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 2, "{:?}", out.outcome().trace);
+    assert!(notes[0].starts_with("%{l}.example.com expands to \"two..dots.example.com\": "), "{}", notes[0]);
+    // Only terms whose name could not be formed carry a note.
+    let (request, options) = mail_from("192.0.2.1", "fine@example.com");
+    let out = check(request, options, &z);
+    assert!(out.outcome().trace.iter().all(|t| !matches!(t, TraceEvent::Term { note: Some(_), .. })));
+}

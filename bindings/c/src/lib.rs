@@ -1205,12 +1205,12 @@ impl spfkit_outcome {
                         message: None,
                         matched: false,
                     },
-                    spf::TraceEvent::Term { depth, domain, term, matched } => TraceStrings {
+                    spf::TraceEvent::Term { depth, domain, term, matched, note } => TraceStrings {
                         kind: spfkit_trace_kind::SPFKIT_TRACE_TERM,
                         depth: *depth,
                         domain: CText::new(domain.as_bytes()),
                         text: Some(CText::new(term.as_bytes())),
-                        message: None,
+                        message: note.as_deref().map(|n| CText::new(n.as_bytes())),
                         matched: *matched,
                     },
                     spf::TraceEvent::Error { depth, domain, term, message } => TraceStrings {
@@ -1492,7 +1492,9 @@ pub struct spfkit_trace_event {
     /// a term).
     pub text: *const c_char,
     pub text_len: usize,
-    /// ERROR: what went wrong; NULL otherwise.
+    /// ERROR: what went wrong. TERM: why it looked nothing up, when its
+    /// name could not be formed (an expansion that is no valid domain);
+    /// NULL otherwise.
     pub message: *const c_char,
     pub message_len: usize,
     /// TERM: whether it matched (for redirect=: whether it was followed).

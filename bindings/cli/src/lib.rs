@@ -399,8 +399,8 @@ fn trace_json(e: &TraceEvent) -> Value {
         TraceEvent::Record { depth, domain, record } => {
             json!({"event": "record", "depth": depth, "domain": domain, "record": record})
         }
-        TraceEvent::Term { depth, domain, term, matched } => {
-            json!({"event": "term", "depth": depth, "domain": domain, "term": term, "matched": matched})
+        TraceEvent::Term { depth, domain, term, matched, note } => {
+            json!({"event": "term", "depth": depth, "domain": domain, "term": term, "matched": matched, "note": note})
         }
         TraceEvent::Error { depth, domain, term, message } => {
             json!({"event": "error", "depth": depth, "domain": domain, "term": term, "message": message})
@@ -460,9 +460,10 @@ pub fn render_text(o: &CheckOutcome, authserv_id: &str) -> String {
                 TraceEvent::Record { depth, domain, record } => {
                     writeln!(s, "  {:indent$}{domain}: {record}", "", indent = 2 * *depth as usize)
                 }
-                TraceEvent::Term { depth, term, matched, .. } => {
+                TraceEvent::Term { depth, term, matched, note, .. } => {
                     let mark = if *matched { "match" } else { "-" };
-                    writeln!(s, "  {:indent$}  {term:<40} {mark}", "", indent = 2 * *depth as usize)
+                    let note = note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                    writeln!(s, "  {:indent$}  {term:<40} {mark}{note}", "", indent = 2 * *depth as usize)
                 }
                 TraceEvent::Error { depth, term, message, .. } => writeln!(
                     s,

@@ -372,3 +372,23 @@ fn counts_read_as_english() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("; 0 DNS terms, 0 void lookups, 1 query in 1 round trip\n"), "{text}");
 }
+
+#[test]
+fn the_trace_says_why_a_term_looked_nothing_up() {
+    let dir = std::env::temp_dir().join(format!("spfkit-cli-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone = dir.join("n.zone");
+    std::fs::write(&zone, "$ORIGIN example.com.\n$TTL 300\n@ IN TXT \"v=spf1 a:%{l}.example.com -all\"\n").unwrap();
+    let z = zone.to_str().unwrap();
+    let args = ["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "two..dots@example.com", "--helo", "x"];
+    let out = spfkit(&[&args[..], &["--trace", "--identity", "mailfrom"]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("- (%{l}.example.com expands to \"two..dots.example.com\": the domain is malformed"),
+        "{text}"
+    );
+    let v = check_json(&zone, "192.0.2.1", "two..dots@example.com", "x", &["--trace", "--identity", "mailfrom"]);
+    let note = &v["identities"]["mailfrom"]["trace"][1]["note"];
+    assert!(note.as_str().unwrap().starts_with("%{l}.example.com expands to"), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
