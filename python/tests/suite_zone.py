@@ -20,7 +20,7 @@ def _key(name: str) -> str:
 class SuiteZone:
     """Answers from a scenario's zonedata: SPF served as TXT where a name has
     no TXT entry, TXT NONE, TIMEOUT after the records of a type, CNAMEs
-    followed, absent names NXDOMAIN."""
+    followed (a loop is temperror), absent names NXDOMAIN."""
 
     def __init__(self, zonedata: dict[str, list[Any]]) -> None:
         self.names = {_key(n): entries or [] for n, entries in zonedata.items()}
@@ -36,7 +36,8 @@ class SuiteZone:
                 return records if records else spfkit.TEMPERROR
             ((kind, value),) = e.items()
             if kind == "CNAME":
-                return spfkit.NODATA if hops == 8 else self(value, rdtype, hops + 1)
+                # A loop is a DNS error (RFC 1034 section 3.6.2): temperror, as in the core.
+                return spfkit.TEMPERROR if hops == 8 else self(value, rdtype, hops + 1)
             if kind in ("SPF", "TXT"):
                 if rdtype != "TXT" or (kind == "SPF" and has_txt) or value == "NONE":
                     continue

@@ -55,7 +55,11 @@ static spfkit_outcome *by_steps(json_t *zonedata, const char *host, const char *
             spfkit_query q;
             check(spfkit_evaluation_query(ev, i, &q), "query");
             lookup(zonedata, q.name, q.name_len, q.qtype, &a, 0);
-            if (a.kind)
+            if (a.kind == ANSWER_TRUNCATED) {
+                uint8_t msg[512];
+                size_t len = truncated_response(&q, msg, sizeof msg);
+                check(spfkit_evaluation_answer_message(ev, q.id, msg, len), "answer_message");
+            } else if (a.kind)
                 check(spfkit_evaluation_answer_empty(ev, q.id, (uint32_t)a.kind), "answer_empty");
             else
                 check(spfkit_evaluation_answer_records(ev, q.id, a.records, a.count), "answer_records");
@@ -71,7 +75,11 @@ static spfkit_outcome *by_steps(json_t *zonedata, const char *host, const char *
 static void resolve(void *user_data, const spfkit_query *q, spfkit_answerer *answerer) {
     static answer a;
     lookup((json_t *)user_data, q->name, q->name_len, q->qtype, &a, 0);
-    if (a.kind)
+    if (a.kind == ANSWER_TRUNCATED) {
+        uint8_t msg[512];
+        size_t len = truncated_response(q, msg, sizeof msg);
+        check(spfkit_answerer_message(answerer, msg, len), "answerer_message");
+    } else if (a.kind)
         check(spfkit_answerer_empty(answerer, (uint32_t)a.kind), "answerer_empty");
     else
         check(spfkit_answerer_records(answerer, a.records, a.count), "answerer_records");

@@ -179,6 +179,12 @@ static int check_case(json_t *c, uint32_t plan) {
             spfkit_query q;
             check_ok(spfkit_evaluation_query(ev, i, &q), name, "query");
             lookup(zone, q.name, q.name_len, q.qtype, &a, 0);
+            if (a.kind == ANSWER_TRUNCATED) {
+                uint8_t msg[512];
+                size_t len = truncated_response(&q, msg, sizeof msg);
+                check_ok(spfkit_evaluation_answer_message(ev, q.id, msg, len), name, "answer");
+                continue;
+            }
             check_ok(a.kind ? spfkit_evaluation_answer_empty(ev, q.id, (uint32_t)a.kind)
                             : spfkit_evaluation_answer_records(ev, q.id, a.records, a.count),
                      name, "answer");
