@@ -9,8 +9,30 @@ const TEMPERROR = 'TEMPERROR';
 
 const key = (name) => name.toLowerCase().replace(/\.$/, '');
 
+const TYPE_CODES = { A: 1, AAAA: 28, MX: 15, TXT: 16, PTR: 12 };
+
+/** tests/vectors' TRUNCATED: the response a server sends with TC set and no
+ * records (even over TCP), as raw bytes: header with QR, TC and RD set, the
+ * question, nothing else. */
+function truncatedResponse(name, type) {
+  const labels = key(name).split('.').map((l) => new TextEncoder().encode(l));
+  const qname = labels.reduce((n, l) => n + 1 + l.length, 1);
+  const m = new Uint8Array(12 + qname + 4);
+  m.set([0, 7, 0x83, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  let at = 12;
+  for (const l of labels) {
+    m[at++] = l.length;
+    m.set(l, at);
+    at += l.length;
+  }
+  m[at++] = 0;
+  m.set([TYPE_CODES[type] >> 8, TYPE_CODES[type] & 0xff, 0, 1], at);
+  return m;
+}
+
 /** SPF served as TXT where a name has no TXT entry, TXT NONE, TIMEOUT after
- * the records of a type, CNAMEs followed, absent names NXDOMAIN. */
+ * the records of a type, CNAMEs followed (a loop is TEMPERROR), absent names
+ * NXDOMAIN; tests/vectors' TRUNCATED as a raw response with TC set. */
 export function suiteZone(zonedata) {
   const names = new Map(Object.entries(zonedata).map(([n, e]) => [key(n), e || []]));
   function lookup(name, type, hops = 0) {
@@ -19,6 +41,7 @@ export function suiteZone(zonedata) {
     const hasTxt = entries.some((e) => typeof e === 'object' && 'TXT' in e);
     const records = [];
     for (const e of entries) {
+      if (e === 'TRUNCATED') return truncatedResponse(name, type);
       if (e === 'TIMEOUT') return records.length ? records : TEMPERROR;
       const [[kind, value]] = Object.entries(e);
       // A loop is a DNS error (RFC 1034 §3.6.2): temperror, as in the core.

@@ -17,10 +17,22 @@ def _key(name: str) -> str:
     return name.lower().rstrip(".")
 
 
+_TYPE_CODES = {"A": 1, "AAAA": 28, "MX": 15, "TXT": 16, "PTR": 12}
+
+
+def truncated_response(name: str, rdtype: str) -> bytes:
+    """tests/vectors' TRUNCATED: the response a server sends with TC set and
+    no records (even over TCP): header with QR, TC and RD set, the question."""
+    labels = [label.encode("ascii") for label in _key(name).split(".")]
+    qname = b"".join(bytes([len(label)]) + label for label in labels) + b"\0"
+    return bytes([0, 7, 0x83, 0, 0, 1, 0, 0, 0, 0, 0, 0]) + qname + _TYPE_CODES[rdtype].to_bytes(2, "big") + b"\0\1"
+
+
 class SuiteZone:
     """Answers from a scenario's zonedata: SPF served as TXT where a name has
     no TXT entry, TXT NONE, TIMEOUT after the records of a type, CNAMEs
-    followed (a loop is temperror), absent names NXDOMAIN."""
+    followed (a loop is temperror), absent names NXDOMAIN; tests/vectors'
+    TRUNCATED as a raw response with TC set."""
 
     def __init__(self, zonedata: dict[str, list[Any]]) -> None:
         self.names = {_key(n): entries or [] for n, entries in zonedata.items()}
@@ -32,6 +44,8 @@ class SuiteZone:
         has_txt = any(isinstance(e, dict) and "TXT" in e for e in entries)
         records: list[Any] = []
         for e in entries:
+            if e == "TRUNCATED":
+                return truncated_response(name, rdtype)
             if e == "TIMEOUT":
                 return records if records else spfkit.TEMPERROR
             ((kind, value),) = e.items()
