@@ -474,9 +474,36 @@ pub struct ParseError {
     pub term: String,
 }
 
+impl ParseError {
+    /// Terms longer than this are cut in the message (the `term` field
+    /// keeps them whole): a 60 KB term helps no reader of a log line or a
+    /// header's `problem=`.
+    const SHOWN_TERM: usize = 120;
+
+    /// The term as the message shows it: cut at [`ParseError::SHOWN_TERM`]
+    /// bytes with `[truncated]`.
+    pub fn shown_term(&self) -> std::borrow::Cow<'_, str> {
+        if self.term.len() <= Self::SHOWN_TERM {
+            return self.term.as_str().into();
+        }
+        let mut end = Self::SHOWN_TERM;
+        while !self.term.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}[truncated]", &self.term[..end]).into()
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} in term {:?} (bytes {}..{})", self.kind.message(), self.term, self.span.start, self.span.end)
+        write!(
+            f,
+            "{} in term {:?} (bytes {}..{})",
+            self.kind.message(),
+            self.shown_term(),
+            self.span.start,
+            self.span.end
+        )
     }
 }
 
@@ -1087,6 +1114,16 @@ mod tests {
         for (d, _) in r.directives() {
             assert_eq!(d.text(), d.to_string());
         }
+    }
+
+    #[test]
+    fn long_terms_are_cut_in_the_message_only() {
+        let record = format!("v=spf1 {}", "z".repeat(63000));
+        let e = err(&record);
+        assert_eq!(e.term.len(), 63000);
+        let message = e.to_string();
+        assert!(message.len() < 250, "{message}");
+        assert!(message.contains("zzz[truncated]\" (bytes 7..63007)"), "{message}");
     }
 
     #[test]

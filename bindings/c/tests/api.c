@@ -673,6 +673,77 @@ static void test_expire(void) {
     EXPECT_STATUS(spfkit_evaluation_expire(NULL), SPFKIT_ERR_NULL_PARAMETER);
 }
 
+/* Hostile texts: a record of 63,000 bytes, a sender with CR LF in an exp=
+ * through %{s}. Header lines stay within 998 characters (folded with CRLF
+ * and a space); the explanation carries no CR, LF or NUL. */
+static const char *hostile_record;
+
+static void hostile_resolve(void *ctx, const spfkit_query *q, spfkit_answerer *a) {
+    (void)ctx;
+    const char *txt = NULL;
+    if (strcmp(q->name, "long.example.com") == 0) txt = hostile_record;
+    if (strcmp(q->name, "example.com") == 0) txt = "v=spf1 -all exp=why.example.com";
+    if (strcmp(q->name, "why.example.com") == 0) txt = "Go away %{s} now";
+    if (txt && q->qtype == SPFKIT_QTYPE_TXT) {
+        spfkit_rdata r = {SPFKIT_QTYPE_TXT, 0, (const uint8_t *)txt, strlen(txt)};
+        spfkit_answerer_records(a, &r, 1);
+    } else {
+        spfkit_answerer_empty(a, SPFKIT_ANSWER_NXDOMAIN);
+    }
+}
+
+static void expect_short_lines(const char *h) {
+    EXPECT(h != NULL);
+    size_t line = 0;
+    for (const char *p = h; p && *p; p++) {
+        if (*p == '\r') {
+            EXPECT(p[1] == '\n' && p[2] == ' '); /* only folds */
+            line = 0;
+            p++;
+            continue;
+        }
+        EXPECT(*p != '\n');
+        line++;
+        EXPECT(line <= 998);
+    }
+}
+
+static void test_hostile_texts(void) {
+    static char record[63008];
+    strcpy(record, "v=spf1 ");
+    memset(record + 7, 'z', 63000);
+    record[63007] = '\0';
+    hostile_record = record;
+    spfkit_options *o = spfkit_options_new();
+    EXPECT_STATUS(spfkit_options_set_scope(o, SPFKIT_SCOPE_MAIL_FROM), SPFKIT_OK);
+    spfkit_outcome *out = NULL;
+    EXPECT_STATUS(spfkit_check("192.0.2.1", "a@long.example.com", "h", o, hostile_resolve, NULL, &out), SPFKIT_OK);
+    spfkit_result r;
+    EXPECT_STATUS(spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &r), SPFKIT_OK);
+    EXPECT(r == SPFKIT_RESULT_PERMERROR);
+    char *h = NULL;
+    EXPECT_STATUS(spfkit_outcome_received_spf(out, SPFKIT_IDENTITY_DECIDING, &h, NULL), SPFKIT_OK);
+    expect_short_lines(h);
+    EXPECT(h && strstr(h, "[truncated]\""));
+    spfkit_string_free(h);
+    EXPECT_STATUS(spfkit_outcome_authentication_results(out, "mx.example", &h, NULL), SPFKIT_OK);
+    expect_short_lines(h);
+    spfkit_string_free(h);
+    spfkit_outcome_free(out);
+
+    EXPECT_STATUS(spfkit_check("192.0.2.1", "bad\r\nX-Evil: 1@example.com", "h", o, hostile_resolve, NULL, &out),
+                  SPFKIT_OK);
+    EXPECT_STATUS(spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &r), SPFKIT_OK);
+    EXPECT(r == SPFKIT_RESULT_FAIL);
+    char *e = NULL;
+    size_t len = 0;
+    EXPECT_STATUS(spfkit_outcome_explanation(out, SPFKIT_IDENTITY_DECIDING, &e, &len), SPFKIT_OK);
+    EXPECT(e && strcmp(e, "Go away bad??X-Evil: 1@example.com now") == 0 && len == strlen(e));
+    spfkit_string_free(e);
+    spfkit_outcome_free(out);
+    spfkit_options_free(o);
+}
+
 int main(void) {
     test_version_and_status();
     test_fail_with_explanation();
@@ -685,6 +756,7 @@ int main(void) {
     test_threads_and_cache();
     test_oversized_answers();
     test_expire();
+    test_hostile_texts();
     if (failures) {
         fprintf(stderr, "C API tests: %d failed\n", (int)failures);
         return 1;

@@ -392,3 +392,28 @@ fn the_trace_says_why_a_term_looked_nothing_up() {
     assert!(note.as_str().unwrap().starts_with("%{l}.example.com expands to"), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_senders_and_records_stay_on_their_lines() {
+    let dir = std::env::temp_dir().join(format!("spfkit-cli-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone = dir.join("h.json");
+    let long = format!("v=spf1 {}", "z".repeat(63000));
+    let zonedata = serde_json::json!({
+        "example.com": [{"TXT": "v=spf1 -all exp=why.example.com"}],
+        "why.example.com": [{"TXT": "Go away %{s} now"}],
+        "long.example.com": [{"TXT": long}],
+    });
+    std::fs::write(&zone, zonedata.to_string()).unwrap();
+    let z = zone.to_str().unwrap();
+    let out =
+        spfkit(&["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "bad\r\nX-Evil: 1@example.com", "--helo", "x"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\nexplanation: Go away bad??X-Evil: 1@example.com now\n"), "{text}");
+    assert!(!text.contains('\r'), "{text}");
+    let out = spfkit(&["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "a@long.example.com", "--helo", "x"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().all(|l| l.len() <= 998), "a line over 998 characters");
+    assert!(text.contains("[truncated]\""), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
