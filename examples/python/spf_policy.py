@@ -81,7 +81,10 @@ class Policy:
         return action
 
     def action(self, o: spfkit.Outcome, client: str) -> str:
-        header = "PREPEND " + o.received_spf()
+        # A policy reply is one line: a header folded for a hostile sender
+        # (CRLF and a space) is unfolded (RFC 5322 §2.2.3); Postfix folds
+        # long header lines itself when it sends the message on.
+        header = "PREPEND " + o.received_spf().replace("\r\n", "")
         result = o.result
         reply = o.smtp_reply()
         if result == spfkit.Result.FAIL and reply is not None:

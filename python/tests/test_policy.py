@@ -127,3 +127,14 @@ def test_a_line_too_long_ends_the_connection() -> None:
             return got
 
     assert asyncio.run(run()) == b""
+
+
+def test_a_folded_header_is_prepended_on_one_line() -> None:
+    # A long HELO and sender make Received-SPF fold; the reply stays one line.
+    policy = spf_policy.Policy(receiver="mx.example.net", resolver=resolve, trusted=[])
+    sender = "a" * 900 + "@example.com"
+    actions = asyncio.run(conversation(policy, [request("192.0.2.5", sender, helo_name="h" * 900 + ".example")]))
+    assert actions[0].startswith("PREPEND Received-SPF: pass ")
+    assert "\r" not in actions[0] and "\n" not in actions[0]
+    assert "[truncated]" in actions[0]
+
