@@ -334,6 +334,8 @@ function lengthOf(a, max) {
 function snapshot(answer) {
   try {
     const { maxRecords, maxTxt, maxMessage } = bound();
+    // A string answer is one of three words: no more of it is needed.
+    if (typeof answer === 'string') return answer.length > 16 ? answer.slice(0, 16) : answer;
     if (typeof answer !== 'object' || answer === null) return opaque(answer);
     if (isBytes(answer)) return typedArrayLength.call(answer) > maxMessage ? TEMPERROR : new Uint8Array(answer);
     if (!Array.isArray(answer)) return {};
@@ -357,7 +359,11 @@ function snapshot(answer) {
     const records = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = answer[i];
-      if (typeof r === 'string' || isBytes(r)) {
+      if (typeof r === 'string') {
+        // A TXT record, an address or a name; no record is this long.
+        if (r.length > maxTxt) throw NO_ANSWER;
+        records[i] = r;
+      } else if (isBytes(r)) {
         records[i] = text(r);
       } else if (typeof r !== 'object' || r === null) {
         records[i] = opaque(r);

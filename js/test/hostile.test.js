@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  Analysis, Evaluation, InvalidArgumentError, NXDOMAIN, ResolverError, SpfError, analyze, check, checkHost,
+  Analysis, Evaluation, InvalidArgumentError, NODATA, NXDOMAIN, ResolverError, SpfError, analyze, check, checkHost,
 } from 'spfkit';
 
 const ZONE = {
@@ -282,4 +282,20 @@ test('the step classes expire(): core\'s deadline rule, every outstanding and la
   assert.equal(an.next(), null);
   assert.deepEqual(an.report().warnings.map((w) => w.code), ['dns-error']);
   an.free();
+});
+
+test('a wrong shape is a ResolverError naming the value; a big real answer is no temperror', async () => {
+  const answerOf = (answer) => (n, t) => (t === 'TXT' ? answer : NXDOMAIN);
+  await assert.rejects(checkHost('192.0.2.7', 'a@example.com', 'h', { resolver: answerOf([42]) }), (e) =>
+    e instanceof ResolverError && e.message.endsWith(', not 42'));
+  await assert.rejects(checkHost('192.0.2.7', 'a@example.com', 'h', { resolver: answerOf('v'.repeat(1e6)) }), (e) =>
+    e instanceof ResolverError && e.message.length < 200);
+  await stillWorks();
+  // 2,000 AAAA records of 39 characters: 78,000 characters, more than a
+  // TXT record holds, but a real answer (56,000 bytes as a DNS message).
+  const hex = (i) => i.toString(16).padStart(4, '0');
+  const many = Array.from({ length: 2000 }, (_, i) => `2001:0db8:0000:0000:0000:0000:0000:${hex(i)}`);
+  const resolver = (n, t) => (t === 'TXT' ? [['v=spf1 a -all']] : t === 'AAAA' ? many : NODATA);
+  assert.equal((await checkHost('2001:db8::7cf', 'a@example.com', 'h', { resolver })).result, 'pass');
+  assert.equal((await checkHost('2001:db8::7d0', 'a@example.com', 'h', { resolver })).result, 'fail');
 });

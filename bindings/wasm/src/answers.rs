@@ -24,14 +24,30 @@ fn wrong_shape(q: &spf::Query, what: &str) -> JsValue {
     error("resolver", &format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name), &[])
 }
 
-fn type_of(v: &JsValue) -> String {
+/// The value given, for a message: primitives shown (strings cut), others
+/// by their type.
+fn shown(v: &JsValue) -> String {
+    if let Some(s) = v.as_string() {
+        return crate::bounds::shown_str(&s);
+    }
+    if let Some(n) = v.as_f64() {
+        return n.to_string();
+    }
+    if let Some(b) = v.as_bool() {
+        return b.to_string();
+    }
     if v.is_null() {
         return "null".into();
     }
     if Array::is_array(v) {
         return "an array".into();
     }
-    v.js_typeof().as_string().unwrap_or_else(|| "?".into())
+    match v.js_typeof().as_string().as_deref() {
+        Some("object") => "an object".into(),
+        Some("function") => "a function".into(),
+        Some(t) => t.into(),
+        None => "?".into(),
+    }
 }
 
 /// Element `i` of an array; a throwing getter reads as undefined (the JS
@@ -65,7 +81,7 @@ fn push_text(out: &mut Vec<u8>, v: &JsValue) -> bool {
 /// One record; `Ok(None)` for TXT data longer than any DNS record holds
 /// (no DNS answer: the caller makes it a temporary error).
 fn record(q: &spf::Query, v: &JsValue) -> Result<Option<spf::RData>, JsValue> {
-    let bad = |what: &str| wrong_shape(q, &format!("{what}, not {}", type_of(v)));
+    let bad = |what: &str| wrong_shape(q, &format!("{what}, not {}", shown(v)));
     Ok(Some(match q.qtype {
         spf::QueryType::Txt => {
             let mut joined = Vec::new();
@@ -167,7 +183,7 @@ pub(crate) fn answer_of(q: &spf::Query, v: &JsValue) -> Result<spf::Answer, JsVa
         q,
         &format!(
             "expected an array of records, NXDOMAIN, NODATA, TEMPERROR or a Uint8Array DNS message, not {}",
-            type_of(v)
+            shown(v)
         ),
     ))
 }

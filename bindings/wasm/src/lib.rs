@@ -165,13 +165,21 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
             Some("mailfrom") => spf::Scope::MailFrom,
             Some("helo") => spf::Scope::Helo,
             Some(other) => {
-                return Err(invalid(&format!("identity must be 'both', 'mailfrom' or 'helo', not {other:?}")));
+                return Err(invalid(&format!(
+                    "identity must be 'both', 'mailfrom' or 'helo', not {}",
+                    bounds::shown_str(other)
+                )));
             }
         },
         plan: match o.plan.as_deref() {
             None | Some("batched") => spf::LookupPlan::Batched,
             Some("sequential") => spf::LookupPlan::Sequential,
-            Some(other) => return Err(invalid(&format!("plan must be 'batched' or 'sequential', not {other:?}"))),
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "plan must be 'batched' or 'sequential', not {}",
+                    bounds::shown_str(other)
+                )));
+            }
         },
         limits: limits(o.limits)?,
         trace: o.trace.unwrap_or(false),
@@ -196,7 +204,10 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
         }
         let mut results = Vec::with_capacity(names.len());
         for n in &names {
-            results.push(spf::SpfResult::from_name(n).ok_or_else(|| invalid(&format!("{n:?} is not an SPF result")))?);
+            results.push(
+                spf::SpfResult::from_name(n)
+                    .ok_or_else(|| invalid(&format!("{} is not an SPF result", bounds::shown_str(n))))?,
+            );
         }
         out.definitive = spf::ResultSet::of(&results);
     }
@@ -546,7 +557,12 @@ pub fn parse_record(text: JsValue) -> Result<JsValue, JsValue> {
             Err(error(
                 e.kind.code(),
                 &format!("{what} (characters {start}..{end})"),
-                &[("syntax", true.into()), ("term", e.term.as_str().into()), ("start", start.into()), ("end", end.into())],
+                &[
+                    ("syntax", true.into()),
+                    ("term", e.term.as_str().into()),
+                    ("start", start.into()),
+                    ("end", end.into()),
+                ],
             ))
         }
     }
