@@ -124,6 +124,20 @@ test('thousands of hostile answers in a row, then a normal check passes', async 
   await stillWorks();
   const pass = await check('192.0.2.7', 'a@example.com', 'h.example', { resolver: resolve });
   assert.equal(pass.result, 'pass');
+  // No leak: a record read, then a throw. The module's memory (external to
+  // V8's heap) must not grow with the number of such answers.
+  const leaky = [['v=spf1 ' + 'x'.repeat(3000)], 'x'];
+  Object.defineProperty(leaky, 1, { get: boom });
+  const run = async (n) => {
+    for (let i = 0; i < n; i++) {
+      assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver: () => leaky })).result, 'temperror');
+    }
+  };
+  await run(300);
+  const before = process.memoryUsage().external;
+  await run(5000);
+  const grown = process.memoryUsage().external - before;
+  assert.ok(grown < 4 * 2 ** 20, `external memory grew by ${grown} bytes over 5,000 answers`);
 });
 
 test('a Proxy of a Uint8Array is no DNS message: ResolverError, and the next call works', async () => {
