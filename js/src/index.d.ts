@@ -20,7 +20,9 @@ export type AnswerRecord =
   | { exchange: string; priority: number }
   | { exchange: string; preference: number };
 
-/** What a resolver gives: records, an empty answer, or a DNS response message. */
+/** What a resolver gives: records, an empty answer, or a DNS response message.
+ * More records than one DNS message carries (5,956), more than 65,535 bytes
+ * of TXT data, or a value that throws while read, is TEMPERROR. */
 export type Answer = AnswerRecord[] | typeof NXDOMAIN | typeof NODATA | typeof TEMPERROR | Uint8Array;
 
 /** Resolves one query; throwing means TEMPERROR. */
@@ -58,7 +60,8 @@ export interface EvaluationOptions {
 export interface CheckOptions extends Omit<EvaluationOptions, 'identity'> {
   /** Required in browsers and workers; Node's own DNS when omitted in Node. */
   resolver?: Resolver;
-  /** Milliseconds for the whole check (20000); later queries are TEMPERROR. */
+  /** Milliseconds for the whole check (20000); after it every outstanding
+   * and later query is TEMPERROR. */
   timeout?: number;
   /** This host's name in Authentication-Results (the receiver by default). */
   authservId?: string;
@@ -171,11 +174,13 @@ export interface AnalysisOptions {
   /** A record for the domain not yet published. */
   draft?: string;
   ipv6Client?: boolean;
+  /** Records fetched at most, 1 to 1000 (100). */
   maxNodes?: number;
 }
 
 export interface AnalyzeOptions extends AnalysisOptions {
   resolver?: Resolver;
+  /** Milliseconds for the whole analysis (20000). */
   timeout?: number;
 }
 
@@ -187,11 +192,17 @@ export class InvalidAddressError extends InvalidArgumentError {}
 export class ResolverError extends SpfError {}
 export class AnswerError extends SpfError {}
 export class InternalError extends SpfError {}
+/** A record that does not parse. */
 export class RecordSyntaxError extends SpfError {
-  kind: string;
+  /** Why, as core's code (Rust's and Python's): 'invalid-ip4', 'invalid-cidr', 'invalid-character', ... */
+  code: string;
+  /** The term at fault. */
   term: string;
+  /** JS string indices into the record (the message says "(characters start..end)"). */
   start: number;
   end: number;
+  /** [start, end]. */
+  span: [number, number];
 }
 
 export function init(source?: WebAssembly.Module | BufferSource | URL | string | Response): Promise<void>;
@@ -217,13 +228,26 @@ export interface DohOptions {
 }
 export function dohResolver(options: DohOptions): Resolver;
 
-/** Node only: Node's own DNS. */
-export function systemResolver(options?: { servers?: string[]; timeout?: number; tries?: number }): Resolver;
+export interface SystemResolverOptions {
+  /** Name servers asked in turn: "192.0.2.53", "192.0.2.53:5353", "2001:db8::53"
+   * or "[2001:db8::53]:5353" (default: Node's dns.getServers()). */
+  servers?: string[];
+  /** Milliseconds per try (5000). */
+  timeout?: number;
+  /** Rounds over all servers (2). */
+  tries?: number;
+}
+/** Node only: DNS over UDP, and TCP for truncated replies, to the system's
+ * name servers or `servers`; the replies decoded by the core, as the spfkit
+ * command does. */
+export function systemResolver(options?: SystemResolverOptions): Resolver;
 
 export class Evaluation {
   constructor(ip: string, sender: string, helo: string, options?: EvaluationOptions);
   next(): Query[] | null;
   answer(query: Query | number, answer: Answer): void;
+  /** The deadline has passed: every outstanding and later query is TEMPERROR; next() then gives null. */
+  expire(): void;
   outcome(authservId?: string): Outcome | null;
   free(): void;
 }
@@ -232,6 +256,8 @@ export class Analysis {
   constructor(domain: string, options?: AnalysisOptions);
   next(): Query[] | null;
   answer(query: Query | number, answer: Answer): void;
+  /** As Evaluation's expire(). */
+  expire(): void;
   report(): Report | null;
   free(): void;
 }

@@ -25,7 +25,8 @@ test('vectors: parse cases through parseRecord()', () => {
     } catch (e) {
       assert.ok(e instanceof RecordSyntaxError, `${c.record}: ${e}`);
       assert.ok(c.error, `${c.record}: unexpected error ${e.message}`);
-      assert.equal(e.kind, c.error.code, c.record);
+      assert.equal(e.code, c.error.code, c.record);
+      assert.deepEqual(e.span, [e.start, e.end], c.record);
       assert.deepEqual([byteAt(c.record, e.start), byteAt(c.record, e.end)], c.error.span, c.record);
       assert.equal(e.term, c.error.term, c.record);
       continue;

@@ -9,10 +9,14 @@
 //! method leaves that object unusable. Every input is checked and every
 //! size bounded instead.
 
+mod answers;
+mod bounds;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use answers::answer_of;
 use js_sys::{Array, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use spfkit as spf;
@@ -23,7 +27,7 @@ use wasm_bindgen::prelude::*;
 // ---------------------------------------------------------------------------
 
 /// An `Error` with a `code` (and any extra properties) for the JS layer.
-fn error(code: &str, message: &str, extra: &[(&str, JsValue)]) -> JsValue {
+pub(crate) fn error(code: &str, message: &str, extra: &[(&str, JsValue)]) -> JsValue {
     let e = js_sys::Error::new(message);
     let _ = Reflect::set(&e, &"code".into(), &code.into());
     for (k, v) in extra {
@@ -37,16 +41,18 @@ fn invalid(message: &str) -> JsValue {
 }
 
 const MAX_LIMIT: u32 = spf::Limits::MAX;
-const MAX_RECORDS: u32 = spf::Answer::MAX_RECORDS as u32;
 const MAX_TXT: usize = spf::RData::MAX_TXT;
-/// A DNS message is at most 65535 bytes (its TCP length prefix).
-const MAX_MESSAGE: u32 = 65_535;
-/// Longest ip/sender/HELO accepted (an SMTP path is at most 256 bytes).
-const MAX_ARGUMENT: usize = 4096;
+/// Longest ip, sender, HELO or receiver accepted: core's bound.
+const MAX_ARGUMENT: usize = spf::Request::MAX_LENGTH;
 
-/// A string argument, checked.
+/// A string argument.
+fn string_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| invalid(&format!("{what} must be a string")))
+}
+
+/// A string argument within core's bound, said as core says it.
 fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
-    let s = v.as_string().ok_or_else(|| invalid(&format!("{what} must be a string")))?;
+    let s = string_arg(v, what)?;
     if s.len() > MAX_ARGUMENT {
         return Err(invalid(&format!("{what} is longer than {MAX_ARGUMENT} bytes")));
     }
@@ -57,11 +63,10 @@ fn text_arg(v: &JsValue, what: &str) -> Result<String, JsValue> {
 /// names, so unknown (misspelt) names are refused by the JS layer, which
 /// knows them (src/core.js).
 fn from_js<T: for<'de> Deserialize<'de>>(v: JsValue, what: &str) -> Result<T, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        return serde_wasm_bindgen::from_value(js_sys::Object::new().into())
-            .map_err(|e| invalid(&format!("{what}: {e}")));
-    }
-    serde_wasm_bindgen::from_value(v).map_err(|e| invalid(&format!("{what}: {e}")))
+    // The JS layer checks each option's type first and says which is
+    // wrong; serde's own text ("invalid type: ...") is not for users.
+    let v = if v.is_undefined() || v.is_null() { js_sys::Object::new().into() } else { v };
+    serde_wasm_bindgen::from_value(v).map_err(|_| invalid(&format!("{what} holds a value of the wrong type")))
 }
 
 fn to_js<T: Serialize>(v: &T) -> JsValue {
@@ -130,7 +135,7 @@ fn limits(l: Option<LimitsIn>) -> Result<spf::Limits, JsValue> {
     ] {
         if let Some(v) = v {
             if v > MAX_LIMIT {
-                return Err(invalid(&format!("limits.{name} is at most {MAX_LIMIT}")));
+                return Err(invalid(&format!("limits.{name} must be a whole number from 0 to {MAX_LIMIT}, not {v}")));
             }
             *slot = v;
         }
@@ -160,13 +165,21 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
             Some("mailfrom") => spf::Scope::MailFrom,
             Some("helo") => spf::Scope::Helo,
             Some(other) => {
-                return Err(invalid(&format!("identity must be 'both', 'mailfrom' or 'helo', not {other:?}")));
+                return Err(invalid(&format!(
+                    "identity must be 'both', 'mailfrom' or 'helo', not {}",
+                    bounds::shown_str(other)
+                )));
             }
         },
         plan: match o.plan.as_deref() {
             None | Some("batched") => spf::LookupPlan::Batched,
             Some("sequential") => spf::LookupPlan::Sequential,
-            Some(other) => return Err(invalid(&format!("plan must be 'batched' or 'sequential', not {other:?}"))),
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "plan must be 'batched' or 'sequential', not {}",
+                    bounds::shown_str(other)
+                )));
+            }
         },
         limits: limits(o.limits)?,
         trace: o.trace.unwrap_or(false),
@@ -175,13 +188,13 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
     };
     if let Some(r) = o.receiver {
         if r.len() > MAX_ARGUMENT {
-            return Err(invalid("receiver is too long"));
+            return Err(invalid(&format!("receiver is longer than {MAX_ARGUMENT} bytes")));
         }
         out.receiver = Arc::from(r);
     }
     if let Some(e) = o.default_explanation {
         if e.len() > MAX_ARGUMENT {
-            return Err(invalid("defaultExplanation is too long"));
+            return Err(invalid(&format!("defaultExplanation is longer than {MAX_ARGUMENT} bytes")));
         }
         out.default_explanation = Arc::from(e);
     }
@@ -191,7 +204,10 @@ fn check_options(v: JsValue) -> Result<spf::Options, JsValue> {
         }
         let mut results = Vec::with_capacity(names.len());
         for n in &names {
-            results.push(spf::SpfResult::from_name(n).ok_or_else(|| invalid(&format!("{n:?} is not an SPF result")))?);
+            results.push(
+                spf::SpfResult::from_name(n)
+                    .ok_or_else(|| invalid(&format!("{} is not an SPF result", bounds::shown_str(n))))?,
+            );
         }
         out.definitive = spf::ResultSet::of(&results);
     }
@@ -226,137 +242,6 @@ fn query_type(s: &str) -> Option<spf::QueryType> {
         "PTR" => spf::QueryType::Ptr,
         _ => return None,
     })
-}
-
-fn wrong_shape(q: &spf::Query, what: &str) -> JsValue {
-    error("resolver", &format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name), &[])
-}
-
-fn type_of(v: &JsValue) -> String {
-    if v.is_null() {
-        return "null".into();
-    }
-    if Array::is_array(v) {
-        return "an array".into();
-    }
-    v.js_typeof().as_string().unwrap_or_else(|| "?".into())
-}
-
-/// Appends a TXT character-string (a string as UTF-8, or bytes); false for
-/// anything else.
-fn push_text(out: &mut Vec<u8>, v: &JsValue) -> bool {
-    if let Some(s) = v.as_string() {
-        out.extend_from_slice(s.as_bytes());
-        return true;
-    }
-    if let Some(b) = v.dyn_ref::<Uint8Array>() {
-        if b.length() as usize <= MAX_TXT {
-            let start = out.len();
-            out.resize(start + b.length() as usize, 0);
-            b.copy_to(&mut out[start..]);
-        } else {
-            // Longer than any TXT record: the caller's length check refuses
-            // it, without copying gigabytes first.
-            out.resize(MAX_TXT + 1, 0);
-        }
-        return true;
-    }
-    false
-}
-
-fn record(q: &spf::Query, v: &JsValue) -> Result<spf::RData, JsValue> {
-    let bad = |what: &str| wrong_shape(q, &format!("{what}, not {}", type_of(v)));
-    Ok(match q.qtype {
-        spf::QueryType::Txt => {
-            let mut joined = Vec::new();
-            if !push_text(&mut joined, v) {
-                if !Array::is_array(v) {
-                    return Err(bad("a TXT record is a string, a Uint8Array, or an array of its strings"));
-                }
-                let parts = Array::from(v);
-                if parts.length() as usize > MAX_TXT {
-                    return Err(bad("a TXT record holds at most 65535 bytes"));
-                }
-                // One record's character-strings, joined with nothing
-                // between (§4.5), as Node's dns.resolveTxt gives them.
-                for part in parts.iter() {
-                    if !push_text(&mut joined, &part) {
-                        return Err(bad("a TXT string is a string or a Uint8Array"));
-                    }
-                    if joined.len() > MAX_TXT {
-                        break;
-                    }
-                }
-            }
-            if joined.len() > MAX_TXT {
-                return Err(bad("a TXT record holds at most 65535 bytes"));
-            }
-            spf::RData::Txt(joined)
-        }
-        spf::QueryType::A | spf::QueryType::Aaaa => {
-            let s = v.as_string().ok_or_else(|| bad("an address is a string"))?;
-            let ip: IpAddr = s.parse().map_err(|_| bad("an address is a string such as \"192.0.2.1\""))?;
-            spf::RData::address(q.qtype, ip).ok_or_else(|| bad("the address family does not match the query type"))?
-        }
-        spf::QueryType::Mx => {
-            // { exchange, priority } as Node's dns.resolveMx gives, or
-            // { exchange, preference }.
-            if !v.is_object() || Array::is_array(v) {
-                return Err(bad("an MX record is an object { exchange, priority }"));
-            }
-            let exchange = Reflect::get(v, &"exchange".into()).ok().and_then(|e| e.as_string());
-            let pref = ["priority", "preference"]
-                .iter()
-                .find_map(|k| Reflect::get(v, &(*k).into()).ok().and_then(|p| p.as_f64()));
-            match (exchange, pref) {
-                (Some(exchange), Some(p)) if (0.0..=65535.0).contains(&p) && exchange.len() <= 1024 => {
-                    spf::RData::Mx { preference: p as u16, exchange }
-                }
-                _ => return Err(bad("an MX record is an object { exchange: string, priority: 0..65535 }")),
-            }
-        }
-        spf::QueryType::Ptr => {
-            let name = v.as_string().filter(|n| n.len() <= 1024).ok_or_else(|| bad("a PTR record is a string"))?;
-            spf::RData::Ptr(name)
-        }
-    })
-}
-
-/// A resolver's value as an answer: an array of records, "NXDOMAIN",
-/// "NODATA", "TEMPERROR", or a whole DNS response message as a Uint8Array.
-fn answer_of(q: &spf::Query, v: &JsValue) -> Result<spf::Answer, JsValue> {
-    if let Some(s) = v.as_string() {
-        return match s.as_str() {
-            "NXDOMAIN" => Ok(spf::Answer::NxDomain),
-            "NODATA" => Ok(spf::Answer::NoData),
-            "TEMPERROR" => Ok(spf::Answer::TempError),
-            _ => Err(wrong_shape(q, "a string answer is NXDOMAIN, NODATA or TEMPERROR (records come in an array)")),
-        };
-    }
-    if let Some(b) = v.dyn_ref::<Uint8Array>() {
-        if b.length() > MAX_MESSAGE {
-            return Ok(spf::Answer::TempError);
-        }
-        return Ok(spf::wire::decode_answer(q, &b.to_vec()));
-    }
-    if Array::is_array(v) {
-        let list = Array::from(v);
-        if list.length() > MAX_RECORDS {
-            return Err(wrong_shape(q, &format!("more than {MAX_RECORDS} records")));
-        }
-        let mut records = Vec::with_capacity(list.length() as usize);
-        for item in list.iter() {
-            records.push(record(q, &item)?);
-        }
-        return Ok(spf::Answer::Records(records));
-    }
-    Err(wrong_shape(
-        q,
-        &format!(
-            "expected an array of records, NXDOMAIN, NODATA, TEMPERROR or a Uint8Array DNS message, not {}",
-            type_of(v)
-        ),
-    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -416,17 +301,15 @@ impl Evaluation {
     #[wasm_bindgen(constructor)]
     pub fn new(ip: JsValue, sender: JsValue, helo: JsValue, options: JsValue) -> Result<Evaluation, JsValue> {
         let ip_text = text_arg(&ip, "ip")?;
-        let sender = text_arg(&sender, "sender")?;
-        let helo = text_arg(&helo, "helo")?;
-        let ip: IpAddr = ip_text
-            .trim()
-            .parse()
-            .map_err(|_| error("invalid-address", &format!("{ip_text:?} is not an IP address"), &[]))?;
+        let sender = string_arg(&sender, "sender")?;
+        let helo = string_arg(&helo, "helo")?;
+        let ip: IpAddr = ip_text.trim().parse().map_err(|_| {
+            error("invalid-address", &format!("{} is not an IP address", bounds::shown_str(&ip_text)), &[])
+        })?;
+        let request = spf::Request::new(ip, sender, helo);
+        request.check_bounds().map_err(|e| invalid(&e))?;
         let options = check_options(options)?;
-        Ok(Evaluation {
-            inner: spf::Evaluation::new(spf::Request::new(ip, sender, helo), options),
-            handed: Handed::default(),
-        })
+        Ok(Evaluation { inner: spf::Evaluation::new(request, options), handed: Handed::default() })
     }
 
     /// The next queries ([{ id, name, type }]); [] while answers are
@@ -443,13 +326,19 @@ impl Evaluation {
         self.handed.answer(id, &answer, |id, a| inner.answer(id, a))
     }
 
+    /// The deadline has passed: core's rule, every outstanding and later
+    /// query is temperror and the next next() gives null.
+    pub fn expire(&mut self) {
+        self.inner.expire();
+    }
+
     /// The outcome as a plain object once done, else null. `authservId`
     /// names this host in Authentication-Results (the receiver by default).
     pub fn outcome(&self, authserv_id: JsValue) -> Result<JsValue, JsValue> {
         let Some(o) = self.inner.outcome() else { return Ok(JsValue::NULL) };
         let authserv = match authserv_id.as_string() {
             Some(a) if a.len() <= MAX_ARGUMENT => a,
-            Some(_) => return Err(invalid("authservId is too long")),
+            Some(_) => return Err(invalid(&format!("authservId is longer than {MAX_ARGUMENT} bytes"))),
             None if authserv_id.is_undefined() || authserv_id.is_null() => o.receiver.clone(),
             None => return Err(invalid("authservId must be a string")),
         };
@@ -619,7 +508,8 @@ pub fn check_domain(domain: JsValue) -> Result<String, JsValue> {
 
 /// Parses a record's text: { text, terms: [{ text, kind, name, qualifier,
 /// start, end }] } with JS string indices; a syntax error throws an Error
-/// with code "syntax" and `kind`, `term`, `start`, `end`.
+/// with `syntax: true`, the kind's `code` (as core's `code()`), `term`,
+/// `start`, `end`.
 #[wasm_bindgen(js_name = parseRecord)]
 pub fn parse_record(text: JsValue) -> Result<JsValue, JsValue> {
     let s = text.as_string().ok_or_else(|| invalid("a record must be a string"))?;
@@ -659,17 +549,22 @@ pub fn parse_record(text: JsValue) -> Result<JsValue, JsValue> {
                 .collect();
             Ok(to_js(&RecordOut { text: r.to_string(), terms }))
         }
-        Err(e) => Err(error(
-            "syntax",
+        Err(e) => {
+            let (start, end) = (js_index(&s, e.span.start) as u32, js_index(&s, e.span.end) as u32);
             // Core's message ends with the byte span; JS has string indices.
-            e.to_string().split(" (bytes ").next().unwrap_or_default(),
-            &[
-                ("kind", e.kind.code().into()),
-                ("term", e.term.as_str().into()),
-                ("start", (js_index(&s, e.span.start) as u32).into()),
-                ("end", (js_index(&s, e.span.end) as u32).into()),
-            ],
-        )),
+            let text = e.to_string();
+            let what = text.rsplit_once(" (bytes ").map_or(text.as_str(), |(w, _)| w);
+            Err(error(
+                e.kind.code(),
+                &format!("{what} (characters {start}..{end})"),
+                &[
+                    ("syntax", true.into()),
+                    ("term", e.term.as_str().into()),
+                    ("start", start.into()),
+                    ("end", end.into()),
+                ],
+            ))
+        }
     }
 }
 
@@ -700,6 +595,7 @@ impl Analysis {
     #[wasm_bindgen(constructor)]
     pub fn new(domain: JsValue, options: JsValue) -> Result<Analysis, JsValue> {
         let domain = text_arg(&domain, "domain")?;
+        spf::check_domain(&domain).map_err(invalid)?;
         let o: AnalysisOptionsIn = from_js(options, "options")?;
         let mut options = spf::AnalysisOptions { limits: limits(o.limits)?, ..spf::AnalysisOptions::default() };
         if let Some(d) = o.draft {
@@ -710,8 +606,9 @@ impl Analysis {
         }
         options.ipv6_client = o.ipv6_client.unwrap_or(false);
         if let Some(n) = o.max_nodes {
-            if n == 0 || n > MAX_LIMIT {
-                return Err(invalid(&format!("maxNodes is from 1 to {MAX_LIMIT}")));
+            if n == 0 || n as usize > spf::AnalysisOptions::MAX_NODES {
+                let max = spf::AnalysisOptions::MAX_NODES;
+                return Err(invalid(&format!("maxNodes must be a whole number from 1 to {max}, not {n}")));
             }
             options.max_nodes = n as usize;
         }
@@ -728,6 +625,11 @@ impl Analysis {
     pub fn answer(&mut self, id: u32, answer: JsValue) -> Result<(), JsValue> {
         let inner = &mut self.inner;
         self.handed.answer(id, &answer, |id, a| inner.answer(id, a))
+    }
+
+    /// As Evaluation.expire.
+    pub fn expire(&mut self) {
+        self.inner.expire();
     }
 
     /// The report as a plain object once done, else null.

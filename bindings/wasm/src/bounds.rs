@@ -1,0 +1,47 @@
+//! Core's bounds, for the JS layer to check options and answers against
+//! before anything reaches the step classes, and how a value is shown in
+//! a message.
+
+use serde::Serialize;
+use spfkit as spf;
+use wasm_bindgen::prelude::*;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BoundsOut {
+    /// Bytes of an ip, sender, HELO or receiver (spf::Request::MAX_LENGTH).
+    max_length: usize,
+    /// Largest processing limit (spf::Limits::MAX).
+    max_limit: u32,
+    /// Largest maxNodes (spf::AnalysisOptions::MAX_NODES).
+    max_nodes: usize,
+    /// Records in one answer (spf::Answer::MAX_RECORDS).
+    max_records: usize,
+    /// Bytes of TXT data in one answer (spf::RData::MAX_TXT).
+    max_txt: usize,
+    /// Bytes of a DNS message.
+    max_message: u32,
+}
+
+/// Core's bounds: { maxLength, maxLimit, maxNodes, maxRecords, maxTxt,
+/// maxMessage }.
+#[wasm_bindgen]
+pub fn bounds() -> JsValue {
+    crate::to_js(&BoundsOut {
+        max_length: spf::Request::MAX_LENGTH,
+        max_limit: spf::Limits::MAX,
+        max_nodes: spf::AnalysisOptions::MAX_NODES,
+        max_records: spf::Answer::MAX_RECORDS,
+        max_txt: spf::RData::MAX_TXT,
+        max_message: crate::answers::MAX_MESSAGE,
+    })
+}
+
+/// A string for a message: quoted, cut after 40 characters.
+pub(crate) fn shown_str(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
