@@ -162,7 +162,9 @@ function renderCheck(outcome) {
     for (const e of part.trace) {
       const indent = { style: `--depth: ${e.depth}` };
       if (e.kind === 'record') trace.append(h('li', indent, `${e.domain}: `, h('code', {}, e.record)));
-      else if (e.kind === 'term') trace.append(h('li', indent, h('code', {}, e.term), e.matched ? ' matches' : ' does not match'));
+      else if (e.kind === 'term') {
+        trace.append(h('li', indent, h('code', {}, e.term), e.matched ? ' matches' : ' does not match', e.note ? ` (${e.note})` : ''));
+      }
       else trace.append(h('li', { ...indent, class: 'bad' }, e.term ? h('code', {}, e.term) : e.domain, `: ${e.message}`));
     }
   }

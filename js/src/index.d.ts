@@ -80,7 +80,8 @@ export interface Counters {
 
 export type TraceEvent =
   | { kind: 'record'; depth: number; domain: string; record: string }
-  | { kind: 'term'; depth: number; domain: string; term: string; matched: boolean }
+  /** `note`: why the term looked nothing up, when its name could not be formed (an expansion that is no valid domain). */
+  | { kind: 'term'; depth: number; domain: string; term: string; matched: boolean; note: string | null }
   | { kind: 'error'; depth: number; domain: string; term: string | null; message: string };
 
 export interface IdentityOutcome {

@@ -950,7 +950,8 @@ struct TraceEvent {
     text: Option<String>,
     /// "term": whether it matched (redirect=: whether it was followed).
     matched: bool,
-    /// "error": what went wrong.
+    /// "error": what went wrong; "term": why it looked nothing up, when
+    /// its name could not be formed (an expansion that is no valid domain).
     message: Option<String>,
 }
 
@@ -977,13 +978,13 @@ fn trace(o: &spf::Outcome) -> Vec<TraceEvent> {
                 matched: false,
                 message: None,
             },
-            spf::TraceEvent::Term { depth, domain, term, matched } => TraceEvent {
+            spf::TraceEvent::Term { depth, domain, term, matched, note } => TraceEvent {
                 kind: "term",
                 depth: *depth,
                 domain: domain.clone(),
                 text: Some(term.clone()),
                 matched: *matched,
-                message: None,
+                message: note.clone(),
             },
             spf::TraceEvent::Error { depth, domain, term, message } => TraceEvent {
                 kind: "error",

@@ -365,7 +365,7 @@ enum TraceOut<'a> {
     #[serde(rename = "record")]
     Record { depth: u32, domain: &'a str, record: &'a str },
     #[serde(rename = "term")]
-    Term { depth: u32, domain: &'a str, term: &'a str, matched: bool },
+    Term { depth: u32, domain: &'a str, term: &'a str, matched: bool, note: Option<&'a str> },
     #[serde(rename = "error")]
     Error { depth: u32, domain: &'a str, term: Option<&'a str>, message: &'a str },
 }
@@ -432,8 +432,8 @@ fn identity_out<'a>(c: &'a spf::CheckOutcome, o: &'a spf::Outcome) -> IdentityOu
             .iter()
             .map(|t| match t {
                 spf::TraceEvent::Record { depth, domain, record } => TraceOut::Record { depth: *depth, domain, record },
-                spf::TraceEvent::Term { depth, domain, term, matched } => {
-                    TraceOut::Term { depth: *depth, domain, term, matched: *matched }
+                spf::TraceEvent::Term { depth, domain, term, matched, note } => {
+                    TraceOut::Term { depth: *depth, domain, term, matched: *matched, note: note.as_deref() }
                 }
                 spf::TraceEvent::Error { depth, domain, term, message } => {
                     TraceOut::Error { depth: *depth, domain, term: term.as_deref(), message }
