@@ -475,6 +475,12 @@ pub struct ParseError {
 }
 
 impl ParseError {
+    /// The stable short code of the error (`"invalid-ip4"`), the `code`
+    /// every host's syntax error carries: [`ParseErrorKind::code`].
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
     /// Terms longer than this are cut in the message (the `term` field
     /// keeps them whole): a 60 KB term helps no reader of a log line or a
     /// header's `problem=`.

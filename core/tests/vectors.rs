@@ -26,7 +26,7 @@ fn parse_vectors() {
             Err(e) => {
                 let want = &case["error"];
                 assert!(want.is_object(), "{text:?}: unexpected error {e}");
-                assert_eq!(e.kind.code(), want["code"], "{text:?}: {e}");
+                assert_eq!(e.code(), want["code"], "{text:?}: {e}");
                 assert_eq!(serde_json::json!([e.span.start, e.span.end]), want["span"], "{text:?}: {e}");
                 assert_eq!(e.term, want["term"], "{text:?}");
                 // The span lies inside the record and inside the term.
