@@ -153,6 +153,10 @@ def test_other_arguments_show_the_value() -> None:
     assert str(info.value).endswith("not (1, 2, 3)"), str(info.value)
     ev = spfkit.Evaluation("192.0.2.1", "a@example.com", "h")
     ev.next()
+    # An int is an id: one never handed out is unknown, whatever its value.
+    for bad_id in [-1, 2**70]:
+        with pytest.raises(spfkit.AnswerError, match=f"no query with id {bad_id} was handed out"):
+            ev.answer(bad_id, spfkit.NXDOMAIN)
     with pytest.raises(TypeError) as info:
-        ev.answer(-1, spfkit.NXDOMAIN)
-    assert str(info.value).endswith("not -1"), str(info.value)
+        ev.answer("1", spfkit.NXDOMAIN)  # type: ignore[arg-type]
+    assert str(info.value).endswith("not '1'"), str(info.value)

@@ -398,14 +398,24 @@ impl<M: Machine> Steps<M> {
     /// Answers a query (a Query or its id) with what a resolver would return.
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
+            let unknown = |id: &dyn std::fmt::Display| {
+                error(py, "AnswerError", (format!("no query with id {id} was handed out"),))
+            };
             let id: u32 = match query.cast::<Query>() {
                 Ok(q) => q.get().id,
-                Err(_) => query.extract().map_err(|_| {
-                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", shown(query)))
-                })?,
+                // An int that is no id we hand out (negative, huge) is an unknown id.
+                Err(_) => match query.cast_exact::<pyo3::types::PyInt>() {
+                    Ok(i) => i.extract().map_err(|_| unknown(&shown(query)))?,
+                    Err(_) => {
+                        return Err(PyTypeError::new_err(format!(
+                            "answer() takes a Query or its id (an int), not {}",
+                            shown(query)
+                        )));
+                    }
+                },
             };
             let q = self.lock(py)?.1.get(&id).cloned();
-            let q = q.ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
+            let q = q.ok_or_else(|| unknown(&id))?;
             // Converting may run Python code (a __str__, an __iter__): not under our lock.
             let a = answers::answer(py, &q, answer)?;
             self.lock(py)?

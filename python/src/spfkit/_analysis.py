@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Coroutine, Optional
 
 from . import _spfkit
-from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _callable, _drive, _timeout
+from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _callable, _coroutine_function, _drive, _timeout
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import Analysis, Report
 from ._types import Limits
@@ -66,3 +66,6 @@ def analyze_async(
     seconds = _timeout(timeout)
     an = Analysis(domain, **_options(record, limits, ipv6_client, max_nodes))
     return _drive(an, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), seconds)
+
+
+_coroutine_function(analyze_async)

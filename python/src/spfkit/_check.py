@@ -172,6 +172,19 @@ def check_host_async(
     return _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), seconds)
 
 
+def _coroutine_function(f: Any) -> None:
+    # check_async() and friends check their arguments when called and return
+    # a coroutine: for frameworks that ask inspect.iscoroutinefunction(), they
+    # are coroutine functions (Python 3.12 and later can say so).
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is not None:
+        mark(f)
+
+
+_coroutine_function(check_async)
+_coroutine_function(check_host_async)
+
+
 def _timeout(timeout: Any) -> float:
     seconds = _args.seconds("timeout", timeout)
     assert seconds is not None
