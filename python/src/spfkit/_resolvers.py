@@ -28,11 +28,11 @@ from ._spfkit import NODATA, NXDOMAIN, TEMPERROR
 
 __all__ = ["DnspythonResolver", "AsyncDnspythonResolver"]
 
-Answer = Union[list, bytes, Any]
+Answer = Union[list[Any], bytes, Any]
 
 
-def _records(rdtype: str, rrset: Any) -> list:
-    out: list = []
+def _records(rdtype: str, rrset: Any) -> list[Any]:
+    out: list[Any] = []
     for r in rrset:
         if rdtype == "TXT":
             out.append(b"".join(r.strings))
