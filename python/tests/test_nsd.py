@@ -84,3 +84,16 @@ def test_timeouts() -> None:
             spfkit.check_host_async("192.0.2.1", "a@example.com", "h", resolver=asynchronous(port, 30), timeout=0.5)
         )
         assert o.result == "temperror"
+
+
+def test_the_readme_way_to_choose_a_server(port: int) -> None:
+    # python/README.md's example of pointing the default resolver at a server
+    # and port, run as written but for the port.
+    readme = (ROOT / "python/README.md").read_text()
+    blocks = [b for b in readme.split("```python\n")[1:] if "r.port = 5353" in b]
+    assert len(blocks) == 1, "python/README.md lost its example of choosing a server"
+    code = blocks[0].split("```")[0].replace("r.port = 5353", f"r.port = {port}")
+    scope: dict[str, object] = {"spfkit": spfkit}
+    exec(code, scope)
+    outcome = scope["outcome"]
+    assert isinstance(outcome, spfkit.Outcome) and outcome.result == "pass", outcome

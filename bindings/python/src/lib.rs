@@ -16,8 +16,11 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyString};
 use spfkit as spf;
+
+mod answers;
+use answers::{EmptyAnswer, shown};
 
 // ---------------------------------------------------------------------------
 // Errors: the package's own classes (spfkit/_errors.py)
@@ -113,6 +116,10 @@ fn options(
         ..spf::Options::default()
     };
     if let Some(r) = receiver {
+        // The bound core sets for a sender or HELO name (Request::MAX_LENGTH).
+        if r.len() > spf::Request::MAX_LENGTH {
+            return Err(invalid(py, format!("receiver is longer than {} bytes", spf::Request::MAX_LENGTH)));
+        }
         o.receiver = Arc::from(r);
     }
     if let Some(e) = default_explanation {
@@ -141,7 +148,7 @@ fn limits_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<spf::Limits> {
     let (dns_terms, mx_names, ptr_names, void_lookups): (i64, i64, i64, i64) = tuple.extract().map_err(|_| {
         PyTypeError::new_err(format!(
             "limits must be a spfkit.Limits or (dns_terms, mx_names, ptr_names, void_lookups), not {}",
-            type_name(v)
+            shown(v)
         ))
     })?;
     let check = |name: &str, n: i64| -> PyResult<u32> {
@@ -169,7 +176,10 @@ fn request(
     let (ip, sender, helo) = (ip.text(), sender.text(), helo.text());
     let ip: IpAddr =
         ip.trim().parse().map_err(|_| error(py, "InvalidAddressError", (format!("{ip:?} is not an IP address"),)))?;
-    Ok(spf::Request::new(ip, sender, helo))
+    let request = spf::Request::new(ip, sender, helo);
+    // Core's bounds, the same in every binding.
+    request.check_bounds().map_err(|e| invalid(py, e))?;
+    Ok(request)
 }
 
 /// A str's UTF-8, borrowed from the bytes object Python makes for it (the
@@ -199,177 +209,12 @@ fn utf8<'py>(s: &Bound<'py, PyString>) -> Utf8<'py> {
 }
 
 // ---------------------------------------------------------------------------
-// Answers from Python
+// Answers from Python (read in answers.rs)
 // ---------------------------------------------------------------------------
 
-/// NXDOMAIN, NODATA, TEMPERROR: an answer without records.
-#[pyclass(module = "spfkit", frozen, eq, hash)]
-#[derive(PartialEq, Hash)]
-struct EmptyAnswer {
-    kind: u8,
-}
-
-#[pymethods]
-impl EmptyAnswer {
-    fn __repr__(&self) -> &'static str {
-        match self.kind {
-            1 => "spfkit.NXDOMAIN",
-            2 => "spfkit.NODATA",
-            _ => "spfkit.TEMPERROR",
-        }
-    }
-}
-
-const MAX_RECORDS: usize = spf::Answer::MAX_RECORDS;
-const MAX_TXT: usize = spf::RData::MAX_TXT;
-
-fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
-    error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
-}
-
-/// Appends a TXT string (bytes, or str as UTF-8) to `out`; false for
-/// anything else.
-fn push_text(out: &mut Vec<u8>, v: &Bound<'_, PyAny>) -> bool {
-    if let Ok(b) = v.cast::<PyBytes>() {
-        out.extend_from_slice(b.as_bytes());
-        return true;
-    }
-    if let Ok(s) = v.cast::<PyString>() {
-        if let Ok(s) = s.to_cow() {
-            out.extend_from_slice(s.as_bytes());
-            return true;
-        }
-    }
-    false
-}
-
-/// An exact list or tuple (a subclass's own `__iter__` could run forever),
-/// read by index: no iterator object, no copy of its items.
-enum Seq<'a, 'py> {
-    List(&'a Bound<'py, PyList>),
-    Tuple(&'a Bound<'py, PyTuple>),
-}
-
-impl<'py> Seq<'_, 'py> {
-    fn of<'a>(v: &'a Bound<'py, PyAny>) -> Option<Seq<'a, 'py>> {
-        if let Ok(l) = v.cast_exact::<PyList>() {
-            return Some(Seq::List(l));
-        }
-        v.cast_exact::<PyTuple>().ok().map(Seq::Tuple)
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Seq::List(l) => l.len(),
-            Seq::Tuple(t) => t.len(),
-        }
-    }
-
-    /// Item `i`; `None` if a list shrank under us (Python code, such as an
-    /// item's `__str__`, may run between two reads).
-    fn get(&self, i: usize) -> Option<Bound<'py, PyAny>> {
-        match self {
-            Seq::List(l) => l.get_item(i).ok(),
-            Seq::Tuple(t) => t.get_item(i).ok(),
-        }
-    }
-}
-
-fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::RData> {
-    let bad = |what: &str| wrong_shape(py, q, format!("{what}, not {}", type_name(v)));
-    Ok(match q.qtype {
-        spf::QueryType::Txt => {
-            let mut joined = Vec::new();
-            if !push_text(&mut joined, v) {
-                let Some(parts) = Seq::of(v) else {
-                    return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
-                };
-                if parts.len() > MAX_TXT {
-                    return Err(bad("a TXT record holds at most 65535 bytes"));
-                }
-                // One record's character-strings, joined with nothing between (§4.5).
-                for i in 0..parts.len() {
-                    let Some(part) = parts.get(i) else {
-                        return Err(wrong_shape(py, q, "the list changed while it was read".to_owned()));
-                    };
-                    if !push_text(&mut joined, &part) {
-                        return Err(bad("a TXT string is str or bytes"));
-                    }
-                    if joined.len() > MAX_TXT {
-                        break;
-                    }
-                }
-            }
-            if joined.len() > MAX_TXT {
-                return Err(bad("a TXT record holds at most 65535 bytes"));
-            }
-            spf::RData::Txt(joined)
-        }
-        spf::QueryType::A | spf::QueryType::Aaaa => {
-            // str, ipaddress.IPv4Address/IPv6Address (their str()), or 4/16 packed bytes.
-            let ip: IpAddr = if let Ok(b) = v.cast::<PyBytes>() {
-                match b.as_bytes().len() {
-                    4 => IpAddr::from(<[u8; 4]>::try_from(b.as_bytes()).expect("4 bytes")),
-                    16 => IpAddr::from(<[u8; 16]>::try_from(b.as_bytes()).expect("16 bytes")),
-                    _ => return Err(bad("an address as bytes has 4 or 16 of them")),
-                }
-            } else {
-                let s = v.str()?;
-                s.to_cow()?.parse().map_err(|_| bad("an address is a str or an ipaddress object"))?
-            };
-            spf::RData::address(q.qtype, ip).ok_or_else(|| bad("the address family does not match the query type"))?
-        }
-        spf::QueryType::Mx => {
-            let (preference, exchange): (u16, String) =
-                v.extract().map_err(|_| bad("an MX record is a (preference, exchange) tuple"))?;
-            // A trailing dot is fine: the core drops it before asking for the name.
-            spf::RData::Mx { preference, exchange }
-        }
-        spf::QueryType::Ptr => {
-            let name: String = v.extract().map_err(|_| bad("a PTR record is a str"))?;
-            spf::RData::Ptr(name)
-        }
-    })
-}
-
+/// The name of a value's type, for messages where the type is what is wrong.
 fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
-}
-
-/// A resolver's return value as an answer: a list/tuple of records, an
-/// EmptyAnswer, or the bytes of a whole DNS response message.
-fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::Answer> {
-    if let Ok(e) = v.cast::<EmptyAnswer>() {
-        return Ok(match e.get().kind {
-            1 => spf::Answer::NxDomain,
-            2 => spf::Answer::NoData,
-            _ => spf::Answer::TempError,
-        });
-    }
-    if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(spf::wire::decode_answer(q, b.as_bytes()));
-    }
-    if let Some(list) = Seq::of(v) {
-        if list.len() > MAX_RECORDS {
-            return Err(wrong_shape(py, q, format!("more than {MAX_RECORDS} records")));
-        }
-        let mut records = Vec::with_capacity(list.len());
-        for i in 0..list.len() {
-            let Some(item) = list.get(i) else {
-                return Err(wrong_shape(py, q, "the list changed while it was read".to_owned()));
-            };
-            records.push(record(py, q, &item)?);
-        }
-        return Ok(spf::Answer::Records(records));
-    }
-    Err(wrong_shape(
-        py,
-        q,
-        format!(
-            "expected a list (or tuple) of records, NXDOMAIN, NODATA, TEMPERROR or the bytes of a DNS message, not {}",
-            type_name(v)
-        ),
-    ))
 }
 
 /// Calls the resolver; an Exception it raises is a DNS failure (temperror);
@@ -382,7 +227,7 @@ fn resolve(
     qtype: &Bound<'_, PyString>,
 ) -> PyResult<spf::Answer> {
     match resolver.call1((q.name.as_str(), qtype)) {
-        Ok(v) => answer(py, q, &v),
+        Ok(v) => answers::answer(py, q, &v),
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(spf::Answer::TempError),
         Err(e) => Err(e),
     }
@@ -407,6 +252,7 @@ trait Machine: Send {
     type Done: Clone;
     fn step(&mut self) -> spf::Step<'_, Self::Done>;
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError>;
+    fn expire(&mut self);
     fn done(&self) -> Option<&Self::Done>;
     fn into_done(self) -> Option<Self::Done>;
 }
@@ -418,6 +264,9 @@ impl Machine for spf::Evaluation {
     }
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
         self.answer(id, answer)
+    }
+    fn expire(&mut self) {
+        spf::Evaluation::expire(self)
     }
     fn done(&self) -> Option<&spf::CheckOutcome> {
         self.outcome()
@@ -434,6 +283,9 @@ impl Machine for spf::Analysis {
     }
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
         self.answer(id, answer)
+    }
+    fn expire(&mut self) {
+        spf::Analysis::expire(self)
     }
     fn done(&self) -> Option<&spf::Report> {
         self.report()
@@ -546,20 +398,38 @@ impl<M: Machine> Steps<M> {
     /// Answers a query (a Query or its id) with what a resolver would return.
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
+            let unknown = |id: &dyn std::fmt::Display| {
+                error(py, "AnswerError", (format!("no query with id {id} was handed out"),))
+            };
             let id: u32 = match query.cast::<Query>() {
                 Ok(q) => q.get().id,
-                Err(_) => query.extract().map_err(|_| {
-                    PyTypeError::new_err(format!("answer() takes a Query or its id, not {}", type_name(query)))
-                })?,
+                // An int that is no id we hand out (negative, huge) is an unknown id.
+                Err(_) => match query.cast_exact::<pyo3::types::PyInt>() {
+                    Ok(i) => i.extract().map_err(|_| unknown(&shown(query)))?,
+                    Err(_) => {
+                        return Err(PyTypeError::new_err(format!(
+                            "answer() takes a Query or its id (an int), not {}",
+                            shown(query)
+                        )));
+                    }
+                },
             };
             let q = self.lock(py)?.1.get(&id).cloned();
-            let q = q.ok_or_else(|| error(py, "AnswerError", (format!("no query with id {id} was handed out"),)))?;
+            let q = q.ok_or_else(|| unknown(&id))?;
             // Converting may run Python code (a __str__, an __iter__): not under our lock.
-            let a = self::answer(py, &q, answer)?;
+            let a = answers::answer(py, &q, answer)?;
             self.lock(py)?
                 .0
                 .give(spf::QueryId(id), a)
                 .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+        })
+    }
+
+    /// The deadline has passed: core's expire().
+    fn expire(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.lock(py)?.0.expire();
+            Ok(())
         })
     }
 
@@ -581,7 +451,7 @@ fn ip_text<'py>(py: Python<'py>, ip: &Bound<'py, PyAny>) -> PyResult<Bound<'py, 
     if ip.is_instance(&module.getattr("IPv4Address")?)? || ip.is_instance(&module.getattr("IPv6Address")?)? {
         return ip.str();
     }
-    Err(PyTypeError::new_err(format!("ip must be a str or an ipaddress object, not {}", type_name(ip))))
+    Err(PyTypeError::new_err(format!("ip must be a str or an ipaddress object, not {}", shown(ip))))
 }
 
 /// The caller's resolver, or dnspython's (spfkit.DnspythonResolver) when None.
@@ -693,9 +563,13 @@ fn blocking_check(
 /// ``sender`` is the MAIL FROM address (``""`` or ``"<>"`` for the null
 /// reverse-path). ``resolver`` answers each DNS query (see
 /// ``spfkit.DnspythonResolver`` for the form); dnspython's default resolver
-/// when omitted. It blocks as long as the resolver does, and asks one query
-/// at a time (``plan="sequential"``, the default here: a blocking resolver
-/// gains nothing from being handed an mx term's hosts all at once).
+/// when omitted. It blocks as long as the resolver does (the default one's
+/// ``timeout`` is seconds per query; ``check_async()`` has an overall
+/// timeout in seconds), and asks one query at a time
+/// (``plan="sequential"``, the default here: a blocking resolver gains
+/// nothing from being handed an mx term's hosts all at once). ``sender``,
+/// ``helo`` and ``receiver`` hold at most 4,096 bytes each
+/// (InvalidArgumentError beyond).
 #[pyfunction]
 #[pyo3(signature = (ip, sender, helo, *, resolver = None, receiver = None, limits = None,
     default_explanation = None, trace = false, always_mail_from = false, definitive = None,
@@ -879,6 +753,15 @@ impl Evaluation {
     /// of a DNS response message.
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
         self.steps.answer(py, query, answer)
+    }
+
+    /// The deadline has passed (RFC 7208 §4.6.4 asks for an overall limit):
+    /// every query handed out and not answered is a temporary DNS error, and
+    /// so is every query the evaluation would still ask, which is never
+    /// handed out. The next next() returns None; an answer given after
+    /// this is refused (AnswerError).
+    fn expire(&self, py: Python<'_>) -> PyResult<()> {
+        self.steps.expire(py)
     }
 
     /// The outcome once next() has returned None; None before.
@@ -1219,30 +1102,42 @@ impl Record {
 
 /// Parses an SPF record (str, or bytes as TXT data arrives). Raises
 /// spfkit.RecordSyntaxError with the code, the term and its span in the
-/// input's indices (str indices for str, byte offsets for bytes).
+/// input's indices (str indices for str, byte offsets for bytes); the
+/// message names the unit: "(characters a..b)" or "(bytes a..b)".
 #[pyfunction]
 fn parse_record(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Record> {
     guard(py, || {
         let (bytes, as_str) = if let Ok(s) = text.cast::<PyString>() {
-            (s.to_cow()?.as_bytes().to_vec(), true)
+            // Lone surrogates become U+FFFD: a character outside printable ASCII.
+            (s.to_string_lossy().into_owned().into_bytes(), true)
         } else if let Ok(b) = text.cast::<PyBytes>() {
             (b.as_bytes().to_vec(), false)
         } else {
             return Err(PyTypeError::new_err(format!("a record is str or bytes, not {}", type_name(text))));
         };
-        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        let decoded = String::from_utf8_lossy(&bytes).into_owned();
         match spf::Record::parse_bytes(&bytes) {
-            Ok(r) => Ok(Record { r, text: shown }),
+            Ok(r) => Ok(Record { r, text: decoded }),
             Err(e) => {
-                let (start, end) = if as_str {
-                    (char_index(&shown, e.span.start), char_index(&shown, e.span.end))
+                let (start, end, message) = if as_str {
+                    let (start, end) = (char_index(&decoded, e.span.start), char_index(&decoded, e.span.end));
+                    (start, end, in_characters(&e, start, end))
                 } else {
-                    (e.span.start, e.span.end)
+                    (e.span.start, e.span.end, e.to_string())
                 };
-                Err(error(py, "RecordSyntaxError", (e.to_string(), e.kind.code(), e.term.clone(), start, end)))
+                Err(error(py, "RecordSyntaxError", (message, e.kind.code(), e.term.clone(), start, end)))
             }
         }
     })
+}
+
+/// Core's message for a syntax error, which ends in its byte span
+/// "(bytes a..b)", with the span in characters (str indices) instead.
+fn in_characters(e: &spf::ParseError, start: usize, end: usize) -> String {
+    let message = e.to_string();
+    let bytes = format!(" (bytes {}..{})", e.span.start, e.span.end);
+    let what = message.strip_suffix(&bytes).unwrap_or(&message);
+    format!("{what} (characters {start}..{end})")
 }
 
 // ---------------------------------------------------------------------------
@@ -1436,8 +1331,9 @@ fn analysis_options(
     ipv6_client: bool,
     max_nodes: i64,
 ) -> PyResult<spf::AnalysisOptions> {
-    if !(1..=10_000).contains(&max_nodes) {
-        return Err(invalid(py, format!("max_nodes must be 1 to 10000, not {max_nodes}")));
+    const MAX_NODES: i64 = spf::AnalysisOptions::MAX_NODES as i64;
+    if !(1..=MAX_NODES).contains(&max_nodes) {
+        return Err(invalid(py, format!("max_nodes must be 1 to {MAX_NODES}, not {max_nodes}")));
     }
     let mut o =
         spf::AnalysisOptions { draft: record, ipv6_client, max_nodes: max_nodes as usize, ..Default::default() };
@@ -1447,12 +1343,22 @@ fn analysis_options(
     Ok(o)
 }
 
+/// `domain` of an analysis: what core's check_domain takes (as the CLI's
+/// lint); a domain it refuses is InvalidArgumentError with core's reason.
+fn domain_arg(py: Python<'_>, domain: &Bound<'_, PyString>) -> PyResult<String> {
+    let text = domain.to_string_lossy();
+    match spf::check_domain(&text) {
+        Ok(_) => Ok(text.into_owned()),
+        Err(why) => Err(invalid(py, format!("{}: {why}", shown(domain.as_any())))),
+    }
+}
+
 /// Analyses `domain`'s record tree with a blocking resolver (see check()).
 #[pyfunction]
 #[pyo3(signature = (domain, resolver, *, record = None, limits = None, ipv6_client = false, max_nodes = 100))]
 fn analyze(
     py: Python<'_>,
-    domain: &str,
+    domain: &Bound<'_, PyString>,
     resolver: &Bound<'_, PyAny>,
     record: Option<String>,
     limits: Option<&Bound<'_, PyAny>>,
@@ -1460,7 +1366,8 @@ fn analyze(
     max_nodes: i64,
 ) -> PyResult<Report> {
     guard(py, || {
-        let an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
+        let an =
+            spf::Analysis::new(&domain_arg(py, domain)?, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
         Ok(Report { r: drive(py, an, resolver)? })
     })
 }
@@ -1477,14 +1384,17 @@ impl Analysis {
     #[pyo3(signature = (domain, *, record = None, limits = None, ipv6_client = false, max_nodes = 100))]
     fn new(
         py: Python<'_>,
-        domain: &str,
+        domain: &Bound<'_, PyString>,
         record: Option<String>,
         limits: Option<&Bound<'_, PyAny>>,
         ipv6_client: bool,
         max_nodes: i64,
     ) -> PyResult<Analysis> {
         guard(py, || {
-            let an = spf::Analysis::new(domain, analysis_options(py, record, limits, ipv6_client, max_nodes)?);
+            let an = spf::Analysis::new(
+                &domain_arg(py, domain)?,
+                analysis_options(py, record, limits, ipv6_client, max_nodes)?,
+            );
             Ok(Analysis { steps: Steps::new(an) })
         })
     }
@@ -1497,6 +1407,12 @@ impl Analysis {
     /// Answers a query (a Query or its id), as Evaluation.answer().
     fn answer(&self, py: Python<'_>, query: &Bound<'_, PyAny>, answer: &Bound<'_, PyAny>) -> PyResult<()> {
         self.steps.answer(py, query, answer)
+    }
+
+    /// The deadline has passed: as Evaluation.expire(), every outstanding
+    /// and later query is a temporary DNS error; the next next() returns None.
+    fn expire(&self, py: Python<'_>) -> PyResult<()> {
+        self.steps.expire(py)
     }
 
     /// The Report once next() has returned None; None before.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Coroutine, Optional
 
 from . import _spfkit
-from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _callable, _drive
+from ._check import DEFAULT_TIMEOUT, AsyncResolver, Resolver, _callable, _coroutine_function, _drive, _timeout
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import Analysis, Report
 from ._types import Limits
@@ -37,7 +37,10 @@ def analyze(
     them), the networks authorised, client-dependent terms and warnings with
     stable codes. ``record`` tests a draft for ``domain`` before it is
     published; the rest of the tree still comes from DNS. ``str(report)`` is
-    what ``spfkit lint`` prints."""
+    what ``spfkit lint`` prints. It takes as long as ``resolver`` lets it
+    (``DnspythonResolver(timeout=...)``: seconds per query). ``domain`` must
+    be a domain (InvalidArgumentError with the reason otherwise);
+    ``max_nodes`` is 1 to 1,000."""
     return _spfkit.analyze(
         domain,
         resolver if resolver is not None else DnspythonResolver(),
@@ -45,7 +48,7 @@ def analyze(
     )
 
 
-async def analyze_async(
+def analyze_async(
     domain: str,
     *,
     record: Optional[str] = None,
@@ -54,8 +57,15 @@ async def analyze_async(
     limits: Optional[Limits] = None,
     ipv6_client: bool = False,
     max_nodes: int = 100,
-) -> Report:
-    """analyze() for asyncio; each step's lookups are awaited together."""
+) -> Coroutine[Any, Any, Report]:
+    """analyze() for asyncio; each step's lookups are awaited together.
+    ``timeout`` is in seconds for the whole analysis, as check_async()'s:
+    past it, lookups still out and any the walk would still make are
+    temporary errors (``dns-error`` warnings). The arguments are checked
+    when it is called, before the coroutine it returns is awaited."""
+    seconds = _timeout(timeout)
     an = Analysis(domain, **_options(record, limits, ipv6_client, max_nodes))
-    report: Report = await _drive(an, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), timeout)
-    return report
+    return _drive(an, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), seconds)
+
+
+_coroutine_function(analyze_async)

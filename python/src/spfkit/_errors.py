@@ -28,10 +28,12 @@ class InvalidAddressError(InvalidArgumentError):
 class RecordSyntaxError(SpfkitError, ValueError):
     """An SPF record does not parse.
 
-    ``code`` is a stable short code (``"invalid-ip4"``), ``term`` the
-    offending term as written, ``span`` the ``(start, end)`` indices of the
-    text at fault: ``str`` indices when a ``str`` was parsed, byte offsets
-    for ``bytes``.
+    ``code`` is core's stable short code for the kind of error
+    (``"invalid-ip4"``), the same in every host; ``term`` the offending term
+    as written; ``start`` and ``end`` the indices of the text at fault, and
+    ``span`` the pair ``(start, end)``: ``str`` indices when a ``str`` was
+    parsed, byte offsets for ``bytes``. The message says which:
+    ``... (characters 21..36)`` or ``... (bytes 22..37)``.
     """
 
     def __init__(self, message: str, code: str, term: str, start: int, end: int) -> None:
@@ -40,6 +42,8 @@ class RecordSyntaxError(SpfkitError, ValueError):
         self.message = message
         self.code = code
         self.term = term
+        self.start = start
+        self.end = end
         self.span = (start, end)
 
     def __str__(self) -> str:
@@ -47,7 +51,10 @@ class RecordSyntaxError(SpfkitError, ValueError):
 
 
 class ResolverError(SpfkitError, TypeError):
-    """A resolver returned something that is not an answer."""
+    """A resolver returned a value of the wrong type or shape (a bug in the
+    resolver); the message shows the value. An answer that is merely too
+    big for DNS (more than 5,956 records, TXT data over 65,535 bytes) is no
+    error of the resolver's: it counts as temperror."""
 
 
 class AnswerError(SpfkitError, ValueError):

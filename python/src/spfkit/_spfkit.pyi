@@ -148,6 +148,13 @@ class Outcome:
     def authentication_results(self, authserv_id: str) -> str: ...
     def smtp_reply(self) -> Optional[SmtpReply]: ...
 
+# An answer (for Evaluation.answer() or from a resolver): a list of records,
+# NXDOMAIN, NODATA, TEMPERROR or the bytes of a DNS response. A list of more
+# than 5,956 records (more than one DNS message carries) or of TXT data over
+# 65,535 bytes in all is taken as TEMPERROR; a value of the wrong type or
+# shape raises ResolverError.
+#
+# sender, helo and receiver: at most 4,096 bytes each (InvalidArgumentError).
 @final
 class Evaluation:
     def __new__(
@@ -169,6 +176,10 @@ class Evaluation:
     ) -> Evaluation: ...
     def next(self) -> Optional[list[Query]]: ...
     def answer(self, query: Union[Query, int], answer: Any) -> None: ...
+    # The deadline has passed: every query handed out and not answered, and
+    # every query it would still ask (never handed out), is temperror; the
+    # next next() returns None, and a later answer() raises AnswerError.
+    def expire(self) -> None: ...
     @property
     def outcome(self) -> Optional[Outcome]: ...
     @property
@@ -179,6 +190,9 @@ class Record:
     @property
     def terms(self) -> list[tuple[str, tuple[int, int]]]: ...
 
+# The blocking check() and check_host() have no timeout of their own: they
+# take as long as the resolver lets them (DnspythonResolver(timeout=...) is
+# seconds per query). check_async() and friends take timeout in seconds.
 def check(
     ip: Union[str, IPv4Address, IPv6Address],
     sender: str,
@@ -280,6 +294,8 @@ class Report:
     @property
     def warnings(self) -> list[AnalysisWarning]: ...
 
+# domain: what a check_host() would look up (InvalidArgumentError with the
+# reason otherwise); max_nodes: 1 to 1000.
 @final
 class Analysis:
     def __new__(
@@ -293,6 +309,8 @@ class Analysis:
     ) -> Analysis: ...
     def next(self) -> Optional[list[Query]]: ...
     def answer(self, query: Union[Query, int], answer: Any) -> None: ...
+    # As Evaluation.expire(): outstanding and later lookups are temperror.
+    def expire(self) -> None: ...
     @property
     def outcome(self) -> Optional[Report]: ...
 

@@ -68,9 +68,10 @@ def check2(i: str, s: str, h: str, local: Optional[str] = None, receiver: Option
            resolver: Optional[Any] = None) -> tuple[str, str]:
     """pyspf's ``spf.check2``: ``(result, explanation)``, result one of
     pass, fail, softfail, neutral, none, temperror, permerror. ``timeout``
-    bounds each DNS query; ``verbose`` and ``querytime`` are accepted and
-    ignored (spfkit logs nothing; use check_async(timeout=...) for an overall
-    bound). ``resolver`` is spfkit's, for tests and custom DNS."""
+    bounds each DNS query, in seconds; ``verbose`` and ``querytime`` are
+    accepted and ignored (spfkit logs nothing; use check_async(timeout=...)
+    for an overall bound in seconds). ``resolver`` is spfkit's, for tests
+    and custom DNS (``timeout`` does not apply to it)."""
     result, _code, explanation = _query(i, s, h, local, receiver, timeout, resolver)
     return result, explanation
 
