@@ -424,7 +424,33 @@ async fn walk(dns: DnsHandle, domain: String, options: AnalysisOptions) -> Repor
         }
     }
     w.finish_networks();
+    w.report.scrub();
     w.report
+}
+
+impl Report {
+    /// No text of a report carries CR, LF, NUL or another control
+    /// character (a record is any bytes a zone holds, and `spfkit lint`
+    /// prints it to a terminal); byte spans stay true.
+    fn scrub(&mut self) {
+        use crate::outcome::scrub_controls_in_place as scrub;
+        scrub(&mut self.domain);
+        for n in &mut self.nodes {
+            scrub(&mut n.domain);
+            for t in [&mut n.term, &mut n.record].into_iter().flatten() {
+                scrub(t);
+            }
+        }
+        for n in &mut self.networks {
+            scrub(&mut n.term);
+        }
+        for c in &mut self.client_dependent {
+            scrub(&mut c.term);
+        }
+        for w in &mut self.warnings {
+            scrub(&mut w.message);
+        }
+    }
 }
 
 impl Walker {
@@ -868,8 +894,10 @@ impl Walker {
         self.report.ipv6_addresses = v6_total;
         // One warning per term and network it repeats or lies inside, with
         // a count: a record that lists one address 5,000 times gets one line.
-        let mut grouped: Vec<((usize, &str, usize, bool), u32)> = Vec::new();
-        let mut index: HashMap<(usize, &str, usize, bool), usize> = HashMap::new();
+        // (node, term, covering network, same network): one warning each.
+        type Key<'k> = (usize, &'k str, usize, bool);
+        let mut grouped: Vec<(Key<'_>, u32)> = Vec::new();
+        let mut index: HashMap<Key<'_>, usize> = HashMap::new();
         for &(i, ci, dup) in &found {
             let n = &self.report.networks[i];
             let key = (n.node, n.term.as_str(), ci, dup);

@@ -404,7 +404,7 @@ impl<T> Machine<T> {
                 *slot = Slot::Answered(answer);
                 Ok(())
             }
-            Slot::Answered(_) | Slot::Taken => Err(AnswerError::AlreadyAnswered),
+            Slot::Answered(_) | Slot::Expired | Slot::Taken => Err(AnswerError::AlreadyAnswered),
         }
     }
 
@@ -422,7 +422,7 @@ impl<T> Machine<T> {
         dns.expired = true;
         for slot in &mut dns.slots {
             if matches!(slot, Slot::Waiting) {
-                *slot = Slot::Answered(Answer::TempError);
+                *slot = Slot::Expired;
             }
         }
         // Issued but never handed out: answered here, so the host is not
@@ -491,7 +491,9 @@ impl Evaluation {
     /// on a check): every query still unanswered is a temporary DNS error,
     /// and so is every query the evaluation would still ask, which is
     /// never handed out. The next [`next`](Evaluation::next) gives
-    /// [`Step::Done`], without another lookup; answers given after this
+    /// [`Step::Done`], without another lookup; an identity whose
+    /// evaluation needed such an answer is temperror (even where a DNS
+    /// error alone would only skip a `ptr` name). Answers given after this
     /// are refused as [`AnswerError::AlreadyAnswered`].
     ///
     /// ```
@@ -526,6 +528,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 enum Slot {
     Waiting,
     Answered(Answer),
+    /// Unanswered at the deadline: a temporary error that also makes the
+    /// identity's result temperror (§4.6.4).
+    Expired,
     Taken,
 }
 
@@ -538,6 +543,8 @@ struct Dns {
     round_trips: u32,
     /// Past the host's deadline: see [`Evaluation::expire`].
     expired: bool,
+    /// Answers the evaluation took from [`Slot::Expired`].
+    expired_answers: u32,
 }
 
 #[derive(Clone)]
@@ -548,7 +555,7 @@ impl DnsHandle {
         let mut dns = lock(&self.0);
         let id = QueryId(dns.slots.len() as u32);
         if dns.expired {
-            dns.slots.push(Slot::Answered(Answer::TempError));
+            dns.slots.push(Slot::Expired);
         } else {
             dns.slots.push(Slot::Waiting);
             dns.fresh.push(Query { id, name: name.to_owned(), qtype });
@@ -563,6 +570,11 @@ impl DnsHandle {
     pub(crate) async fn lookup(&self, name: &str, qtype: QueryType) -> Answer {
         let id = self.issue(name, qtype);
         self.wait(id).await
+    }
+
+    /// Answers made up by [`Evaluation::expire`] so far.
+    fn expired_answers(&self) -> u32 {
+        lock(&self.0).expired_answers
     }
 
     /// (queries issued, round trips) so far.
@@ -586,6 +598,10 @@ impl Future for WaitAnswer<'_> {
         };
         match core::mem::replace(slot, Slot::Taken) {
             Slot::Answered(a) => Poll::Ready(a),
+            Slot::Expired => {
+                dns.expired_answers += 1;
+                Poll::Ready(Answer::TempError)
+            }
             Slot::Waiting => {
                 *slot = Slot::Waiting;
                 Poll::Pending
@@ -747,7 +763,16 @@ impl Shared<'_> {
             in_include: 0,
             note: None,
         };
+        let expired_before = self.dns.expired_answers();
         let verdict = ev.evaluate(&domain, 0).await;
+        // An answer the deadline made up may have been taken as "no match"
+        // (a ptr name skipped); RFC 7208 §4.6.4: past the time limit the
+        // result is temperror, whatever the terms said.
+        let verdict = if self.dns.expired_answers() > expired_before {
+            Err(Stop::Temp("the time limit for the check passed (RFC 7208 section 4.6.4)".to_owned()))
+        } else {
+            verdict
+        };
         match verdict {
             Ok(v) => {
                 outcome.result = match v.qualifier {

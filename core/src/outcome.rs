@@ -249,6 +249,15 @@ pub(crate) fn scrub_controls(s: &mut String) {
     }
 }
 
+/// As [`scrub_controls`], but each control character becomes as many `?`
+/// as its UTF-8 bytes, so byte spans into the text stay true (a report's
+/// warnings point into its records by bytes).
+pub(crate) fn scrub_controls_in_place(s: &mut String) {
+    if s.chars().any(char::is_control) {
+        *s = s.chars().map(|c| if c.is_control() { "?".repeat(c.len_utf8()) } else { c.to_string() }).collect();
+    }
+}
+
 /// Explanation text as §6.2 allows it: US-ASCII, printable, one line.
 /// Anything else (a control, a non-ASCII character from `%{s}`) becomes `?`.
 pub(crate) fn ascii_text(s: &mut String) {

@@ -113,6 +113,8 @@ const FOLD_AT: usize = 78;
 /// The most one value takes in a header, quotes and escapes included, so
 /// that every piece fits on a line of its own with its key.
 const MAX_VALUE: usize = 512;
+/// The most a `Received-SPF` comment takes, parentheses included.
+const MAX_COMMENT: usize = 900;
 /// What a value cut at [`MAX_VALUE`] ends with.
 const TRUNCATED: &str = "[truncated]";
 
@@ -162,7 +164,7 @@ fn clip(v: &str, max: usize) -> std::borrow::Cow<'_, str> {
 /// space) before a piece that would take a line past [`FOLD_AT`]. Pieces
 /// are bounded by [`MAX_VALUE`], so every line fits.
 fn fold(pieces: &[String]) -> String {
-    let total = pieces.iter().map(|p| p.len() + 1).sum::<usize>();
+    let total = pieces.iter().map(String::len).sum::<usize>() + pieces.len().saturating_sub(1);
     let mut h = String::with_capacity(total + pieces.len() * 3);
     let mut line = 0;
     for (i, p) in pieces.iter().enumerate() {
@@ -237,6 +239,19 @@ impl CheckOutcome {
         let mut comment_piece = String::with_capacity(text.len() + 8);
         comment_piece.push('(');
         comment(&mut comment_piece, &text);
+        // Escapes can double the clipped values: cut the escaped text too,
+        // never inside a character or an escape, so the comment fits a line.
+        if comment_piece.len() > MAX_COMMENT {
+            let mut end = MAX_COMMENT - TRUNCATED.len() - 1;
+            while !comment_piece.is_char_boundary(end) {
+                end -= 1;
+            }
+            comment_piece.truncate(end);
+            if comment_piece.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
+                comment_piece.pop();
+            }
+            comment_piece.push_str(TRUNCATED);
+        }
         comment_piece.push(')');
         let mut pairs: Vec<String> = Vec::with_capacity(7);
         let mut pair = |key: &str, write: &dyn Fn(&mut String)| {
@@ -428,6 +443,13 @@ mod tests {
         let unfolded = received.replace("\r\n ", " ");
         assert!(unfolded.starts_with("Received-SPF: permerror (rrr"), "{unfolded}");
         assert!(unfolded.contains("[truncated]: permanent error in the SPF record of example.com)"), "{unfolded}");
+        // A receiver and sender full of characters a comment escapes.
+        let mut c = check_outcome(SpfResult::SoftFail, "h.example", &format!("{}@x", "(".repeat(300)));
+        c.receiver = ")".repeat(300);
+        c.ip = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
+        let h = c.received_spf();
+        assert_lines_bounded(&h);
+        assert!(h.contains("[truncated])"), "{h}");
         // A header that fits on one line stays on one line.
         let c = check_outcome(SpfResult::PermError, "h.example", "a@example.com");
         assert!(!c.received_spf().contains('\n') && !c.authentication_results("mx").contains('\n'));

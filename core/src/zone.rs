@@ -7,7 +7,7 @@ use crate::dns::{Answer, Query, QueryType, RData};
 
 /// CNAME links followed before a lookup gives up (a loop, or a chain no
 /// resolver would follow): a temporary error, as [`crate::wire`] decides.
-const MAX_CNAME_CHAIN: usize = 8;
+const MAX_CNAME_CHAIN: usize = 16;
 
 #[derive(Clone, Debug, Default)]
 struct Node {

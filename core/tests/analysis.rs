@@ -321,3 +321,20 @@ fn repeated_networks_are_one_warning_and_totals_are_readable() {
     assert!(text.contains("authorised: 257 IPv4 and 2^96 IPv6 addresses in 54 networks"), "{text}");
     assert!(text.lines().count() < 12, "{text}");
 }
+
+#[test]
+fn reports_carry_no_control_characters() {
+    let mut z = Zone::new();
+    let record = "v=spf1 \r\nX: y\u{1b}]0;pwn\u{7} a:\u{85}.example -all";
+    txt(&mut z, "example.com", record);
+    let r = spfkit::analyze("example.com", AnalysisOptions::default(), &z);
+    let shown = r.nodes[0].record.clone().unwrap();
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    // Byte spans into the record stay true: same length.
+    assert_eq!(shown.len(), record.len());
+    let text = r.to_string();
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+    for w in &r.warnings {
+        assert!(!w.message.chars().any(char::is_control), "{w:?}");
+    }
+}

@@ -188,3 +188,29 @@ fn the_trace_says_why_a_name_could_not_be_formed() {
     let out = check(request, options, &z);
     assert!(out.outcome().trace.iter().all(|t| !matches!(t, TraceEvent::Term { note: Some(_), .. })));
 }
+
+#[test]
+fn a_deadline_is_temperror_even_where_a_dns_error_only_skips_a_name() {
+    // A ptr term skips names whose lookups fail (§5.5); the deadline must
+    // not turn that into "no match" and a fail (§4.6.4).
+    let z = zone(&[("example.com", "v=spf1 ptr -all")]);
+    let (request, options) = mail_from("192.0.2.1", "a@example.com");
+    let mut ev = Evaluation::new(request, Options { scope: Scope::Both, ..options });
+    loop {
+        let queries: Vec<Query> = match ev.next() {
+            Step::Lookup(q) => q.to_vec(),
+            other => panic!("{other:?}"),
+        };
+        if queries.iter().any(|q| q.qtype == QueryType::Ptr) {
+            break;
+        }
+        for q in &queries {
+            ev.answer(q.id, z.lookup(q)).unwrap();
+        }
+    }
+    ev.expire();
+    let Step::Done(out) = ev.next() else { panic!("asked again after the deadline") };
+    assert_eq!(out.result(), SpfResult::TempError, "{out:?}");
+    assert!(out.outcome().reason.as_deref().unwrap().contains("time limit"), "{out:?}");
+    assert!(out.smtp_reply().is_some_and(|r| r.code == 451));
+}

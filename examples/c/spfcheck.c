@@ -54,10 +54,11 @@ static int use_server(res_state rs, const char *arg) {
  * message itself, as every spfkit host does. */
 static spfkit_status resolve(res_state rs, spfkit_evaluation *ev, const spfkit_query *q) {
     unsigned char query[NS_PACKETSZ], answer[NS_MAXMSG];
-    size_t query_len;
-    spfkit_status s = spfkit_query_message(q, (uint16_t)random(), query, sizeof query, &query_len);
-    if (s != SPFKIT_OK) return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
-    int n = res_nsend(rs, query, (int)query_len, answer, sizeof answer);
+    /* res_nmkquery gives the message a random id (res_nsend does not), so
+     * an off-path forger has to guess it. */
+    int query_len = res_nmkquery(rs, ns_o_query, q->name, ns_c_in, q->qtype, NULL, 0, NULL, query, sizeof query);
+    if (query_len < 0) return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);
+    int n = res_nsend(rs, query, query_len, answer, sizeof answer);
     if (n > 0) return spfkit_evaluation_answer_message(ev, q->id, answer, (size_t)n);
     /* No reply at all: timeouts, no server reachable. */
     return spfkit_evaluation_answer_empty(ev, q->id, SPFKIT_ANSWER_TEMPERROR);

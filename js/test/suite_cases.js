@@ -45,7 +45,7 @@ export function suiteZone(zonedata) {
       if (e === 'TIMEOUT') return records.length ? records : TEMPERROR;
       const [[kind, value]] = Object.entries(e);
       // A loop is a DNS error (RFC 1034 §3.6.2): temperror, as in the core.
-      if (kind === 'CNAME') return hops === 8 ? TEMPERROR : lookup(value, type, hops + 1);
+      if (kind === 'CNAME') return hops === 16 ? TEMPERROR : lookup(value, type, hops + 1);
       if (kind === 'SPF' || kind === 'TXT') {
         if (type !== 'TXT' || (kind === 'SPF' && hasTxt) || value === 'NONE') continue;
         // A list is one record's strings.

@@ -51,7 +51,7 @@ class SuiteZone:
             ((kind, value),) = e.items()
             if kind == "CNAME":
                 # A loop is a DNS error (RFC 1034 section 3.6.2): temperror, as in the core.
-                return spfkit.TEMPERROR if hops == 8 else self(value, rdtype, hops + 1)
+                return spfkit.TEMPERROR if hops == 16 else self(value, rdtype, hops + 1)
             if kind in ("SPF", "TXT"):
                 if rdtype != "TXT" or (kind == "SPF" and has_txt) or value == "NONE":
                     continue

@@ -16,7 +16,7 @@
 #include "spfkit.h"
 
 #define MAX_RECORDS 64
-#define MAX_CNAME_HOPS 8
+#define MAX_CNAME_HOPS 16
 
 /* One answer being put together from the zone: records and their bytes. */
 typedef struct {
