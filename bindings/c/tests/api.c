@@ -717,7 +717,11 @@ static void test_hostile_texts(void) {
     spfkit_options *o = spfkit_options_new();
     EXPECT_STATUS(spfkit_options_set_scope(o, SPFKIT_SCOPE_MAIL_FROM), SPFKIT_OK);
     spfkit_outcome *out = NULL;
-    EXPECT_STATUS(spfkit_check("192.0.2.1", "a@long.example.com", "h", o, hostile_resolve, NULL, &out), SPFKIT_OK);
+    /* A sender of 4,000 bytes as well: its value is cut. */
+    static char sender[4020];
+    memset(sender, 's', 4000);
+    strcpy(sender + 4000, "@long.example.com");
+    EXPECT_STATUS(spfkit_check("192.0.2.1", sender, "h", o, hostile_resolve, NULL, &out), SPFKIT_OK);
     spfkit_result r;
     EXPECT_STATUS(spfkit_outcome_result(out, SPFKIT_IDENTITY_DECIDING, &r), SPFKIT_OK);
     EXPECT(r == SPFKIT_RESULT_PERMERROR);
