@@ -141,8 +141,18 @@ fuzz_target!(|data: &[u8]| {
         assert!(o.counters.dns_terms <= limits.dns_terms + 1);
         let _ = outcome.received_spf_for(o);
     }
+    // Header lines: folded only with CRLF and a space, each at most 998
+    // characters (RFC 5322 §2.1.1), no other control character.
     for h in [outcome.received_spf(), outcome.authentication_results("mx.example")] {
-        assert!(!h.contains('\r') && !h.contains('\n'), "{h:?}");
+        for (i, line) in h.split("\r\n").enumerate() {
+            assert!(line.len() <= 998 && (i == 0 || line.starts_with(' ')), "{h:?}");
+            assert!(!line.chars().any(char::is_control), "{h:?}");
+        }
+    }
+    for o in outcome.outcomes() {
+        for t in [&o.explanation, &o.reason, &o.mechanism].into_iter().flatten() {
+            assert!(!t.chars().any(char::is_control), "{t:?}");
+        }
     }
     if let Some(reply) = outcome.smtp_reply() {
         assert!(reply.text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{reply}");
@@ -184,6 +194,15 @@ fn analyse(s: &mut Script<'_>, domain: &str, helo: String) {
         if let (Some(span), Some(record)) = (w.span, report.nodes.get(w.node).and_then(|n| n.record.as_ref())) {
             assert!(span.start <= span.end && span.end <= record.len(), "{w:?} in {record:?}");
         }
+    }
+    // Nothing a report holds carries a control character (lint prints it).
+    for n in &report.nodes {
+        for t in [&n.record, &n.term].into_iter().flatten() {
+            assert!(!t.chars().any(char::is_control), "{t:?}");
+        }
+    }
+    for w in &report.warnings {
+        assert!(!w.message.chars().any(char::is_control), "{w:?}");
     }
     let _ = report.to_string();
 }
