@@ -25,6 +25,13 @@ use crate::record::{DomainSpec, Mechanism, Qualifier, Record, is_spf_record};
 const MAX_DEPTH: u32 = 64;
 
 /// How the evaluation asks for address lookups it may need.
+///
+/// Under either plan the result never depends on the order of records in
+/// an answer (an RRset has no order, RFC 2181 §5; RFC 7208 §4 allows other
+/// algorithms "so long as the results are the same in all cases"): an `mx`
+/// matches when any of its hosts does, and only when none does is a failed
+/// address lookup temperror; a `ptr` skips a name whose lookup fails
+/// (§5.5), and of more than 10 PTR names keeps the first 10 in ASCII order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum LookupPlan {
     /// Hand out together every lookup a step may need: the A/AAAA lookups
@@ -35,7 +42,8 @@ pub enum LookupPlan {
     #[default]
     Batched,
     /// Ask exactly what a term-by-term evaluation asks, one at a time,
-    /// stopping at the first matching MX host or validated PTR name.
+    /// stopping at the first matching MX host or validated PTR name (past
+    /// an MX host whose lookup failed, since a later one may match).
     Sequential,
 }
 
@@ -1176,13 +1184,29 @@ impl<'a> CheckHost<'a> {
         let hosts: Vec<&str> = hosts.into_iter().filter_map(query_name).collect();
         let qtype = self.addr_type();
         let ids = self.prefetch(&hosts, qtype);
+        // An RRset has no order (RFC 2181 §5), and RFC 7208 §4 allows other
+        // algorithms only "so long as the results are the same in all
+        // cases": a match on any host wins, and only when none matches does
+        // a failed address lookup make the term temperror. The host named
+        // is the first failing one in ASCII order, so the reason does not
+        // depend on the order either.
+        let mut failed: Option<&str> = None;
         for (i, host) in hosts.iter().enumerate() {
             let answer = self.answer_for(&ids, i, host, qtype).await;
+            if answer == Answer::TempError {
+                if failed.is_none_or(|f| host.to_ascii_lowercase() < f.to_ascii_lowercase()) {
+                    failed = Some(host);
+                }
+                continue;
+            }
             if self.address_match(&answer, host, qtype, v4, v6, false)? {
                 return Ok(true);
             }
         }
-        Ok(false)
+        match failed {
+            Some(host) => Err(Stop::Temp(format!("DNS error looking up {qtype} for {host}"))),
+            None => Ok(false),
+        }
     }
 
     /// The batched plan issues every lookup up front; the sequential plan
@@ -1210,14 +1234,22 @@ impl<'a> CheckHost<'a> {
             self.count_void(&answer, QueryType::Ptr)?;
         }
         let Answer::Records(records) = answer else { return Ok(Vec::new()) };
-        Ok(records
+        let mut names: Vec<String> = records
             .into_iter()
             .filter_map(|r| match r {
                 RData::Ptr(n) => Some(n),
                 _ => None,
             })
-            .take(self.limits().ptr_names as usize)
-            .collect())
+            .collect();
+        // §4.6.4 keeps at most 10 names; an RRset has no order (RFC 2181
+        // §5), so which 10 must not depend on the answer's: the first in
+        // ASCII order, case aside.
+        let limit = self.limits().ptr_names as usize;
+        if names.len() > limit {
+            names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
+            names.truncate(limit);
+        }
+        Ok(names)
     }
 
     /// Validates `names` in order (§5.5): the first whose forward lookup
