@@ -307,6 +307,18 @@ impl Analysis {
         self.0.unanswered()
     }
 
+    /// The query handed out with `id`, as [`Evaluation::query`](crate::Evaluation::query).
+    pub fn query(&self, id: QueryId) -> Option<&Query> {
+        self.0.query(id)
+    }
+
+    /// Answers query `id` with a raw DNS response message, as
+    /// [`Evaluation::answer_message`](crate::Evaluation::answer_message).
+    #[cfg(feature = "wire")]
+    pub fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError> {
+        self.0.answer_message(id, message)
+    }
+
     /// The deadline has passed: as [`Evaluation::expire`](crate::Evaluation::expire),
     /// every outstanding and later query is a temporary DNS error, and the
     /// next [`next`](Analysis::next) gives the report.

@@ -218,3 +218,97 @@ pub fn reverse_name(ip: IpAddr) -> String {
     }
     s
 }
+
+/// Builds an [`Answer`] from a host's records within what one DNS message
+/// carries: more than [`Answer::MAX_RECORDS`] records, or more than
+/// [`RData::MAX_TXT`] bytes of TXT data in all, is no DNS answer and
+/// becomes [`Answer::TempError`] (§4.4), whatever else the host gives. A
+/// binding feeds it as it reads its host's values, and can stop reading
+/// once [`is_over`](AnswerBuilder::is_over).
+///
+/// ```
+/// use spfkit::{Answer, AnswerBuilder, RData};
+/// let mut b = AnswerBuilder::new(2);
+/// b.txt_part(b"v=spf1 ");
+/// b.txt_part(b"-all");
+/// b.end_txt();
+/// b.push(RData::A("192.0.2.1".parse().unwrap()));
+/// assert_eq!(
+///     b.finish(),
+///     Answer::Records(vec![RData::Txt(b"v=spf1 -all".to_vec()), RData::A("192.0.2.1".parse().unwrap())])
+/// );
+/// assert_eq!(AnswerBuilder::new(Answer::MAX_RECORDS + 1).finish(), Answer::TempError);
+/// ```
+#[derive(Debug, Default)]
+pub struct AnswerBuilder {
+    records: Vec<RData>,
+    txt_bytes: usize,
+    open_txt: Option<Vec<u8>>,
+    over: bool,
+}
+
+impl AnswerBuilder {
+    /// A builder for an answer of `count` records, as the host says; over
+    /// [`Answer::MAX_RECORDS`] it is over from the start.
+    pub fn new(count: usize) -> AnswerBuilder {
+        AnswerBuilder {
+            records: Vec::with_capacity(count.min(64)),
+            over: count > Answer::MAX_RECORDS,
+            ..AnswerBuilder::default()
+        }
+    }
+
+    /// True once the answer can only be a temporary error: read no more.
+    pub fn is_over(&self) -> bool {
+        self.over
+    }
+
+    fn take_bytes(&mut self, n: usize) -> bool {
+        if self.over || self.txt_bytes + n > RData::MAX_TXT {
+            self.over = true;
+            self.open_txt = None;
+            return false;
+        }
+        self.txt_bytes += n;
+        true
+    }
+
+    /// Appends a character-string to the TXT record being read (§4.5: the
+    /// strings of one record are joined with nothing between).
+    pub fn txt_part(&mut self, part: &[u8]) {
+        if self.take_bytes(part.len()) {
+            self.open_txt.get_or_insert_with(Vec::new).extend_from_slice(part);
+        }
+    }
+
+    /// Ends the TXT record being read (an empty one if no part was given).
+    pub fn end_txt(&mut self) {
+        if !self.over {
+            let text = self.open_txt.take().unwrap_or_default();
+            self.push_record(RData::Txt(text));
+        }
+    }
+
+    /// Adds a record (TXT data counts toward the bound).
+    pub fn push(&mut self, record: RData) {
+        if let RData::Txt(t) = &record {
+            if !self.take_bytes(t.len()) {
+                return;
+            }
+        }
+        self.push_record(record);
+    }
+
+    fn push_record(&mut self, record: RData) {
+        if self.records.len() >= Answer::MAX_RECORDS {
+            self.over = true;
+            return;
+        }
+        self.records.push(record);
+    }
+
+    /// The answer: the records, or [`Answer::TempError`] when over.
+    pub fn finish(self) -> Answer {
+        if self.over { Answer::TempError } else { Answer::Records(self.records) }
+    }
+}

@@ -73,7 +73,54 @@ impl Limits {
     /// RFC's are 10 and 2, and unbounded limits would let hostile DNS make
     /// one evaluation's work grow without bound.
     pub const MAX: u32 = 1000;
+
+    /// The fields' names, in the order of [`Limits::values`].
+    pub const FIELDS: [&'static str; 4] = ["dns_terms", "mx_names", "ptr_names", "void_lookups"];
+
+    /// The four limits in the order of [`Limits::FIELDS`].
+    pub fn values(&self) -> [u32; 4] {
+        [self.dns_terms, self.mx_names, self.ptr_names, self.void_lookups]
+    }
+
+    /// The limits with `values` in the order of [`Limits::FIELDS`].
+    pub fn from_values(values: [u32; 4]) -> Limits {
+        let [dns_terms, mx_names, ptr_names, void_lookups] = values;
+        Limits { dns_terms, mx_names, ptr_names, void_lookups }
+    }
+
+    /// The check every binding applies to limits from its host: each at
+    /// most [`Limits::MAX`]. The error names the field.
+    ///
+    /// ```
+    /// use spfkit::Limits;
+    /// assert!(Limits::default().check().is_ok());
+    /// let high = Limits { mx_names: 5000, ..Limits::default() };
+    /// assert_eq!(high.check().unwrap_err().to_string(), "limits.mx_names is at most 1000, not 5000");
+    /// ```
+    pub fn check(&self) -> Result<(), LimitError> {
+        match self.values().iter().position(|&v| v > Limits::MAX) {
+            Some(i) => Err(LimitError { field: Limits::FIELDS[i], value: self.values()[i] }),
+            None => Ok(()),
+        }
+    }
 }
+
+/// A limit over [`Limits::MAX`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct LimitError {
+    /// The field, as named in [`Limits::FIELDS`].
+    pub field: &'static str,
+    /// The value given.
+    pub value: u32,
+}
+
+impl core::fmt::Display for LimitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "limits.{} is at most {}, not {}", self.field, Limits::MAX, self.value)
+    }
+}
+
+impl std::error::Error for LimitError {}
 
 /// Which identities an [`Evaluation`] checks.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
@@ -372,14 +419,18 @@ pub(crate) struct Machine<T> {
     dns: Arc<Mutex<Dns>>,
     task: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
     outcome: Option<T>,
-    handout: Vec<Query>,
+    /// Every query handed out, by id (ids are handed out in order), so a
+    /// host can answer by id alone.
+    queries: Vec<Query>,
+    /// Where the last step's queries start in `queries`.
+    last_step: usize,
 }
 
 impl<T> Machine<T> {
     pub(crate) fn new<F: Future<Output = T> + Send + 'static>(start: impl FnOnce(DnsHandle) -> F) -> Machine<T> {
         let dns = Arc::new(Mutex::new(Dns::default()));
         let task = start(DnsHandle(Arc::clone(&dns)));
-        Machine { dns, task: Some(Box::pin(task)), outcome: None, handout: Vec::new() }
+        Machine { dns, task: Some(Box::pin(task)), outcome: None, queries: Vec::new(), last_step: 0 }
     }
 
     pub(crate) fn next(&mut self) -> Step<'_, T> {
@@ -393,15 +444,15 @@ impl<T> Machine<T> {
         if let Some(outcome) = &self.outcome {
             return Step::Done(outcome);
         }
-        self.handout.clear();
         let mut dns = lock(&self.dns);
-        core::mem::swap(&mut dns.fresh, &mut self.handout);
-        if self.handout.is_empty() {
-            Step::Pending
-        } else {
-            dns.round_trips += 1;
-            Step::Lookup(&self.handout)
+        if dns.fresh.is_empty() {
+            return Step::Pending;
         }
+        dns.round_trips += 1;
+        self.last_step = self.queries.len();
+        self.queries.append(&mut dns.fresh);
+        drop(dns);
+        Step::Lookup(&self.queries[self.last_step..])
     }
 
     pub(crate) fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
@@ -418,7 +469,7 @@ impl<T> Machine<T> {
 
     pub(crate) fn answer_each(&mut self, mut resolve: impl FnMut(&Query) -> Answer) {
         let mut dns = lock(&self.dns);
-        for q in &self.handout {
+        for q in &self.queries[self.last_step..] {
             if let Some(slot @ Slot::Waiting) = dns.slots.get_mut(q.id.0 as usize) {
                 *slot = Slot::Answered(resolve(q));
             }
@@ -436,6 +487,19 @@ impl<T> Machine<T> {
         // Issued but never handed out: answered here, so the host is not
         // asked for them after the deadline.
         dns.fresh.clear();
+    }
+
+    pub(crate) fn query(&self, id: QueryId) -> Option<&Query> {
+        self.queries.get(id.0 as usize)
+    }
+
+    /// Answers query `id` with a raw DNS response message, decoded against
+    /// the query's question.
+    #[cfg(feature = "wire")]
+    pub(crate) fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError> {
+        let q = self.query(id).ok_or(AnswerError::UnknownId)?;
+        let answer = crate::wire::decode_answer(q, message);
+        self.answer(id, answer)
     }
 
     pub(crate) fn unanswered(&self) -> Vec<QueryId> {
@@ -493,6 +557,22 @@ impl Evaluation {
     /// The queries handed out and not yet answered.
     pub fn unanswered(&self) -> Vec<QueryId> {
         self.0.unanswered()
+    }
+
+    /// The query handed out with `id`, for a host that keeps only ids
+    /// while its lookups are in flight; `None` for an id never handed out.
+    pub fn query(&self, id: QueryId) -> Option<&Query> {
+        self.0.query(id)
+    }
+
+    /// Answers query `id` with the raw DNS response message a resolver
+    /// returned (RFC 1035; DNS over HTTPS, RFC 8484, carries the same),
+    /// decoded against the query's question by [`wire::decode_answer`](crate::wire::decode_answer):
+    /// NXDOMAIN, SERVFAIL, truncated, malformed or mismatched messages and
+    /// CNAME loops are what that function says.
+    #[cfg(feature = "wire")]
+    pub fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError> {
+        self.0.answer_message(id, message)
     }
 
     /// The deadline has passed (RFC 7208 §4.6.4 asks for an overall limit

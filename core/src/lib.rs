@@ -64,6 +64,7 @@ mod domain;
 mod driver;
 mod eval;
 mod macros;
+mod names;
 mod outcome;
 mod record;
 mod report;
@@ -75,12 +76,14 @@ pub use analysis::{
     Analysis, AnalysisOptions, ClientDependent, MAX_NETWORKS, Network, Node, Report, Source, Via, Warning, WarningCode,
     analyze,
 };
-pub use dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
+pub use dns::{Answer, AnswerBuilder, Query, QueryId, QueryType, RData, reverse_name};
 pub use domain::{check_domain, set_idna};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
 pub use eval::{
-    AnswerError, DEFAULT_EXPLANATION, Evaluation, Limits, LookupPlan, Options, RecordCache, Request, Scope, Step,
+    AnswerError, DEFAULT_EXPLANATION, Evaluation, LimitError, Limits, LookupPlan, Options, RecordCache, Request, Scope,
+    Step,
 };
+pub use names::UnknownName;
 pub use outcome::{CheckOutcome, Counters, Identity, Outcome, ResultSet, SpfResult, TraceEvent};
 pub use record::{
     Directive, DomainSpec, DualCidr, Mechanism, Modifier, ParseError, ParseErrorKind, Qualifier, Record, Span, Term,

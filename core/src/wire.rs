@@ -100,14 +100,23 @@ fn labels(name: &str) -> Option<impl Iterator<Item = &[u8]> + Clone> {
 /// [`Answer::NxDomain`]; SERVFAIL, REFUSED, any other error code, a
 /// truncated, malformed or mismatched message is [`Answer::TempError`];
 /// NOERROR without records of the asked type is [`Answer::NoData`].
-/// CNAMEs in the answer section are followed from the query name. The
+/// CNAMEs in the answer section are followed from the query name; a chain
+/// that loops or passes 16 links is [`Answer::TempError`], and so is a
+/// message longer than [`MAX_MESSAGE`]. The
 /// authority and additional sections are not read: SPF needs none of them,
 /// so an EDNS extended RCODE (in the OPT record) is not seen either; spfkit's
 /// own query messages carry no OPT record, and servers send extended codes
 /// only to queries that do.
 pub fn decode_answer(query: &Query, message: &[u8]) -> Answer {
+    if message.len() > MAX_MESSAGE {
+        return Answer::TempError;
+    }
     decode(query, message).unwrap_or(Answer::TempError)
 }
+
+/// The longest DNS message (TCP's two-byte length, RFC 1035 §4.2.2): a
+/// longer one is no DNS message, and a host need not copy it to find out.
+pub const MAX_MESSAGE: usize = 65_535;
 
 /// An answer-section record of a type SPF reads.
 enum Answered {

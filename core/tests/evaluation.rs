@@ -276,3 +276,36 @@ fn resolver_trait_objects_work() {
     let (request, options) = mail_from("192.0.2.12");
     assert_eq!(check(request, options, dynamic).result(), SpfResult::Pass);
 }
+
+#[test]
+fn queries_are_kept_by_id_and_answered_with_messages() {
+    let z = zone();
+    let (request, options) = mail_from("192.0.2.12");
+    let mut ev = Evaluation::new(request, options);
+    let first = match ev.next() {
+        Step::Lookup(q) => q.to_vec(),
+        other => panic!("{other:?}"),
+    };
+    // The host keeps only the id; the evaluation gives the query back.
+    let id = first[0].id;
+    assert_eq!(ev.query(id), Some(&first[0]));
+    assert_eq!(ev.query(QueryId(999)), None);
+    let message = spfkit::wire::response_message(&first[0], 1, &z.lookup(&first[0])).unwrap();
+    ev.answer_message(id, &message).unwrap();
+    assert_eq!(ev.answer_message(id, &message), Err(AnswerError::AlreadyAnswered));
+    assert_eq!(ev.answer_message(QueryId(999), &message), Err(AnswerError::UnknownId));
+    // Later steps' queries are kept too, and a message answers each.
+    loop {
+        let queries = match ev.next() {
+            Step::Lookup(q) => q.to_vec(),
+            Step::Pending => panic!("waiting with every query answered"),
+            Step::Done(_) => break,
+        };
+        for q in queries {
+            assert_eq!(ev.query(q.id), Some(&q));
+            let m = spfkit::wire::response_message(&q, 2, &z.lookup(&q)).unwrap();
+            ev.answer_message(q.id, &m).unwrap();
+        }
+    }
+    assert_eq!(ev.outcome().unwrap().result(), SpfResult::Pass);
+}
