@@ -5,8 +5,10 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::dns::{Answer, Query};
-use crate::eval::{Evaluation, Machine, Options, Request, Step};
+use crate::engine::{Evaluation, Machine, Step};
+use crate::options::Options;
 use crate::outcome::CheckOutcome;
+use crate::request::Request;
 
 /// A blocking DNS resolver. It owns its timeouts: an answer it cannot get
 /// in time is [`Answer::TempError`].

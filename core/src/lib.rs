@@ -59,15 +59,20 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod analysis;
+mod cache;
 mod dns;
 mod domain;
 mod driver;
+mod engine;
 mod eval;
 mod macros;
 mod names;
+mod net;
+mod options;
 mod outcome;
 mod record;
 mod report;
+mod request;
 #[cfg(feature = "wire")]
 pub mod wire;
 mod zone;
@@ -76,20 +81,20 @@ pub use analysis::{
     Analysis, AnalysisOptions, ClientDependent, MAX_NETWORKS, Network, Node, Report, Source, Via, Warning, WarningCode,
     analyze,
 };
+pub use cache::RecordCache;
 pub use dns::{Answer, AnswerBuilder, Query, QueryId, QueryType, RData, reverse_name};
 pub use domain::{check_domain, set_idna};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
-pub use eval::{
-    AnswerError, DEFAULT_EXPLANATION, Evaluation, LimitError, Limits, LookupPlan, Options, RecordCache, Request, Scope,
-    Step,
-};
+pub use engine::{AnswerError, Evaluation, Step};
 pub use names::UnknownName;
+pub use options::{DEFAULT_EXPLANATION, LimitError, Limits, LookupPlan, Options, Scope};
 pub use outcome::{CheckOutcome, Counters, Identity, Outcome, ResultSet, SpfResult, TraceEvent};
 pub use record::{
     Directive, DomainSpec, DualCidr, Mechanism, Modifier, ParseError, ParseErrorKind, Qualifier, Record, Span, Term,
     is_spf_record,
 };
 pub use report::SmtpReply;
+pub use request::Request;
 pub use zone::Zone;
 
 // The README's Rust examples run as doctests, so they stay true.

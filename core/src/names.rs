@@ -7,7 +7,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::dns::QueryType;
-use crate::eval::{LookupPlan, Scope};
+use crate::options::{LookupPlan, Scope};
 use crate::outcome::{Identity, SpfResult};
 
 /// A word that is none of a vocabulary's: its [`Display`](fmt::Display)
