@@ -170,14 +170,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--timeout" => out.timeout = parse_timeout(&value()?)?,
             "--receiver" => out.receiver = Some(value()?),
             "--authserv-id" => out.authserv_id = Some(value()?),
-            "--identity" => {
-                out.identity = match value()?.as_str() {
-                    "both" => Scope::Both,
-                    "mailfrom" => Scope::MailFrom,
-                    "helo" => Scope::Helo,
-                    v => return Err(format!("--identity: {v:?} is not both, mailfrom or helo")),
-                }
-            }
+            // Core's words and core's message for a wrong one.
+            "--identity" => out.identity = value()?.parse::<Scope>().map_err(|e| format!("--identity: {e}"))?,
             "--trace" if inline.is_none() => out.trace = true,
             "--json" if inline.is_none() => out.json = true,
             "-h" | "--help" => return Ok(Command::Help),

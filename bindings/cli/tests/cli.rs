@@ -137,6 +137,40 @@ fn exit_statuses() {
 }
 
 #[test]
+fn identity_words_and_message_are_cores() {
+    let zone = repo("examples/zones/example.zone");
+    let z = zone.to_str().unwrap();
+    let base = ["check", "--zone", z, "--ip", "192.0.2.1", "--sender", "a@example.com", "--helo", "h.example"];
+    for bad in ["x", "MailFrom", "", "all"] {
+        let want = format!("spfkit: --identity: {}\n", bad.parse::<Scope>().unwrap_err());
+        for args in
+            [[&base[..], &["--identity", bad]].concat(), [&base[..], &[&format!("--identity={bad}")[..]]].concat()]
+        {
+            let out = spfkit(&args);
+            assert_eq!(out.status.code(), Some(EXIT_USAGE), "{args:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.starts_with(&want), "{stderr}");
+        }
+    }
+    let out = spfkit(&[&base[..], &["--identity", "x"]].concat());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("spfkit: --identity: identity must be 'both', 'mailfrom' or 'helo', not \"x\"\n"),
+        "{out:?}"
+    );
+    // Every word core reads is accepted, and the usage text lists them.
+    for word in Scope::NAMES {
+        let args = [&base[..], &["--identity", word]].concat();
+        match spfkit_cli::parse_args(args.iter().map(|a| a.to_string())) {
+            Ok(spfkit_cli::Command::Check(c)) => assert_eq!(c.identity.as_str(), *word),
+            other => panic!("{word}: {other:?}"),
+        }
+    }
+    let listed = format!("[--identity {}]", Scope::NAMES.join("|"));
+    assert!(spfkit_cli::USAGE.contains(&listed) && spfkit_cli::SHORT_USAGE.contains(&listed));
+}
+
+#[test]
 fn example_yaml_zone_matches_master_file() {
     let master = load_zone(&repo("examples/zones/example.zone")).unwrap();
     let yaml = load_zone(&repo("examples/zones/example.yaml")).unwrap();

@@ -10,9 +10,10 @@ pub fn repo_file(rel: &str) -> String {
 }
 
 /// A scenario's `zonedata` as a zone, by the rules of FORMAT.md: the
-/// `spfkit` command's loader, so tests and command read zones alike.
+/// loader the `spfkit` command uses too, so tests and command read zones
+/// alike.
 pub fn suite_zone(zonedata: &Value) -> Zone {
-    spfkit_cli::zonefile::zone_from_suite(zonedata).unwrap_or_else(|e| panic!("zonedata: {e}"))
+    spfkit_zonedata::zone_from_suite(zonedata).unwrap_or_else(|e| panic!("zonedata: {e}"))
 }
 
 pub struct Case {
