@@ -6,6 +6,7 @@
 use core::fmt;
 use core::str::FromStr;
 
+use crate::analysis::{Source, Via};
 use crate::dns::QueryType;
 use crate::options::{LookupPlan, Scope};
 use crate::outcome::{Identity, SpfResult};
@@ -161,6 +162,27 @@ impl FromStr for SpfResult {
             expected: SpfResult::NAMES,
             given: s.to_owned(),
         })
+    }
+}
+
+impl Via {
+    /// How a report names it: `"root"`, `"include"` or `"redirect"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Root => "root",
+            Via::Include => "include",
+            Via::Redirect => "redirect",
+        }
+    }
+}
+
+impl Source {
+    /// How a report names it: `"dns"` or `"draft"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Dns => "dns",
+            Source::Draft => "draft",
+        }
     }
 }
 

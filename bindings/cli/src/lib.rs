@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use resolver::StubResolver;
 use spfkit::{
-    Analysis, AnalysisOptions, CheckOutcome, Evaluation, Options, Outcome, Report, Request, Resolver, Scope, Source,
-    Step, TraceEvent, Via,
+    Analysis, AnalysisOptions, CheckOutcome, Evaluation, Options, Outcome, Report, Request, Resolver, Scope, Step,
+    TraceEvent,
 };
 
 /// Exit status for a completed check, whatever its SPF result.
@@ -299,10 +299,10 @@ pub fn render_report_json(r: &Report) -> Value {
         "nodes": r.nodes.iter().map(|n| json!({
             "domain": n.domain,
             "parent": n.parent,
-            "via": match n.via { Via::Root => "root", Via::Include => "include", Via::Redirect => "redirect" },
+            "via": n.via.as_str(),
             "term": n.term,
             "depth": n.depth,
-            "source": match n.source { Source::Dns => "dns", Source::Draft => "draft" },
+            "source": n.source.as_str(),
             "record": n.record,
             "dns_terms": n.dns_terms,
             "void_lookups": n.void_lookups,
