@@ -71,6 +71,7 @@ fn rfc7208_suite() {
         }
     }
     println!("RFC 7208 suite: {} cases ran, {passed} passed", cases.len());
+    common::record_count("rust/suite/step-api", cases.len(), passed);
     assert_eq!(cases.len(), 203, "the suite has 203 cases");
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -37,6 +37,7 @@ fn parse_vectors() {
         }
     }
     println!("vectors: {} parse cases ran, all passed", cases.len());
+    common::record_count("rust/vectors/parse", cases.len(), cases.len());
 }
 
 fn options(o: &Value, plan: LookupPlan) -> Options {
@@ -177,4 +178,5 @@ fn check_vectors() {
         check_expectations(name, &sequential, authserv_id, &case["expect"]);
     }
     println!("vectors: {} check cases ran under both plans, all passed", cases.len());
+    common::record_count("rust/vectors/check", cases.len(), cases.len());
 }

@@ -20,7 +20,13 @@ try {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-spfkit', private: true, type: 'module' }));
   sh('npm', ['install', '--silent', '--no-audit', '--no-fund', join(work, tarball)], project);
   const tests = readdirSync(join(project, 'test')).filter((f) => f.endsWith('.test.js')).map((f) => join('test', f));
-  sh(process.execPath, ['--test', '--test-reporter=spec', ...tests], project, { SPFKIT_REPO: join(js, '..'), SPFKIT_PACKED: '1' });
+  // SPFKIT_JUNIT names a file for a JUnit report beside the spec output:
+  // what CI counts (.ci/counts.py), not the wording of printed lines.
+  const junit = process.env.SPFKIT_JUNIT
+    ? ['--test-reporter=junit', `--test-reporter-destination=${process.env.SPFKIT_JUNIT}`]
+    : [];
+  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', ...junit];
+  sh(process.execPath, ['--test', ...reporters, ...tests], project, { SPFKIT_REPO: join(js, '..'), SPFKIT_PACKED: '1' });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { REPO } from './suite_zone.js';
+import { REPO, recordCount } from './suite_zone.js';
 import { startServer } from './browser/server.js';
 import { startNsd } from './nsd.js';
 
@@ -223,6 +223,7 @@ test('RFC 7208 suite inside a Web Worker (module compiled, initSync)', LIMIT, ()
   assert.equal(result.inWorker, true);
   const browserVersion = browser.version();
   console.log(`RFC 7208 suite (JS, Web Worker in Chromium ${browserVersion}): ${result.ran} cases ran, ${result.ran - result.failed.length} passed`);
+  recordCount('js/suite/web-worker', result.ran, result.ran - result.failed.length);
   assert.equal(result.ran, 203);
   assert.deepEqual(result.failed, []);
 }));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { Evaluation, checkHost } from 'spfkit';
 
-import { OPTIONS, suiteCases, verdict } from './suite_zone.js';
+import { OPTIONS, recordCount, suiteCases, verdict } from './suite_zone.js';
 
 test('RFC 7208 suite through checkHost()', async () => {
   const cases = suiteCases();
@@ -20,6 +20,7 @@ test('RFC 7208 suite through checkHost()', async () => {
     if (!verdict(name, c, outcome)) failed.push(`${name}: ${outcome.result} ${outcome.explanation}, want ${c.result}`);
   }
   console.log(`RFC 7208 suite (JS, checkHost): ${cases.length} cases ran, ${cases.length - failed.length} passed`);
+  recordCount('js/suite/checkhost', cases.length, cases.length - failed.length);
   assert.equal(cases.length, 203);
   assert.deepEqual(failed, []);
 });
@@ -37,6 +38,7 @@ test('RFC 7208 suite through the step API, answers in reverse order', () => {
     if (!verdict(name, c, outcome)) failed.push(`${name}: ${outcome.result}, want ${c.result}`);
   }
   console.log(`RFC 7208 suite (JS, step API): ${cases.length} cases ran, ${cases.length - failed.length} passed`);
+  recordCount('js/suite/step-api', cases.length, cases.length - failed.length);
   assert.equal(cases.length, 203);
   assert.deepEqual(failed, []);
 });

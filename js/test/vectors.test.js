@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { RecordSyntaxError, check, checkHost, parseRecord } from 'spfkit';
 
 import { suiteZone } from './suite_cases.js';
-import { REPO } from './suite_zone.js';
+import { REPO, recordCount } from './suite_zone.js';
 
 const VECTORS = JSON.parse(readFileSync(join(REPO, 'tests/vectors/vectors.json'), 'utf8'));
 const utf8 = new TextEncoder();
@@ -35,6 +35,7 @@ test('vectors: parse cases through parseRecord()', () => {
     assert.equal(parseRecord(parsed.text).text, parsed.text);
   }
   console.log(`vectors (JS): ${VECTORS.parse.length} parse cases ran, all passed`);
+  recordCount('js/vectors/parse', VECTORS.parse.length, VECTORS.parse.length);
 });
 
 function optionsOf(o = {}) {
@@ -98,4 +99,5 @@ test('vectors: check cases through check()/checkHost(), both lookup plans', asyn
     }
   }
   console.log(`vectors (JS): ${VECTORS.check.length} check cases ran under both plans, all passed`);
+  recordCount('js/vectors/check', VECTORS.check.length, VECTORS.check.length);
 });

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import spfkit
-from suite_zone import suite_cases, verdict
+from suite_zone import record_count, suite_cases, verdict
 
 OPTIONS = {"default_explanation": "DEFAULT"}  # the suite's DEFAULT: the implementation's own
 
@@ -19,6 +19,7 @@ def test_suite_blocking() -> None:
         if not verdict(name, case, outcome):
             failed.append(f"{name}: {outcome!r} explanation={outcome.explanation!r}, want {case['result']}")
     print(f"\nRFC 7208 suite (Python, blocking): {len(cases)} cases ran, {len(cases) - len(failed)} passed")
+    record_count("python/suite/blocking", len(cases), len(cases) - len(failed))
     assert len(cases) == 203
     assert not failed, "\n".join(failed)
 
@@ -42,5 +43,6 @@ def test_suite_asyncio() -> None:
 
     failed = asyncio.run(run())
     print(f"\nRFC 7208 suite (Python, asyncio): {len(cases)} cases ran, {len(cases) - len(failed)} passed")
+    record_count("python/suite/asyncio", len(cases), len(cases) - len(failed))
     assert len(cases) == 203
     assert not failed, "\n".join(failed)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import spfkit
-from suite_zone import VECTORS, SuiteZone
+from suite_zone import VECTORS, SuiteZone, record_count
 
 CASES = json.loads(VECTORS.read_text(encoding="utf-8"))
 
@@ -36,6 +36,7 @@ def test_parse_vectors() -> None:
         assert printed == case["printed"], text
         assert str(spfkit.parse_record(printed)) == printed
     print(f"vectors (Python): {len(CASES['parse'])} parse cases ran, all passed")
+    record_count("python/vectors/parse", len(CASES["parse"]), len(CASES["parse"]))
 
 
 def options_of(o: dict[str, Any]) -> dict[str, Any]:
@@ -94,3 +95,4 @@ def test_check_vectors(plan: str) -> None:
             out = spfkit.check_host(case["ip"], case["sender"], case["helo"], resolver=zone, plan=plan, identity=identity, **kwargs)
         check_expectations(f"{case['name']} ({plan})", out, case.get("authserv_id", "mx.example.net"), case["expect"])
     print(f"vectors (Python): {len(CASES['check'])} check cases ran under the {plan} plan, all passed")
+    record_count(f"python/vectors/check/{plan}", len(CASES["check"]), len(CASES["check"]))

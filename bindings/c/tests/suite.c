@@ -152,6 +152,7 @@ static int run(json_t *suite, runner how, uint32_t plan, const char *label) {
     }
     spfkit_options_free(o);
     printf("RFC 7208 suite (%s): %d cases ran, %d passed\n", label, ran, passed);
+    record_count(plan == SPFKIT_PLAN_BATCHED ? "c/suite/step-api" : "c/suite/callback", ran, passed);
     return ran == passed && ran > 0;
 }
 

@@ -289,7 +289,11 @@ int main(int argc, char **argv) {
         checked += check_case(c, SPFKIT_PLAN_BATCHED);
         check_case(c, SPFKIT_PLAN_SEQUENTIAL);
     }
+    int parse_cases = (int)json_array_size(json_object_get(v, "parse"));
+    int check_cases = (int)json_array_size(json_object_get(v, "check"));
     json_decref(v);
     printf("vectors (C API, both plans): %d parse and %d check cases, %d failures\n", parsed, checked, failures);
+    record_count("c/vectors/parse", parse_cases, failures ? 0 : parsed);
+    record_count("c/vectors/check", check_cases, failures ? 0 : checked);
     return failures || parsed == 0 || checked == 0 ? 1 : 0;
 }

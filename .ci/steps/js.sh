@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The npm package: built (wasm with no imports from env, within its size
+# budget), type-checked, packed, installed into a fresh project and tested
+# there with node --test: Node, NSD, and the record tester and a Web Worker
+# in Chromium.
+source "$(dirname "$0")/../lib.sh"
+fresh_counts js
+(cd js && npm run --silent build && npm run --silent typecheck)
+(cd js && SPFKIT_JUNIT="$CI/js.xml" node scripts/test-packed.js)
+counts junit "$CI/js.xml"
+counts expect "$SPFKIT_COUNTS" js/suite/checkhost=suite js/suite/step-api=suite js/suite/web-worker=suite \
+    js/vectors/parse=vectors.parse js/vectors/check=vectors.check
