@@ -370,3 +370,32 @@ test('limits over Limits::MAX name the option as written (camelCase), in core\'s
   assert.equal((await analyze('example.com', { resolver: resolve, limits })).limits.dnsTerms, 1000);
   await stillWorks();
 });
+
+test('TXT bytes are counted in UTF-8 by core\'s AnswerBuilder: 65,535 in all is an answer, one more is temperror', async () => {
+  // 'é' is one UTF-16 unit but two UTF-8 bytes: the JS snapshot's count
+  // of characters lets these through, and core's builder decides.
+  const filler = 'é'.repeat(32762); // 65,524 bytes
+  const cases = [
+    [['v=spf1 -all', filler], 'fail'], // 11 + 65,524 = 65,535 bytes
+    [['v=spf1 -all ', filler], 'temperror'], // 12 + 65,524 = 65,536
+    // A record's strings joined, then the next record's.
+    [[['v=spf1 -all', ' '], [filler.slice(1), 'x']], 'fail'], // 12 + 65,522 + 1 = 65,535
+    [[['v=spf1 -all', ' '], [filler.slice(1), 'é']], 'temperror'], // 12 + 65,522 + 2 = 65,536
+  ];
+  for (const [answer, result] of cases) {
+    const resolver = (n, t) => (t === 'TXT' ? answer : NXDOMAIN);
+    assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, result);
+    const ev = new Evaluation('192.0.2.7', 'a@example.com', 'h', { identity: 'mailfrom' });
+    ev.answer(ev.next()[0], answer);
+    assert.equal(ev.next(), null);
+    assert.equal(ev.outcome().result, result);
+    ev.free();
+  }
+  // Uint8Array strings count byte for byte.
+  const bytes = [['v=spf1 -all'], [new Uint8Array(65524)]];
+  const resolver = (n, t) => (t === 'TXT' ? bytes : NXDOMAIN);
+  assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, 'fail');
+  bytes.push([new Uint8Array(1)]);
+  assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, 'temperror');
+  await stillWorks();
+});
