@@ -8,6 +8,7 @@ import initWasm, {
   Analysis as WasmAnalysis,
   bounds as wasmBounds,
   checkDomain as wasmCheckDomain,
+  checkIdentity as wasmCheckIdentity,
   Evaluation as WasmEvaluation,
   parseRecord as wasmParseRecord,
   queryMessage,
@@ -253,7 +254,10 @@ const whole = (min, max) => (v, name) =>
   (Number.isInteger(v) && v >= min && v <= max() ? v : must(name, `a whole number from ${min} to ${max()}`, v));
 const fn = (what) => (v, name) => (typeof v === 'function' ? v : must(name, what, v));
 
-const limit = (v, name) => whole(0, () => bound().maxLimit)(v, name);
+// A limit: a whole number here (what a u32 holds); whether it is within
+// Limits::MAX is core's Limits::check() to say, naming the option.
+const limit = (v, name) =>
+  (Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : must(name, `a whole number from 0 to ${bound().maxLimit}`, v));
 const LIMITS = { dnsTerms: limit, mxNames: limit, ptrNames: limit, voidLookups: limit };
 const limits = (v, name) => optionsArg(v, LIMITS, name);
 
@@ -272,9 +276,11 @@ function definitive(v, name) {
   return list.map((r, i) => string(r, `${name}[${i}]`));
 }
 
+// Words (identity, plan, definitive's results) go to core as strings:
+// core reads them, and a wrong one is core's text, as in every binding.
 const EVALUATION_OPTIONS = {
-  identity: oneOf('both', 'mailfrom', 'helo'),
-  plan: oneOf('batched', 'sequential'),
+  identity: string,
+  plan: string,
   receiver: string,
   limits,
   defaultExplanation: string,
@@ -605,7 +611,9 @@ export async function check(ip, sender, helo, options) {
  */
 export async function checkHost(ip, sender, helo, options) {
   if (!loaded) await init();
-  const o = optionsArg(options, { ...CHECK_OPTIONS, identity: oneOf('mailfrom', 'helo') });
+  // One identity, as core's Identity reads it ('helo' or 'mailfrom').
+  const identity = (v, name) => guarded(() => wasmCheckIdentity(string(v, name)));
+  const o = optionsArg(options, { ...CHECK_OPTIONS, identity });
   return evaluate(ip, sender, helo, o, o.identity ?? 'mailfrom');
 }
 

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 
 import {
   Analysis, Evaluation, InvalidArgumentError, NODATA, NXDOMAIN, ResolverError, SpfError, analyze, check, checkHost,
+  dnsQuery,
 } from 'spfkit';
 
 const ZONE = {
@@ -237,12 +238,16 @@ test('core\'s bounds: maxNodes from 1 to AnalysisOptions::MAX_NODES, domains che
   await stillWorks();
 });
 
+const RESULTS = "'none', 'neutral', 'pass', 'fail', 'softfail', 'temperror' or 'permerror'";
+
 test('option errors say which option must be what, and the value given (cut), never serde\'s text', async () => {
   const opts = (o) => ({ resolver: resolve, ...o });
   const cases = [
     [opts({ limits: { dnsTerms: -1 } }), 'limits.dnsTerms must be a whole number from 0 to 1000, not -1'],
     [opts({ limits: { voidLookups: 2.5 } }), 'limits.voidLookups must be a whole number from 0 to 1000, not 2.5'],
-    [opts({ limits: { mxNames: 1001 } }), 'limits.mxNames must be a whole number from 0 to 1000, not 1001'],
+    // Within what a limit can be, core's Limits::check() says, naming the option as written.
+    [opts({ limits: { mxNames: 1001 } }), 'limits.mxNames is at most 1000, not 1001'],
+    [opts({ limits: { mxNames: 2 ** 32 } }), `limits.mxNames must be a whole number from 0 to 1000, not ${2 ** 32}`],
     [opts({ limits: { ptrNames: '10' } }), 'limits.ptrNames must be a whole number from 0 to 1000, not "10"'],
     [opts({ limits: 5 }), 'limits must be an object, not 5'],
     [opts({ limits: { dns_terms: 5 } }), 'unknown option "limits.dns_terms"; known: dnsTerms, mxNames, ptrNames, voidLookups'],
@@ -251,11 +256,14 @@ test('option errors say which option must be what, and the value given (cut), ne
     [opts({ receiver: 12345 }), 'receiver must be a string, not 12345'],
     [opts({ defaultExplanation: ['x'] }), 'defaultExplanation must be a string, not an array'],
     [opts({ plan: 'eager' }), 'plan must be \'batched\' or \'sequential\', not "eager"'],
-    [opts({ identity: 'x'.repeat(1000) }), `identity must be 'mailfrom' or 'helo', not "${'x'.repeat(40)}"…`],
+    // Words are core's to read: its text (cut after 60 characters).
+    [opts({ identity: 'x'.repeat(1000) }), `identity must be 'helo' or 'mailfrom', not "${'x'.repeat(60)}"…`],
+    [opts({ identity: 'both' }), 'identity must be \'helo\' or \'mailfrom\', not "both"'],
+    [opts({ identity: 7 }), 'identity must be a string, not 7'],
     [opts({ timestamp: -1 }), 'timestamp must be a whole number from 0 to 9007199254740991, not -1'],
     [opts({ definitive: 'fail' }), 'definitive must be an array of SPF results, not "fail"'],
     [opts({ definitive: [7] }), 'definitive[0] must be a string, not 7'],
-    [opts({ definitive: ['maybe'] }), '"maybe" is not an SPF result'],
+    [opts({ definitive: ['maybe'] }), `result must be ${RESULTS}, not "maybe"`],
     [opts({ timeout: -1 }), 'timeout must be a number of milliseconds above 0 and at most 2147483647, not -1'],
     [opts({ authservId: {} }), 'authservId must be a string, not an object'],
     [{ resolver: 'not a function' }, 'resolver must be an async function (name, type) => answer, not "not a function"'],
@@ -312,4 +320,82 @@ test('a wrong shape is a ResolverError naming the value; a big real answer is no
   const resolver = (n, t) => (t === 'TXT' ? [['v=spf1 a -all']] : t === 'AAAA' ? many : NODATA);
   assert.equal((await checkHost('2001:db8::7cf', 'a@example.com', 'h', { resolver })).result, 'pass');
   assert.equal((await checkHost('2001:db8::7d0', 'a@example.com', 'h', { resolver })).result, 'fail');
+});
+
+test('invalid names give core\'s text (identity, plan, definitive, type), as every binding', async () => {
+  const cases = [
+    [{ identity: 'all' }, 'identity must be \'both\', \'mailfrom\' or \'helo\', not "all"'],
+    [{ identity: 'HELO' }, 'identity must be \'both\', \'mailfrom\' or \'helo\', not "HELO"'],
+    [{ plan: 'eager' }, 'plan must be \'batched\' or \'sequential\', not "eager"'],
+    [{ plan: 'é'.repeat(100) }, `plan must be 'batched' or 'sequential', not "${'é'.repeat(60)}"…`],
+    [{ definitive: ['pass', 'maybe'] }, `result must be ${RESULTS}, not "maybe"`],
+    [{ definitive: [''] }, `result must be ${RESULTS}, not ""`],
+  ];
+  for (const [options, message] of cases) {
+    // The step class and the async API alike.
+    assert.throws(() => new Evaluation('192.0.2.7', 'a@example.com', 'h', options), (e) =>
+      e instanceof InvalidArgumentError && e.message === message, message);
+    await assert.rejects(check('192.0.2.7', 'a@example.com', 'h', { resolver: resolve, ...options }), (e) =>
+      e instanceof InvalidArgumentError && e.message === message, message);
+  }
+  // Result names are read in any case, as core reads them.
+  assert.equal((await check('192.0.2.7', 'a@example.com', 'h', { resolver: resolve, definitive: ['PASS'] })).result, 'pass');
+  assert.throws(() => dnsQuery('a.example', 'SOA'), (e) =>
+    e instanceof InvalidArgumentError && e.message === 'type must be \'A\', \'AAAA\', \'MX\', \'TXT\' or \'PTR\', not "SOA"');
+  assert.throws(() => dnsQuery('a.example', 16), (e) => e instanceof InvalidArgumentError && e.message === 'type must be a string');
+  await stillWorks();
+});
+
+test('limits over Limits::MAX name the option as written (camelCase), in core\'s words', async () => {
+  for (const field of ['dnsTerms', 'mxNames', 'ptrNames', 'voidLookups']) {
+    for (const value of [1001, 5000, 2 ** 32 - 1]) {
+      const message = `limits.${field} is at most 1000, not ${value}`;
+      const limits = { [field]: value };
+      assert.throws(() => new Evaluation('192.0.2.7', 'a@example.com', 'h', { limits }), (e) =>
+        e instanceof InvalidArgumentError && e.message === message, message);
+      assert.throws(() => new Analysis('example.com', { limits }), (e) =>
+        e instanceof InvalidArgumentError && e.message === message, message);
+      await assert.rejects(checkHost('192.0.2.7', 'a@example.com', 'h', { resolver: resolve, limits }), (e) =>
+        e instanceof InvalidArgumentError && e.message === message, message);
+      await assert.rejects(analyze('example.com', { resolver: resolve, limits }), (e) =>
+        e instanceof InvalidArgumentError && e.message === message, message);
+    }
+  }
+  // The first field over the bound, in core's order.
+  assert.throws(() => new Evaluation('192.0.2.7', 'a@example.com', 'h', { limits: { voidLookups: 2000, mxNames: 3000 } }),
+    { message: 'limits.mxNames is at most 1000, not 3000' });
+  // 1000 itself is allowed.
+  const limits = { dnsTerms: 1000, mxNames: 1000, ptrNames: 1000, voidLookups: 1000 };
+  assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver: resolve, limits })).result, 'pass');
+  assert.equal((await analyze('example.com', { resolver: resolve, limits })).limits.dnsTerms, 1000);
+  await stillWorks();
+});
+
+test('TXT bytes are counted in UTF-8 by core\'s AnswerBuilder: 65,535 in all is an answer, one more is temperror', async () => {
+  // 'é' is one UTF-16 unit but two UTF-8 bytes: the JS snapshot's count
+  // of characters lets these through, and core's builder decides.
+  const filler = 'é'.repeat(32762); // 65,524 bytes
+  const cases = [
+    [['v=spf1 -all', filler], 'fail'], // 11 + 65,524 = 65,535 bytes
+    [['v=spf1 -all ', filler], 'temperror'], // 12 + 65,524 = 65,536
+    // A record's strings joined, then the next record's.
+    [[['v=spf1 -all', ' '], [filler.slice(1), 'x']], 'fail'], // 12 + 65,522 + 1 = 65,535
+    [[['v=spf1 -all', ' '], [filler.slice(1), 'é']], 'temperror'], // 12 + 65,522 + 2 = 65,536
+  ];
+  for (const [answer, result] of cases) {
+    const resolver = (n, t) => (t === 'TXT' ? answer : NXDOMAIN);
+    assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, result);
+    const ev = new Evaluation('192.0.2.7', 'a@example.com', 'h', { identity: 'mailfrom' });
+    ev.answer(ev.next()[0], answer);
+    assert.equal(ev.next(), null);
+    assert.equal(ev.outcome().result, result);
+    ev.free();
+  }
+  // Uint8Array strings count byte for byte.
+  const bytes = [['v=spf1 -all'], [new Uint8Array(65524)]];
+  const resolver = (n, t) => (t === 'TXT' ? bytes : NXDOMAIN);
+  assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, 'fail');
+  bytes.push([new Uint8Array(1)]);
+  assert.equal((await checkHost('192.0.2.7', 'a@example.com', 'h', { resolver })).result, 'temperror');
+  await stillWorks();
 });

@@ -1,9 +1,12 @@
-//! A host's answer to a query, as core's `Answer`.
+//! A host's answer to a query: records read into core's `AnswerBuilder`,
+//! or a DNS message for core to decode.
 //!
 //! The JS layer (js/src/core.js) hands over a snapshot: strings, fresh
 //! arrays, Uint8Array copies and plain { exchange, priority } objects, so
 //! nothing read here runs user code. Elements are still read with
-//! `Reflect::get`, which catches, and never through an iterator.
+//! `Reflect::get`, which catches, and never through an iterator. What is
+//! checked here is shapes; how many records and TXT bytes one answer may
+//! hold is core's `AnswerBuilder`'s to say.
 
 use std::net::IpAddr;
 
@@ -11,43 +14,17 @@ use js_sys::{Array, Reflect, Uint8Array};
 use spfkit as spf;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error;
+use crate::errors::{shown, wrong_shape};
 
-const MAX_RECORDS: u32 = spf::Answer::MAX_RECORDS as u32;
-const MAX_TXT: usize = spf::RData::MAX_TXT;
-/// A DNS message is at most 65535 bytes (its TCP length prefix).
-pub(crate) const MAX_MESSAGE: u32 = 65_535;
 /// Longest MX or PTR target taken (a name is at most 255 bytes on the wire).
 const MAX_TARGET: usize = 1024;
 
-fn wrong_shape(q: &spf::Query, what: &str) -> JsValue {
-    error("resolver", &format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name), &[])
-}
-
-/// The value given, for a message: primitives shown (strings cut), others
-/// by their type.
-fn shown(v: &JsValue) -> String {
-    if let Some(s) = v.as_string() {
-        return crate::bounds::shown_str(&s);
-    }
-    if let Some(n) = v.as_f64() {
-        return n.to_string();
-    }
-    if let Some(b) = v.as_bool() {
-        return b.to_string();
-    }
-    if v.is_null() {
-        return "null".into();
-    }
-    if Array::is_array(v) {
-        return "an array".into();
-    }
-    match v.js_typeof().as_string().as_deref() {
-        Some("object") => "an object".into(),
-        Some("function") => "a function".into(),
-        Some(t) => t.into(),
-        None => "?".into(),
-    }
+/// What a resolver's value is.
+pub(crate) enum Given {
+    /// An answer built here.
+    Answer(spf::Answer),
+    /// A whole DNS response message, for core's `answer_message`.
+    Message(Vec<u8>),
 }
 
 /// Element `i` of an array; a throwing getter reads as undefined (the JS
@@ -56,58 +33,69 @@ fn element(list: &Array, i: u32) -> JsValue {
     Reflect::get_u32(list, i).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Appends a TXT character-string (a string as UTF-8, or bytes); false for
-/// anything else. Stops copying once past MAX_TXT: the caller's length
-/// check refuses the record then.
-fn push_text(out: &mut Vec<u8>, v: &JsValue) -> bool {
-    if let Some(s) = v.as_string() {
-        out.extend_from_slice(s.as_bytes());
-        return true;
-    }
-    if let Some(b) = v.dyn_ref::<Uint8Array>() {
-        let n = b.length() as usize;
-        if out.len() + n <= MAX_TXT {
-            let start = out.len();
-            out.resize(start + n, 0);
-            b.copy_to(&mut out[start..]);
-        } else {
-            out.resize(MAX_TXT + 1, 0);
-        }
-        return true;
-    }
-    false
+/// The bytes of a Uint8Array, copied only when no longer than `max` (a
+/// longer one can only make the answer a temporary error).
+fn bytes(b: &Uint8Array, max: usize) -> Option<Vec<u8>> {
+    (b.length() as usize <= max).then(|| b.to_vec())
 }
 
-/// One record; `Ok(None)` for TXT data longer than any DNS record holds
-/// (no DNS answer: the caller makes it a temporary error).
-fn record(q: &spf::Query, v: &JsValue) -> Result<Option<spf::RData>, JsValue> {
+/// What became of a TXT character-string.
+enum Part {
+    Taken,
+    /// Neither a string nor bytes.
+    NotText,
+    /// More bytes than any answer holds.
+    Oversized,
+}
+
+/// Adds a TXT character-string (a string as UTF-8, or bytes) to the
+/// record `out` is reading.
+fn txt_part(out: &mut spf::AnswerBuilder, v: &JsValue) -> Part {
+    if let Some(s) = v.as_string() {
+        out.txt_part(s.as_bytes());
+    } else if let Some(b) = v.dyn_ref::<Uint8Array>() {
+        match bytes(b, spf::RData::MAX_TXT) {
+            Some(b) => out.txt_part(&b),
+            None => return Part::Oversized,
+        }
+    } else {
+        return Part::NotText;
+    }
+    Part::Taken
+}
+
+/// Reads one record into `out`; false when it is more than any DNS
+/// answer holds (the answer is then a temporary error).
+fn record(q: &spf::Query, v: &JsValue, out: &mut spf::AnswerBuilder) -> Result<bool, JsValue> {
     let bad = |what: &str| wrong_shape(q, &format!("{what}, not {}", shown(v)));
-    Ok(Some(match q.qtype {
+    let r = match q.qtype {
         spf::QueryType::Txt => {
-            let mut joined = Vec::new();
-            if !push_text(&mut joined, v) {
-                if !Array::is_array(v) {
+            match txt_part(out, v) {
+                Part::Taken => {}
+                Part::Oversized => return Ok(false),
+                Part::NotText if !Array::is_array(v) => {
                     return Err(bad("a TXT record is a string, a Uint8Array, or an array of its strings"));
                 }
-                let parts: &Array = v.unchecked_ref();
-                if parts.length() as usize > MAX_TXT {
-                    return Ok(None);
-                }
-                // One record's character-strings, joined with nothing
-                // between (§4.5), as Node's dns.resolveTxt gives them.
-                for i in 0..parts.length() {
-                    if !push_text(&mut joined, &element(parts, i)) {
-                        return Err(bad("a TXT string is a string or a Uint8Array"));
+                Part::NotText => {
+                    // One record's character-strings, joined with nothing
+                    // between (§4.5), as Node's dns.resolveTxt gives them.
+                    // Each takes at least its length byte in a message.
+                    let parts: &Array = v.unchecked_ref();
+                    if parts.length() as usize > spf::wire::MAX_MESSAGE {
+                        return Ok(false);
                     }
-                    if joined.len() > MAX_TXT {
-                        return Ok(None);
+                    for i in 0..parts.length() {
+                        match txt_part(out, &element(parts, i)) {
+                            Part::Taken if out.is_over() => return Ok(false),
+                            Part::Taken => {}
+                            Part::Oversized => return Ok(false),
+                            Part::NotText => return Err(bad("a TXT string is a string or a Uint8Array")),
+                        }
                     }
                 }
             }
-            if joined.len() > MAX_TXT {
-                return Ok(None);
-            }
-            spf::RData::Txt(joined)
+            out.end_txt();
+            return Ok(true);
         }
         spf::QueryType::A | spf::QueryType::Aaaa => {
             let s = v.as_string().ok_or_else(|| bad("an address is a string"))?;
@@ -138,46 +126,40 @@ fn record(q: &spf::Query, v: &JsValue) -> Result<Option<spf::RData>, JsValue> {
                 v.as_string().filter(|n| n.len() <= MAX_TARGET).ok_or_else(|| bad("a PTR record is a string"))?;
             spf::RData::Ptr(name)
         }
-    }))
+    };
+    out.push(r);
+    Ok(true)
 }
 
-/// A resolver's value as an answer: an array of records, "NXDOMAIN",
-/// "NODATA", "TEMPERROR", or a whole DNS response message as a Uint8Array.
-/// More records, or more TXT bytes, than one DNS message carries is no DNS
-/// answer: a temporary error, as in every binding.
-pub(crate) fn answer_of(q: &spf::Query, v: &JsValue) -> Result<spf::Answer, JsValue> {
+/// A resolver's value: an array of records, "NXDOMAIN", "NODATA",
+/// "TEMPERROR", or a whole DNS response message as a Uint8Array. More
+/// records, or more TXT bytes, than one DNS message carries is no DNS
+/// answer: a temporary error (core's `AnswerBuilder`), as in every binding.
+pub(crate) fn read(q: &spf::Query, v: &JsValue) -> Result<Given, JsValue> {
     if let Some(s) = v.as_string() {
         return match s.as_str() {
-            "NXDOMAIN" => Ok(spf::Answer::NxDomain),
-            "NODATA" => Ok(spf::Answer::NoData),
-            "TEMPERROR" => Ok(spf::Answer::TempError),
+            "NXDOMAIN" => Ok(Given::Answer(spf::Answer::NxDomain)),
+            "NODATA" => Ok(Given::Answer(spf::Answer::NoData)),
+            "TEMPERROR" => Ok(Given::Answer(spf::Answer::TempError)),
             _ => Err(wrong_shape(q, "a string answer is NXDOMAIN, NODATA or TEMPERROR (records come in an array)")),
         };
     }
     if let Some(b) = v.dyn_ref::<Uint8Array>() {
-        if b.length() > MAX_MESSAGE {
-            return Ok(spf::Answer::TempError);
-        }
-        return Ok(spf::wire::decode_answer(q, &b.to_vec()));
+        // Longer than any DNS message: not copied to find that out.
+        return Ok(match bytes(b, spf::wire::MAX_MESSAGE) {
+            Some(m) => Given::Message(m),
+            None => Given::Answer(spf::Answer::TempError),
+        });
     }
     if Array::is_array(v) {
         let list: &Array = v.unchecked_ref();
-        if list.length() > MAX_RECORDS {
-            return Ok(spf::Answer::TempError);
-        }
-        let mut records = Vec::with_capacity(list.length() as usize);
-        let mut txt = 0usize;
+        let mut out = spf::AnswerBuilder::new(list.length() as usize);
         for i in 0..list.length() {
-            let Some(r) = record(q, &element(list, i))? else { return Ok(spf::Answer::TempError) };
-            if let spf::RData::Txt(t) = &r {
-                txt += t.len();
-                if txt > MAX_TXT {
-                    return Ok(spf::Answer::TempError);
-                }
+            if out.is_over() || !record(q, &element(list, i), &mut out)? {
+                return Ok(Given::Answer(spf::Answer::TempError));
             }
-            records.push(r);
         }
-        return Ok(spf::Answer::Records(records));
+        return Ok(Given::Answer(out.finish()));
     }
     Err(wrong_shape(
         q,

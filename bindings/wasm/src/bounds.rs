@@ -1,6 +1,5 @@
-//! Core's bounds, for the JS layer to check options and answers against
-//! before anything reaches the step classes, and how a value is shown in
-//! a message.
+//! Core's bounds, for the JS layer to check options and snapshot answers
+//! against before anything reaches the step classes.
 
 use serde::Serialize;
 use spfkit as spf;
@@ -19,29 +18,20 @@ struct BoundsOut {
     max_records: usize,
     /// Bytes of TXT data in one answer (spf::RData::MAX_TXT).
     max_txt: usize,
-    /// Bytes of a DNS message.
-    max_message: u32,
+    /// Bytes of a DNS message (spf::wire::MAX_MESSAGE).
+    max_message: usize,
 }
 
 /// Core's bounds: { maxLength, maxLimit, maxNodes, maxRecords, maxTxt,
 /// maxMessage }.
 #[wasm_bindgen]
 pub fn bounds() -> JsValue {
-    crate::to_js(&BoundsOut {
+    crate::values::to_js(&BoundsOut {
         max_length: spf::Request::MAX_LENGTH,
         max_limit: spf::Limits::MAX,
         max_nodes: spf::AnalysisOptions::MAX_NODES,
         max_records: spf::Answer::MAX_RECORDS,
         max_txt: spf::RData::MAX_TXT,
-        max_message: crate::answers::MAX_MESSAGE,
+        max_message: spf::wire::MAX_MESSAGE,
     })
-}
-
-/// A string for a message: quoted, cut after 40 characters.
-pub(crate) fn shown_str(s: &str) -> String {
-    const MAX: usize = 40;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}…", &s[..cut]),
-        None => format!("{s:?}"),
-    }
 }
