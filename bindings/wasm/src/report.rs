@@ -95,17 +95,10 @@ fn report_out(r: &spf::Report) -> ReportOut<'_> {
             .map(|n| NodeOut {
                 domain: &n.domain,
                 parent: n.parent,
-                via: match n.via {
-                    spf::Via::Root => "root",
-                    spf::Via::Include => "include",
-                    spf::Via::Redirect => "redirect",
-                },
+                via: n.via.as_str(),
                 term: n.term.as_deref(),
                 depth: n.depth,
-                source: match n.source {
-                    spf::Source::Dns => "dns",
-                    spf::Source::Draft => "draft",
-                },
+                source: n.source.as_str(),
                 record: n.record.as_deref(),
                 dns_terms: n.dns_terms,
                 void_lookups: n.void_lookups,
