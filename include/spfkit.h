@@ -1,7 +1,7 @@
 /*
  * spfkit: an SPF (RFC 7208) evaluator. The C ABI.
  *
- * Generated from bindings/c/src/lib.rs by cbindgen; do not edit. CI fails
+ * Generated from bindings/c/src/ by cbindgen; do not edit. CI fails
  * when this file is stale (`cargo build -p spfkit-c` rewrites it).
  *
  * Conventions, for every function below:

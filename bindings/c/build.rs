@@ -25,7 +25,7 @@ fn main() {
         .with_config(config)
         .with_crate(&crate_dir)
         .generate()
-        .expect("cbindgen could not read src/lib.rs");
+        .expect("cbindgen could not read src/");
     let mut text = Vec::new();
     bindings.write(&mut text);
     // Rewrite only on change, so an unchanged header keeps its timestamp.
