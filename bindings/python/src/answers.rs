@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple};
 use spfkit as spf;
 
-use crate::error;
+use crate::errors::{error, type_name};
 
 /// NXDOMAIN, NODATA, TEMPERROR: an answer without records.
 #[pyclass(module = "spfkit", frozen, eq, hash)]
@@ -49,7 +49,7 @@ const SHOWN: usize = 60;
 pub(crate) fn shown(v: &Bound<'_, PyAny>) -> String {
     if let Some(seq) = Seq::of(v) {
         if seq.len() > 16 {
-            return format!("a {} of {} items", crate::type_name(v), seq.len());
+            return format!("a {} of {} items", type_name(v), seq.len());
         }
     }
     // A long str or bytes: only its start is formatted.
@@ -63,7 +63,7 @@ pub(crate) fn shown(v: &Bound<'_, PyAny>) -> String {
     };
     let text = match start.as_ref().unwrap_or(v).repr() {
         Ok(r) => r.to_string_lossy().into_owned(),
-        Err(_) => return format!("a {}", crate::type_name(v)),
+        Err(_) => return format!("a {}", type_name(v)),
     };
     if start.is_none() && text.chars().count() <= SHOWN {
         return text;
@@ -119,7 +119,7 @@ fn text(v: &Bound<'_, PyAny>) -> Option<String> {
 
 /// An exact list or tuple (a subclass's own `__iter__` could run forever),
 /// read by index: no iterator object, no copy of its items.
-pub(crate) enum Seq<'a, 'py> {
+enum Seq<'a, 'py> {
     List(&'a Bound<'py, PyList>),
     Tuple(&'a Bound<'py, PyTuple>),
 }
@@ -275,4 +275,30 @@ pub(crate) fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> Py
             shown(v)
         ),
     ))
+}
+
+/// Calls the resolver; an Exception it raises is a DNS failure (temperror);
+/// a BaseException that is not an Exception (KeyboardInterrupt,
+/// SystemExit) goes through.
+pub(crate) fn resolve(
+    py: Python<'_>,
+    resolver: &Bound<'_, PyAny>,
+    q: &spf::Query,
+    qtype: &Bound<'_, PyString>,
+) -> PyResult<spf::Answer> {
+    match resolver.call1((q.name.as_str(), qtype)) {
+        Ok(v) => answer(py, q, &v),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(spf::Answer::TempError),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn qtype_str<'py>(py: Python<'py>, t: spf::QueryType) -> &'py Bound<'py, PyString> {
+    match t {
+        spf::QueryType::A => pyo3::intern!(py, "A"),
+        spf::QueryType::Aaaa => pyo3::intern!(py, "AAAA"),
+        spf::QueryType::Mx => pyo3::intern!(py, "MX"),
+        spf::QueryType::Txt => pyo3::intern!(py, "TXT"),
+        spf::QueryType::Ptr => pyo3::intern!(py, "PTR"),
+    }
 }

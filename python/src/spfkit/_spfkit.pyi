@@ -1,4 +1,4 @@
-# Types of the native module spfkit._spfkit (bindings/python/src/lib.rs),
+# Types of the native module spfkit._spfkit (bindings/python/src/),
 # checked against the built module by mypy.stubtest.
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
