@@ -2,6 +2,7 @@
 //! the check functions and the step classes take.
 
 use std::net::IpAddr;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
@@ -28,17 +29,8 @@ pub(crate) fn options(
     cache: Option<&Bound<'_, RecordCache>>,
 ) -> PyResult<spf::Options> {
     let mut o = spf::Options {
-        scope: match scope {
-            "both" => spf::Scope::Both,
-            "mailfrom" => spf::Scope::MailFrom,
-            "helo" => spf::Scope::Helo,
-            other => return Err(invalid(py, format!("identity must be 'both', 'mailfrom' or 'helo', not {other:?}"))),
-        },
-        plan: match plan {
-            "batched" => spf::LookupPlan::Batched,
-            "sequential" => spf::LookupPlan::Sequential,
-            other => return Err(invalid(py, format!("plan must be 'batched' or 'sequential', not {other:?}"))),
-        },
+        scope: word(py, scope)?,
+        plan: word(py, plan)?,
         trace,
         always_mail_from,
         timestamp,
@@ -58,41 +50,40 @@ pub(crate) fn options(
         o.limits = limits_arg(py, l)?;
     }
     if let Some(names) = definitive {
-        let results = names
-            .iter()
-            .map(|n| spf::SpfResult::from_name(n).ok_or_else(|| invalid(py, format!("{n:?} is not an SPF result"))))
-            .collect::<PyResult<Vec<_>>>()?;
+        let results = names.iter().map(|n| word(py, n)).collect::<PyResult<Vec<spf::SpfResult>>>()?;
         o.definitive = spf::ResultSet::of(&results);
     }
     o.cache = cache.map(|c| Arc::clone(&c.get().cache));
     Ok(o)
 }
 
-/// The most any limit may be raised to (spfkit.Limits.MAX, core's).
-const MAX_LIMIT: i64 = spf::Limits::MAX as i64;
+/// A word of one of core's vocabularies (Scope, LookupPlan, Identity,
+/// SpfResult), read by core; a word that is none of them is
+/// InvalidArgumentError with core's text.
+pub(crate) fn word<T: FromStr<Err = spf::UnknownName>>(py: Python<'_>, w: &str) -> PyResult<T> {
+    w.parse().map_err(|e: spf::UnknownName| invalid(py, e.to_string()))
+}
 
-/// Limits from a spfkit.Limits (its `_as_tuple()`) or a 4-tuple of ints.
+/// Limits from a spfkit.Limits (its `_as_tuple()`) or a 4-tuple of ints,
+/// checked by core (Limits::check, whose message names the field).
 pub(crate) fn limits_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<spf::Limits> {
     let tuple = if v.hasattr("_as_tuple")? { v.call_method0("_as_tuple")? } else { v.clone() };
-    let (dns_terms, mx_names, ptr_names, void_lookups): (i64, i64, i64, i64) = tuple.extract().map_err(|_| {
+    let values: [i64; 4] = tuple.extract::<(i64, i64, i64, i64)>().map(Into::into).map_err(|_| {
         PyTypeError::new_err(format!(
             "limits must be a spfkit.Limits or (dns_terms, mx_names, ptr_names, void_lookups), not {}",
             shown(v)
         ))
     })?;
-    let check = |name: &str, n: i64| -> PyResult<u32> {
-        if (0..=MAX_LIMIT).contains(&n) {
-            Ok(n as u32)
-        } else {
-            Err(invalid(py, format!("limit {name} must be 0 to {MAX_LIMIT}, not {n}")))
-        }
-    };
-    Ok(spf::Limits {
-        dns_terms: check("dns_terms", dns_terms)?,
-        mx_names: check("mx_names", mx_names)?,
-        ptr_names: check("ptr_names", ptr_names)?,
-        void_lookups: check("void_lookups", void_lookups)?,
-    })
+    let mut counts = [0u32; 4];
+    for ((count, n), field) in counts.iter_mut().zip(values).zip(spf::Limits::FIELDS) {
+        // Core's limits are u32: a negative or huge int is no count at all.
+        *count = u32::try_from(n).map_err(|_| {
+            invalid(py, format!("limits.{field} must be an int from 0 to {}, not {n}", spf::Limits::MAX))
+        })?;
+    }
+    let limits = spf::Limits::from_values(counts);
+    limits.check().map_err(|e| invalid(py, e.to_string()))?;
+    Ok(limits)
 }
 
 pub(crate) fn request(
@@ -166,27 +157,23 @@ pub(crate) fn truthy(v: &Bound<'_, PyAny>) -> PyResult<bool> {
     v.is_truthy()
 }
 
-/// `identity` of check_host(): "mailfrom" or "helo", as a str or a
-/// spfkit.Identity (a str enum); anything else is InvalidArgumentError.
+/// An argument's str(), as a Python API reads a name (a str, a
+/// spfkit.Identity, or anything else turned into a str).
+fn name_of(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(v.str()?.to_cow()?.into_owned())
+}
+
+/// `identity` of check_host(): core's Identity ("mailfrom" or "helo"),
+/// as core's word for it; anything else is InvalidArgumentError with
+/// core's text.
 pub(crate) fn identity_arg(v: &Bound<'_, PyAny>) -> PyResult<&'static str> {
-    identity_in(v, &["mailfrom", "helo"])
+    Ok(word::<spf::Identity>(v.py(), &name_of(v)?)?.as_str())
 }
 
-/// `identity` of an Evaluation: check_host()'s, or "both" for check().
+/// `identity` of an Evaluation: core's Scope (check_host()'s identities,
+/// or "both" for check()), as core's word for it.
 pub(crate) fn scope_arg(v: &Bound<'_, PyAny>) -> PyResult<&'static str> {
-    identity_in(v, &["both", "mailfrom", "helo"])
-}
-
-fn identity_in(v: &Bound<'_, PyAny>, allowed: &[&'static str]) -> PyResult<&'static str> {
-    let text = v.str()?;
-    let cow = text.to_cow()?;
-    match allowed.iter().find(|a| **a == cow.as_ref()) {
-        Some(a) => Ok(a),
-        None => {
-            let names = allowed.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" or ");
-            Err(invalid(v.py(), format!("identity must be {names}, not {}", text.repr()?)))
-        }
-    }
+    Ok(word::<spf::Scope>(v.py(), &name_of(v)?)?.as_str())
 }
 
 /// `timestamp`: an int (not a bool) from 0 to 2**64 - 1.
@@ -212,4 +199,20 @@ pub(crate) fn definitive_arg(py: Python<'_>, d: Option<&Bound<'_, PyAny>>) -> Py
         names.push(r?.str()?.to_string());
     }
     Ok(Some(names))
+}
+
+/// check_host()'s `identity` read by core ("mailfrom" or "helo"), for
+/// check_host_async(), whose Evaluation would also take "both".
+#[pyfunction]
+#[pyo3(name = "_identity")]
+pub(crate) fn identity(#[pyo3(from_py_with = identity_arg)] identity: &'static str) -> &'static str {
+    identity
+}
+
+/// Checks limits as every check does (spfkit.Limits checks itself with
+/// this, so its message is core's).
+#[pyfunction]
+#[pyo3(name = "_check_limits")]
+pub(crate) fn check_limits(py: Python<'_>, limits: &Bound<'_, PyAny>) -> PyResult<()> {
+    limits_arg(py, limits).map(drop)
 }

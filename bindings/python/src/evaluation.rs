@@ -231,6 +231,6 @@ impl Evaluation {
     /// True once the evaluation has finished.
     #[getter]
     fn done(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.steps.lock(py)?.0.done().is_some())
+        Ok(self.steps.lock(py)?.done().is_some())
     }
 }

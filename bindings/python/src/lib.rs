@@ -30,6 +30,7 @@ mod steps;
 
 use analysis::{Analysis, Network, Report, ReportNode, Warning, analyze};
 use answers::EmptyAnswer;
+use arguments::{check_limits, identity};
 use cache::RecordCache;
 use evaluation::{Evaluation, check, check_host};
 use outcome::{Counters, IdentityOutcome, Outcome, SmtpReply, TraceEvent};
@@ -61,5 +62,10 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NODATA", EmptyAnswer { kind: 2 })?;
     m.add("TEMPERROR", EmptyAnswer { kind: 3 })?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // For the pure-Python package, not in __all__: core's bound on limits
+    // and the checks it shares with the native functions.
+    m.setattr("_LIMITS_MAX", spfkit::Limits::MAX)?;
+    m.setattr("_identity", wrap_pyfunction!(identity, m)?)?;
+    m.setattr("_check_limits", wrap_pyfunction!(check_limits, m)?)?;
     Ok(())
 }

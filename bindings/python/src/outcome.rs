@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use spfkit as spf;
 
+use crate::arguments::word;
 use crate::errors::invalid;
 
 static RESULT_ENUM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -106,13 +107,6 @@ fn trace(o: &spf::Outcome) -> Vec<TraceEvent> {
         .collect()
 }
 
-fn identity_str(i: spf::Identity) -> &'static str {
-    match i {
-        spf::Identity::Helo => "helo",
-        spf::Identity::MailFrom => "mailfrom",
-    }
-}
-
 /// The fields one identity's outcome and the whole outcome share.
 macro_rules! identity_getters {
     ($t:ty, $o:ident => $e:expr, { $($extra:tt)* }) => {
@@ -130,7 +124,7 @@ macro_rules! identity_getters {
             #[getter]
             fn identity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let $o = self;
-                enum_member(py, &IDENTITY_ENUM, "Identity", identity_str($e.identity))
+                enum_member(py, &IDENTITY_ENUM, "Identity", $e.identity.as_str())
             }
             /// The domain checked (A-labels).
             #[getter]
@@ -185,7 +179,7 @@ identity_getters!(IdentityOutcome, s => s.o, {
 });
 
 fn describe(class: &str, o: &spf::Outcome) -> String {
-    let mut s = format!("<{class} {} identity={} domain={:?}", o.result, identity_str(o.identity), o.domain);
+    let mut s = format!("<{class} {} identity={} domain={:?}", o.result, o.identity.as_str(), o.domain);
     if let Some(m) = &o.mechanism {
         s.push_str(&format!(" mechanism={m:?}"));
     }
@@ -231,7 +225,7 @@ identity_getters!(Outcome, s => s.o.outcome(), {
     /// The identity whose result decides.
     #[getter]
     fn decided_by<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        enum_member(py, &IDENTITY_ENUM, "Identity", identity_str(self.o.decided_by))
+        enum_member(py, &IDENTITY_ENUM, "Identity", self.o.decided_by.as_str())
     }
 
     /// HELO's outcome; None when HELO was not checked.
@@ -254,10 +248,15 @@ identity_getters!(Outcome, s => s.o.outcome(), {
             None => self.o.outcome(),
             Some(i) => {
                 let name = i.str()?.to_string();
-                let which = match name.as_str() {
-                    "helo" | "Identity.HELO" => self.o.helo_outcome.as_ref(),
-                    "mailfrom" | "Identity.MAIL_FROM" => self.o.mail_from_outcome.as_ref(),
-                    _ => return Err(invalid(py, format!("identity must be 'helo' or 'mailfrom', not {name:?}"))),
+                // The enum member's name, as str() gave it before spfkit.Identity had its own __str__.
+                let given = match name.as_str() {
+                    "Identity.HELO" => "helo",
+                    "Identity.MAIL_FROM" => "mailfrom",
+                    other => other,
+                };
+                let which = match word(py, given)? {
+                    spf::Identity::Helo => self.o.helo_outcome.as_ref(),
+                    spf::Identity::MailFrom => self.o.mail_from_outcome.as_ref(),
                 };
                 which.ok_or_else(|| invalid(py, format!("{name} was not checked")))?
             }

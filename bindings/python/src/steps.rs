@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use spfkit as spf;
 
-use crate::answers::{self, qtype_str, resolve, shown};
+use crate::answers::{self, Reply, qtype_str, resolve, shown};
 use crate::errors::{error, guard, invalid, type_name};
 
 /// What the binding drives: core's Evaluation or Analysis.
@@ -14,9 +14,20 @@ pub(crate) trait Machine: Send {
     type Done: Clone;
     fn step(&mut self) -> spf::Step<'_, Self::Done>;
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError>;
+    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError>;
+    /// The query handed out with `id` (core keeps every one).
+    fn query(&self, id: spf::QueryId) -> Option<&spf::Query>;
     fn expire(&mut self);
     fn done(&self) -> Option<&Self::Done>;
     fn into_done(self) -> Option<Self::Done>;
+
+    /// Gives a resolver's reply: an answer, or a DNS message core decodes.
+    fn give_reply(&mut self, id: spf::QueryId, reply: Reply<'_>) -> Result<(), spf::AnswerError> {
+        match reply {
+            Reply::Answer(a) => self.give(id, a),
+            Reply::Message(m) => self.give_message(id, m.as_bytes()),
+        }
+    }
 }
 
 impl Machine for spf::Evaluation {
@@ -26,6 +37,12 @@ impl Machine for spf::Evaluation {
     }
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
         self.answer(id, answer)
+    }
+    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError> {
+        self.answer_message(id, message)
+    }
+    fn query(&self, id: spf::QueryId) -> Option<&spf::Query> {
+        spf::Evaluation::query(self, id)
     }
     fn expire(&mut self) {
         spf::Evaluation::expire(self)
@@ -45,6 +62,12 @@ impl Machine for spf::Analysis {
     }
     fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
         self.answer(id, answer)
+    }
+    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError> {
+        self.answer_message(id, message)
+    }
+    fn query(&self, id: spf::QueryId) -> Option<&spf::Query> {
+        spf::Analysis::query(self, id)
     }
     fn expire(&mut self) {
         spf::Analysis::expire(self)
@@ -92,8 +115,8 @@ pub(crate) fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, P
             return Err(error(py, "InternalError", ("waiting although every query was answered",)));
         }
         for q in &queries {
-            let a = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
-            m.give(q.id, a).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
+            let reply = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
+            m.give_reply(q.id, reply).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
         }
     }
     Ok(m.into_done().expect("done"))
@@ -117,22 +140,19 @@ fn without_gil<T>(_py: Python<'_>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// A machine driven from Python (Evaluation, Analysis), with the queries it
-/// handed out, so an answer can be checked against its question. A pyclass
-/// must be Sync: the Mutex makes it so (one thread drives it anyway).
+/// A machine driven from Python (Evaluation, Analysis). Core keeps the
+/// queries it handed out, so an answer is read against its question. A
+/// pyclass must be Sync: the Mutex makes it so (one thread drives it anyway).
 pub(crate) struct Steps<M> {
-    m: std::sync::Mutex<(M, std::collections::HashMap<u32, spf::Query>)>,
+    m: std::sync::Mutex<M>,
 }
 
 impl<M: Machine> Steps<M> {
     pub(crate) fn new(m: M) -> Steps<M> {
-        Steps { m: std::sync::Mutex::new((m, Default::default())) }
+        Steps { m: std::sync::Mutex::new(m) }
     }
 
-    pub(crate) fn lock(
-        &self,
-        py: Python<'_>,
-    ) -> PyResult<std::sync::MutexGuard<'_, (M, std::collections::HashMap<u32, spf::Query>)>> {
+    pub(crate) fn lock(&self, py: Python<'_>) -> PyResult<std::sync::MutexGuard<'_, M>> {
         // A panic while it was held leaves it poisoned: say so rather than go on.
         self.m.lock().map_err(|_| error(py, "InternalError", ("this failed earlier; start a new one",)))
     }
@@ -140,17 +160,10 @@ impl<M: Machine> Steps<M> {
     /// The next step's queries; [] while answers are outstanding; None when done.
     pub(crate) fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
         guard(py, || {
-            let mut guard = self.lock(py)?;
-            let (m, handed_out) = &mut *guard;
-            Ok(match m.step() {
-                spf::Step::Lookup(qs) => {
-                    let mut out = Vec::with_capacity(qs.len());
-                    for q in qs {
-                        handed_out.insert(q.id.0, q.clone());
-                        out.push(Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() });
-                    }
-                    Some(out)
-                }
+            Ok(match self.lock(py)?.step() {
+                spf::Step::Lookup(qs) => Some(
+                    qs.iter().map(|q| Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() }).collect(),
+                ),
                 spf::Step::Pending => Some(Vec::new()),
                 spf::Step::Done(_) => None,
             })
@@ -176,27 +189,26 @@ impl<M: Machine> Steps<M> {
                     }
                 },
             };
-            let q = self.lock(py)?.1.get(&id).cloned();
-            let q = q.ok_or_else(|| unknown(&id))?;
+            let id = spf::QueryId(id);
+            let q = self.lock(py)?.query(id).cloned().ok_or_else(|| unknown(&id.0))?;
             // Converting may run Python code (a __str__, an __iter__): not under our lock.
-            let a = answers::answer(py, &q, answer)?;
+            let reply = answers::answer(py, &q, answer)?;
             self.lock(py)?
-                .0
-                .give(spf::QueryId(id), a)
-                .map_err(|e| error(py, "AnswerError", (format!("query {id}: {e}"),)))
+                .give_reply(id, reply)
+                .map_err(|e| error(py, "AnswerError", (format!("query {}: {e}", id.0),)))
         })
     }
 
     /// The deadline has passed: core's expire().
     pub(crate) fn expire(&self, py: Python<'_>) -> PyResult<()> {
         guard(py, || {
-            self.lock(py)?.0.expire();
+            self.lock(py)?.expire();
             Ok(())
         })
     }
 
     pub(crate) fn done(&self, py: Python<'_>) -> PyResult<Option<M::Done>> {
-        Ok(self.lock(py)?.0.done().cloned())
+        Ok(self.lock(py)?.done().cloned())
     }
 }
 
