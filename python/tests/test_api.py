@@ -74,7 +74,7 @@ def test_check_host_identities_and_ipv6() -> None:
     # The enum, a str, and anything else turned into a str, as a Python API would.
     o = spfkit.check_host("192.0.2.25", "", "helo.example.org", identity=spfkit.Identity.HELO, resolver=resolve)
     assert o.identity == "helo"
-    with pytest.raises(spfkit.InvalidArgumentError, match="not 'None'"):
+    with pytest.raises(spfkit.InvalidArgumentError, match='not "None"'):
         spfkit.check_host("192.0.2.1", "a@b.example", "h", identity=None, resolver=resolve)  # type: ignore[arg-type]
     # Flags are tested for truth, so an Optional[bool] passes straight through.
     assert spfkit.check_host("2001:db8::25", "x@example.com", "h", resolver=resolve, trace=None).trace == []  # type: ignore[arg-type]

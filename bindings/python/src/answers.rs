@@ -4,10 +4,11 @@
 //! (an int for a TXT record, an MX record that is no pair, an A record that
 //! is no IPv4 address) is a bug in the host's resolver: `ResolverError`,
 //! whose message shows the value. An answer that is well formed but bigger
-//! than any DNS message can carry (more than [`MAX_RECORDS`] records, TXT
-//! data over [`MAX_TXT`] bytes in all) is no DNS answer: a caller's
-//! resolver may pass on whatever a hostile zone served, so it is a
-//! temporary error (RFC 7208 §4.4), as a truncated response is.
+//! than any DNS message can carry (core's [`spf::AnswerBuilder`] bounds
+//! the records and the TXT bytes as one message) is no DNS answer: a
+//! caller's resolver may pass on whatever a hostile zone served, so it is
+//! a temporary error (RFC 7208 §4.4), as a truncated response is. The
+//! bytes of a DNS message go to core as they are (`answer_message`).
 
 use std::net::IpAddr;
 
@@ -15,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple};
 use spfkit as spf;
 
-use crate::error;
+use crate::errors::{error, type_name};
 
 /// NXDOMAIN, NODATA, TEMPERROR: an answer without records.
 #[pyclass(module = "spfkit", frozen, eq, hash)]
@@ -35,11 +36,6 @@ impl EmptyAnswer {
     }
 }
 
-/// Records one DNS message can carry at most (core's).
-const MAX_RECORDS: usize = spf::Answer::MAX_RECORDS;
-/// TXT bytes one DNS message can carry at most, in one record or in all.
-const MAX_TXT: usize = spf::RData::MAX_TXT;
-
 /// Characters of a value an error message shows.
 const SHOWN: usize = 60;
 
@@ -49,7 +45,7 @@ const SHOWN: usize = 60;
 pub(crate) fn shown(v: &Bound<'_, PyAny>) -> String {
     if let Some(seq) = Seq::of(v) {
         if seq.len() > 16 {
-            return format!("a {} of {} items", crate::type_name(v), seq.len());
+            return format!("a {} of {} items", type_name(v), seq.len());
         }
     }
     // A long str or bytes: only its start is formatted.
@@ -63,7 +59,7 @@ pub(crate) fn shown(v: &Bound<'_, PyAny>) -> String {
     };
     let text = match start.as_ref().unwrap_or(v).repr() {
         Ok(r) => r.to_string_lossy().into_owned(),
-        Err(_) => return format!("a {}", crate::type_name(v)),
+        Err(_) => return format!("a {}", type_name(v)),
     };
     if start.is_none() && text.chars().count() <= SHOWN {
         return text;
@@ -76,39 +72,24 @@ fn wrong_shape(py: Python<'_>, q: &spf::Query, what: String) -> PyErr {
     error(py, "ResolverError", (format!("the resolver's answer to {} {}: {what}", q.qtype.as_str(), q.name),))
 }
 
-/// What [`push_text`] did.
-enum Push {
-    Done,
-    /// Over the limit: nothing pushed.
-    TooLong,
-    NotText,
-}
-
-/// Appends a TXT string (bytes, or str as UTF-8) to `out` unless `out`
-/// would grow beyond `limit` bytes.
-fn push_text(out: &mut Vec<u8>, v: &Bound<'_, PyAny>, limit: usize) -> Push {
-    let mut push = |bytes: &[u8]| {
-        if out.len().saturating_add(bytes.len()) > limit {
-            return Push::TooLong;
-        }
-        out.extend_from_slice(bytes);
-        Push::Done
-    };
+/// The bytes of a TXT string (bytes, or str as UTF-8) given to `f`; None
+/// when `v` is neither.
+fn with_text<R>(v: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if let Ok(b) = v.cast::<PyBytes>() {
-        return push(b.as_bytes());
+        return Some(f(b.as_bytes()));
     }
-    let Ok(s) = v.cast::<PyString>() else { return Push::NotText };
+    let s = v.cast::<PyString>().ok()?;
     if let Ok(text) = s.to_cow() {
-        return push(text.as_bytes());
+        return Some(f(text.as_bytes()));
     }
     // Lone surrogates: text a resolver decoded with surrogateescape is its
     // own bytes again; any other lone surrogate becomes U+FFFD.
     if let Ok(b) = s.call_method1("encode", ("utf-8", "surrogateescape")) {
         if let Ok(b) = b.cast::<PyBytes>() {
-            return push(b.as_bytes());
+            return Some(f(b.as_bytes()));
         }
     }
-    push(s.to_string_lossy().as_bytes())
+    Some(f(s.to_string_lossy().as_bytes()))
 }
 
 /// A str as Rust text; lone surrogates become U+FFFD (which no host name
@@ -119,7 +100,7 @@ fn text(v: &Bound<'_, PyAny>) -> Option<String> {
 
 /// An exact list or tuple (a subclass's own `__iter__` could run forever),
 /// read by index: no iterator object, no copy of its items.
-pub(crate) enum Seq<'a, 'py> {
+enum Seq<'a, 'py> {
     List(&'a Bound<'py, PyList>),
     Tuple(&'a Bound<'py, PyTuple>),
 }
@@ -153,44 +134,40 @@ fn changed(py: Python<'_>, q: &spf::Query) -> PyErr {
     wrong_shape(py, q, "the list changed while it was read".to_owned())
 }
 
-/// One record of an answer to `q`. `txt_left` is how many TXT bytes the
-/// answer may still hold; `None` when this record goes beyond it (or is a
-/// TXT record of more strings than any message carries): no DNS answer.
-fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>, txt_left: &mut usize) -> PyResult<Option<spf::RData>> {
+/// One record of an answer to `q`, added to `b` (which bounds it); false
+/// when it is a TXT record of more strings than any message carries (no
+/// DNS answer).
+fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>, b: &mut spf::AnswerBuilder) -> PyResult<bool> {
     let bad = |what: &str| wrong_shape(py, q, format!("{what}, not {}", shown(v)));
-    Ok(Some(match q.qtype {
+    b.push(match q.qtype {
         spf::QueryType::Txt => {
-            let mut joined = Vec::new();
-            match push_text(&mut joined, v, *txt_left) {
-                Push::Done => {}
-                Push::TooLong => return Ok(None),
-                Push::NotText => {
-                    let Some(parts) = Seq::of(v) else {
-                        return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
-                    };
-                    // Each string costs a length byte on the wire.
-                    if parts.len() > MAX_TXT {
-                        return Ok(None);
+            if with_text(v, |t| b.txt_part(t)).is_none() {
+                let Some(parts) = Seq::of(v) else {
+                    return Err(bad("a TXT record is str, bytes, or a tuple of its strings"));
+                };
+                // Each string costs a length byte on the wire: more strings
+                // than a message holds bytes is no DNS answer (core's
+                // builder counts the strings' bytes only).
+                if parts.len() > spf::RData::MAX_TXT {
+                    return Ok(false);
+                }
+                // One record's character-strings, joined with nothing between (§4.5).
+                for i in 0..parts.len() {
+                    let part = parts.get(i).ok_or_else(|| changed(py, q))?;
+                    if with_text(&part, |t| b.txt_part(t)).is_none() {
+                        return Err(wrong_shape(
+                            py,
+                            q,
+                            format!("a TXT string is str or bytes, not {} in {}", shown(&part), shown(v)),
+                        ));
                     }
-                    // One record's character-strings, joined with nothing between (§4.5).
-                    for i in 0..parts.len() {
-                        let part = parts.get(i).ok_or_else(|| changed(py, q))?;
-                        match push_text(&mut joined, &part, *txt_left) {
-                            Push::Done => {}
-                            Push::TooLong => return Ok(None),
-                            Push::NotText => {
-                                return Err(wrong_shape(
-                                    py,
-                                    q,
-                                    format!("a TXT string is str or bytes, not {} in {}", shown(&part), shown(v)),
-                                ));
-                            }
-                        }
+                    if b.is_over() {
+                        return Ok(true);
                     }
                 }
             }
-            *txt_left -= joined.len();
-            spf::RData::Txt(joined)
+            b.end_txt();
+            return Ok(true);
         }
         spf::QueryType::A | spf::QueryType::Aaaa => {
             let (what, size) = match q.qtype {
@@ -236,36 +213,43 @@ fn record(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>, txt_left: &mut u
             Some(name) => spf::RData::Ptr(name),
             None => return Err(bad("a PTR record is a str")),
         },
-    }))
+    });
+    Ok(true)
+}
+
+/// A resolver's return value as core takes it: an answer, or the bytes of
+/// a DNS response message for core to decode against the query.
+pub(crate) enum Reply<'py> {
+    Answer(spf::Answer),
+    Message(Bound<'py, PyBytes>),
 }
 
 /// A resolver's return value as an answer: a list/tuple of records, an
 /// EmptyAnswer, or the bytes of a whole DNS response message.
-pub(crate) fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> PyResult<spf::Answer> {
+pub(crate) fn answer<'py>(py: Python<'_>, q: &spf::Query, v: &Bound<'py, PyAny>) -> PyResult<Reply<'py>> {
     if let Ok(e) = v.cast::<EmptyAnswer>() {
-        return Ok(match e.get().kind {
+        return Ok(Reply::Answer(match e.get().kind {
             1 => spf::Answer::NxDomain,
             2 => spf::Answer::NoData,
             _ => spf::Answer::TempError,
-        });
+        }));
     }
     if let Ok(b) = v.cast::<PyBytes>() {
-        return Ok(spf::wire::decode_answer(q, b.as_bytes()));
+        return Ok(Reply::Message(b.clone()));
     }
     if let Some(list) = Seq::of(v) {
-        if list.len() > MAX_RECORDS {
-            return Ok(spf::Answer::TempError);
-        }
-        let mut records = Vec::with_capacity(list.len());
-        let mut txt_left = MAX_TXT;
+        let mut b = spf::AnswerBuilder::new(list.len());
+        // Once over, the answer is temperror: the rest is not read.
         for i in 0..list.len() {
+            if b.is_over() {
+                break;
+            }
             let item = list.get(i).ok_or_else(|| changed(py, q))?;
-            match record(py, q, &item, &mut txt_left)? {
-                Some(r) => records.push(r),
-                None => return Ok(spf::Answer::TempError),
+            if !record(py, q, &item, &mut b)? {
+                return Ok(Reply::Answer(spf::Answer::TempError));
             }
         }
-        return Ok(spf::Answer::Records(records));
+        return Ok(Reply::Answer(b.finish()));
     }
     Err(wrong_shape(
         py,
@@ -275,4 +259,30 @@ pub(crate) fn answer(py: Python<'_>, q: &spf::Query, v: &Bound<'_, PyAny>) -> Py
             shown(v)
         ),
     ))
+}
+
+/// Calls the resolver; an Exception it raises is a DNS failure (temperror);
+/// a BaseException that is not an Exception (KeyboardInterrupt,
+/// SystemExit) goes through.
+pub(crate) fn resolve<'py>(
+    py: Python<'py>,
+    resolver: &Bound<'py, PyAny>,
+    q: &spf::Query,
+    qtype: &Bound<'py, PyString>,
+) -> PyResult<Reply<'py>> {
+    match resolver.call1((q.name.as_str(), qtype)) {
+        Ok(v) => answer(py, q, &v),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyException>(py) => Ok(Reply::Answer(spf::Answer::TempError)),
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) fn qtype_str<'py>(py: Python<'py>, t: spf::QueryType) -> &'py Bound<'py, PyString> {
+    match t {
+        spf::QueryType::A => pyo3::intern!(py, "A"),
+        spf::QueryType::Aaaa => pyo3::intern!(py, "AAAA"),
+        spf::QueryType::Mx => pyo3::intern!(py, "MX"),
+        spf::QueryType::Txt => pyo3::intern!(py, "TXT"),
+        spf::QueryType::Ptr => pyo3::intern!(py, "PTR"),
+    }
 }

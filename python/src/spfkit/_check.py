@@ -9,7 +9,7 @@ import math
 from typing import Any, Awaitable, Callable, Coroutine, Iterable, Optional, Union
 
 from . import _args, _spfkit
-from ._errors import InternalError, InvalidArgumentError
+from ._errors import InternalError
 from ._resolvers import AsyncDnspythonResolver
 from ._spfkit import TEMPERROR, Evaluation, Outcome, RecordCache
 from ._types import Identity, Limits, Result
@@ -163,10 +163,9 @@ def check_host_async(
     """check_host() for asyncio; ``timeout`` in seconds for the whole
     check, as check_async()'s."""
     seconds = _timeout(timeout)
-    if str(identity) not in ("mailfrom", "helo"):
-        raise InvalidArgumentError(f"identity must be 'mailfrom' or 'helo', not {str(identity)!r}")
     ev = Evaluation(
-        ip, sender, helo, identity=identity, plan=plan, receiver=receiver, limits=limits,
+        # Core reads the identity: "mailfrom" or "helo" (an Evaluation alone would also take "both").
+        ip, sender, helo, identity=_spfkit._identity(identity), plan=plan, receiver=receiver, limits=limits,
         default_explanation=default_explanation, trace=trace, timestamp=timestamp, cache=cache,
     )
     return _drive(ev, _callable(resolver) if resolver is not None else AsyncDnspythonResolver(), seconds)

@@ -1,4 +1,4 @@
-# Types of the native module spfkit._spfkit (bindings/python/src/lib.rs),
+# Types of the native module spfkit._spfkit (bindings/python/src/),
 # checked against the built module by mypy.stubtest.
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
@@ -8,6 +8,11 @@ from typing_extensions import final
 from ._types import Identity, Limits, Result
 
 __version__: str
+# Private: for the pure-Python package (core's checks, shared with the native functions).
+_LIMITS_MAX: int
+def _identity(identity: Union[Identity, str]) -> str: ...
+def _check_limits(limits: Union[Limits, tuple[int, int, int, int]]) -> None: ...
+
 __all__ = [
     "Analysis",
     "AnalysisWarning",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, fields
 
+from . import _spfkit
 from ._errors import InvalidArgumentError
 
 __all__ = ["Result", "Identity", "Limits"]
@@ -44,15 +45,17 @@ class Limits:
     ptr_names: int = 10
     void_lookups: int = 2
 
-    #: The most any limit may be raised to: RFC 7208's are 10 and 2, and a
-    #: record tree that needs more costs every receiver dearly.
-    MAX = 1000
+    #: The most any limit may be raised to (core's): RFC 7208's are 10 and
+    #: 2, and a record tree that needs more costs every receiver dearly.
+    MAX = _spfkit._LIMITS_MAX
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if type(value) is not int or not 0 <= value <= self.MAX:
+            if type(value) is not int:
                 raise InvalidArgumentError(f"Limits.{f.name} must be an int from 0 to {self.MAX}, not {value!r}")
+        # The bounds are core's, as every check applies them; the message names the field.
+        _spfkit._check_limits(self)
 
     def _as_tuple(self) -> tuple[int, int, int, int]:
         return (self.dns_terms, self.mx_names, self.ptr_names, self.void_lookups)
