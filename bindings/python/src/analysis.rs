@@ -96,17 +96,10 @@ impl Report {
             .map(|n| ReportNode {
                 domain: n.domain.clone(),
                 parent: n.parent,
-                via: match n.via {
-                    spf::Via::Root => "root",
-                    spf::Via::Include => "include",
-                    spf::Via::Redirect => "redirect",
-                },
+                via: n.via.as_str(),
                 term: n.term.clone(),
                 depth: n.depth,
-                source: match n.source {
-                    spf::Source::Dns => "dns",
-                    spf::Source::Draft => "draft",
-                },
+                source: n.source.as_str(),
                 record: n.record.clone(),
                 dns_terms: n.dns_terms,
                 void_lookups: n.void_lookups,
