@@ -68,7 +68,7 @@ header-check: lib | $(BUILD)
 
 # Linked statically: nothing of libspfkit is loaded at run time.
 c-static: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors
 	@! readelf -d $(BUILD)/api | grep -q 'NEEDED.*libspfkit' || { echo "api linked libspfkit dynamically"; exit 1; }
@@ -82,7 +82,7 @@ c-valgrind: c-static
 	$(VALGRIND) $(BUILD)/vectors tests/vectors/vectors.json
 
 c-sanitize: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors-san
 	$(BUILD)/api-san
@@ -95,7 +95,7 @@ c-pkgconfig: lib | $(BUILD)
 	rm -rf $(BUILD)/prefix
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c \
-	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE bindings/c/tests/api.c $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
+	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE bindings/c/tests/api.c bindings/c/tests/api_bounds.c $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
 	@readelf -d $(BUILD)/api-shared | grep -q 'NEEDED.*\[libspfkit.so.$(MAJOR)\]' \
 	 || { echo "api-shared does not need libspfkit.so.$(MAJOR)"; exit 1; }
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/prefix/lib $(BUILD)/api-shared

@@ -5,5 +5,5 @@
 # built apart.
 source "$(dirname "$0")/../lib.sh"
 export RUSTDOCFLAGS="-D warnings"
-cargo doc --workspace --exclude spfkit-c --no-deps
-CARGO_TARGET_DIR="$PWD/target/doc-c" cargo doc -p spfkit-c --no-deps
+cargo doc --workspace --exclude spfkit-c --no-deps --lib
+CARGO_TARGET_DIR="$PWD/target/doc-c" cargo doc -p spfkit-c --no-deps --lib

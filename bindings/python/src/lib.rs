@@ -3,18 +3,18 @@
 //! A thin layer: Python values in, checked, core types out. The public API,
 //! its enums and exceptions live in the pure-Python package, which this
 //! module imports lazily to raise its exceptions and build its enums. Every
-//! function that evaluates, analyses or parses runs under [`guard`](errors::guard), so a
+//! function that evaluates, analyses or parses runs under `errors::guard`, so a
 //! Rust panic there reaches Python as `spfkit.InternalError` (an
 //! `Exception`), not pyo3's `PanicException` (a `BaseException` that
 //! `except Exception` misses). Python code (resolvers, `__str__` of answer
 //! values) never runs while a lock of ours is held.
 //!
-//! One module per concern: [`errors`] (the package's exception classes and
-//! `guard`), [`arguments`] (Python values as core's options and
-//! request), [`answers`] (a resolver's return value as core's answer),
-//! [`steps`] (the blocking driver and the step classes' machinery),
-//! [`evaluation`] (check(), check_host(), `Evaluation`), [`outcome`],
-//! [`records`], [`analysis`] and [`cache`].
+//! One module per concern: `errors` (the package's exception classes and
+//! `guard`), `arguments` (Python values as core's options and
+//! request), `answers` (a resolver's return value as core's answer),
+//! `steps` (the blocking driver and the step classes' machinery),
+//! `evaluation` (check(), check_host(), `Evaluation`), `outcome`,
+//! `records`, `analysis` and `cache`.
 
 use pyo3::prelude::*;
 
