@@ -139,7 +139,7 @@ impl Shared<'_> {
 
     async fn check_host_unscrubbed(&self, identity: Identity, sender: &str) -> Outcome {
         let (local, raw_domain) = split_sender(sender);
-        let (before_queries, before_trips) = self.dns.totals();
+        let (before_queries, before_trips, expired_before) = self.dns.totals();
         let mut outcome = Outcome {
             result: SpfResult::None,
             identity,
@@ -178,12 +178,11 @@ impl Shared<'_> {
             in_include: 0,
             note: None,
         };
-        let expired_before = self.dns.expired_answers();
         let verdict = ev.evaluate(&domain, 0).await;
         // An answer the deadline made up may have been taken as "no match"
         // (a ptr name skipped); RFC 7208 §4.6.4: past the time limit the
         // result is temperror, whatever the terms said.
-        let verdict = if self.dns.expired_answers() > expired_before {
+        let verdict = if self.dns.totals().2 > expired_before {
             Err(Stop::Temp("the time limit for the check passed (RFC 7208 section 4.6.4)".to_owned()))
         } else {
             verdict
@@ -212,7 +211,7 @@ impl Shared<'_> {
                 outcome.reason = Some(why);
             }
         }
-        let (after_queries, after_trips) = self.dns.totals();
+        let (after_queries, after_trips, _) = self.dns.totals();
         outcome.counters = Counters {
             queries: after_queries - before_queries,
             round_trips: after_trips - before_trips,

@@ -240,11 +240,33 @@ static FALLBACK: Outcome = Outcome {
     trace: Vec::new(),
 };
 
+/// Whether `s` holds a control character: C0 and DEL are single bytes, C1
+/// (U+0080 to U+009F) starts with 0xC2 in UTF-8, so a byte scan rules out
+/// the usual case before any character is decoded (this runs on every
+/// outcome).
+fn has_control(s: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    // A byte below n (n at most 0x80) sets its high bit here; as a whole,
+    // exactly when some byte is below n.
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
+    let mut hit = 0u64;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        let w = u64::from_le_bytes(word);
+        hit |= below(w, 0x20) | below(w ^ (ONES * 0x7f), 1) | below(w ^ (ONES * 0xc2), 1);
+    }
+    let tail = chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2);
+    (hit != 0 || tail) && s.chars().any(char::is_control)
+}
+
 /// Replaces each control character (CR, LF, NUL among them) with `?`, in
 /// place: nothing spfkit returns may end a line of a header, an SMTP reply
 /// or a log, whatever a sender, a record or a host put into it.
 pub(crate) fn scrub_controls(s: &mut String) {
-    if s.chars().any(char::is_control) {
+    if has_control(s) {
         *s = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
     }
 }
@@ -253,7 +275,7 @@ pub(crate) fn scrub_controls(s: &mut String) {
 /// as its UTF-8 bytes, so byte spans into the text stay true (a report's
 /// warnings point into its records by bytes).
 pub(crate) fn scrub_controls_in_place(s: &mut String) {
-    if s.chars().any(char::is_control) {
+    if has_control(s) {
         *s = s.chars().map(|c| if c.is_control() { "?".repeat(c.len_utf8()) } else { c.to_string() }).collect();
     }
 }
