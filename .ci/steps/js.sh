@@ -5,6 +5,7 @@
 # in Chromium.
 source "$(dirname "$0")/../lib.sh"
 fresh_counts js
+rm -f "$CI/js.xml"
 (cd js && npm run --silent build && npm run --silent typecheck)
 (cd js && SPFKIT_JUNIT="$CI/js.xml" node scripts/test-packed.js)
 counts junit "$CI/js.xml"

@@ -5,6 +5,7 @@
 # libtest's JSON and the counts the suites record, not printed lines.
 source "$(dirname "$0")/../lib.sh"
 fresh_counts rust
+rm -f "$CI/rust.json" "$CI/rust-no-idna.json"
 # libtest's JSON output is unstable: RUSTC_BOOTSTRAP lets the stable test
 # binaries give it.
 RUSTC_BOOTSTRAP=1 cargo test --workspace -- -Z unstable-options --format json >"$CI/rust.json"

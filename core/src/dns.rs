@@ -103,9 +103,9 @@ pub enum RData {
 }
 
 impl RData {
-    /// Bytes of one TXT record a binding accepts from its host: what one
-    /// DNS message can carry, so a hostile resolver cannot make an
-    /// evaluation hold more.
+    /// Bytes of TXT data a binding accepts in one answer (and so in one
+    /// record): what one DNS message can carry, so a hostile resolver
+    /// cannot make an evaluation hold more. [`AnswerBuilder`] applies it.
     pub const MAX_TXT: usize = 65_535;
 
     /// The A or AAAA record of `ip` answering a `qtype` query; `None` when
@@ -307,8 +307,12 @@ impl AnswerBuilder {
         self.records.push(record);
     }
 
-    /// The answer: the records, or [`Answer::TempError`] when over.
-    pub fn finish(self) -> Answer {
+    /// The answer: the records, or [`Answer::TempError`] when over. A TXT
+    /// record still open is ended first.
+    pub fn finish(mut self) -> Answer {
+        if self.open_txt.is_some() {
+            self.end_txt();
+        }
         if self.over { Answer::TempError } else { Answer::Records(self.records) }
     }
 }

@@ -597,6 +597,7 @@ impl<'a> CheckHost<'a> {
         // is the first failing one in ASCII order, so the reason does not
         // depend on the order either.
         let mut failed: Option<&str> = None;
+        let expired = self.shared.dns.totals().2;
         for (i, host) in hosts.iter().enumerate() {
             let answer = self.answer_for(&ids, i, host, qtype).await;
             if answer == Answer::TempError {
@@ -606,6 +607,7 @@ impl<'a> CheckHost<'a> {
                 continue;
             }
             if self.address_match(&answer, host, qtype, v4, v6, false)? {
+                self.shared.dns.forgive_expired(expired);
                 return Ok(true);
             }
         }
@@ -647,14 +649,15 @@ impl<'a> CheckHost<'a> {
                 _ => None,
             })
             .collect();
-        // §4.6.4 keeps at most 10 names; an RRset has no order (RFC 2181
-        // §5), so which 10 must not depend on the answer's: the first in
-        // ASCII order, case aside.
-        let limit = self.limits().ptr_names as usize;
-        if names.len() > limit {
-            names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
-            names.truncate(limit);
+        // §4.6.4 keeps at most 10 names, and %{p} takes the first that
+        // validates; an RRset has no order (RFC 2181 §5), so neither may
+        // depend on the answer's: names in ASCII order (case aside, then
+        // as written), each once.
+        if names.len() > 1 {
+            names.sort_by_cached_key(|n| (n.trim_end_matches('.').to_ascii_lowercase(), n.clone()));
+            names.dedup_by(|a, b| a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.')));
         }
+        names.truncate(self.limits().ptr_names as usize);
         Ok(names)
     }
 
@@ -663,10 +666,14 @@ impl<'a> CheckHost<'a> {
     async fn first_validated<'n>(&mut self, names: &[&'n str]) -> Option<&'n str> {
         let qtype = self.addr_type();
         let ids = self.prefetch(names, qtype);
+        let expired = self.shared.dns.totals().2;
         for (i, name) in names.iter().enumerate() {
             let answer = self.answer_for(&ids, i, name, qtype).await;
             if let Answer::Records(r) = answer {
                 if r.iter().filter_map(RData::ip).any(|a| a == self.shared.ip) {
+                    // Found by a real answer: skipped names past the
+                    // deadline change nothing (as for mx).
+                    self.shared.dns.forgive_expired(expired);
                     return Some(name);
                 }
             }

@@ -44,10 +44,12 @@ impl fmt::Display for UnknownName {
 impl std::error::Error for UnknownName {}
 
 fn read<T: Copy>(what: &'static str, words: &'static [&'static str], all: &[T], given: &str) -> Result<T, UnknownName> {
-    words.iter().position(|w| *w == given).map(|i| all[i]).ok_or_else(|| UnknownName {
+    words.iter().position(|w| *w == given).and_then(|i| all.get(i).copied()).ok_or_else(|| UnknownName {
         what,
         expected: words,
-        given: given.to_owned(),
+        // Kept short: the word may come from a stranger, and only its start
+        // is shown.
+        given: given.chars().take(61).collect(),
     })
 }
 
@@ -160,7 +162,7 @@ impl FromStr for SpfResult {
         SpfResult::from_name(s).ok_or_else(|| UnknownName {
             what: "result",
             expected: SpfResult::NAMES,
-            given: s.to_owned(),
+            given: s.chars().take(61).collect(),
         })
     }
 }
@@ -187,8 +189,12 @@ impl Source {
 }
 
 // The tables above follow the variants' order; a reordered enum must not
-// silently change what a word means.
+// silently change what a word means, nor a word go missing.
 const _: () = {
+    assert!(Scope::NAMES.len() == Scope::ALL.len());
+    assert!(LookupPlan::NAMES.len() == LookupPlan::ALL.len());
+    assert!(Identity::NAMES.len() == Identity::ALL.len());
+    assert!(QueryType::NAMES.len() == QueryType::ALL.len());
     assert!(SpfResult::ALL.len() == SpfResult::NAMES.len());
     let mut i = 0;
     while i < SpfResult::ALL.len() {

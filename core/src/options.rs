@@ -13,7 +13,11 @@ use crate::outcome::{ResultSet, SpfResult};
 /// algorithms "so long as the results are the same in all cases"): an `mx`
 /// matches when any of its hosts does, and only when none does is a failed
 /// address lookup temperror; a `ptr` skips a name whose lookup fails
-/// (§5.5), and of more than 10 PTR names keeps the first 10 in ASCII order.
+/// (§5.5), and takes PTR names in ASCII order, each once, the first 10 of
+/// them (so `%{p}` too is the same whatever the order). The same holds
+/// past a deadline ([`Evaluation::expire`](crate::Evaluation::expire)): a
+/// term that matched on answers in hand is not undone by lookups still
+/// out; what was in hand at the deadline is a matter of time, not order.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum LookupPlan {
     /// Hand out together every lookup a step may need: the A/AAAA lookups

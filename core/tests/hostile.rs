@@ -214,3 +214,58 @@ fn a_deadline_is_temperror_even_where_a_dns_error_only_skips_a_name() {
     assert!(out.outcome().reason.as_deref().unwrap().contains("time limit"), "{out:?}");
     assert!(out.smtp_reply().is_some_and(|r| r.code == 451));
 }
+
+/// `v=spf1 mx -all` with two MX hosts of equal preference, in `order`; the
+/// good host's address answered, the other's still out at the deadline.
+fn mx_at_the_deadline(order: [&str; 2]) -> SpfResult {
+    let mut z = zone(&[("example.com", "v=spf1 mx -all")]);
+    for host in order {
+        z.add("example.com", RData::Mx { preference: 10, exchange: host.into() });
+    }
+    z.add("good.example.com", RData::A("192.0.2.1".parse().unwrap()));
+    let (request, options) = mail_from("192.0.2.1", "a@example.com");
+    let mut ev = Evaluation::new(request, options);
+    loop {
+        let queries: Vec<Query> = match ev.next() {
+            Step::Lookup(q) => q.to_vec(),
+            Step::Done(out) => return out.result(),
+            Step::Pending => break,
+        };
+        for q in &queries {
+            if q.name != "slow.example.com" {
+                ev.answer(q.id, z.lookup(q)).unwrap();
+            }
+        }
+        if queries.iter().any(|q| q.name == "slow.example.com") {
+            break;
+        }
+    }
+    ev.expire();
+    let Step::Done(out) = ev.next() else { panic!("asked again after the deadline") };
+    out.result()
+}
+
+#[test]
+fn a_match_in_hand_at_the_deadline_does_not_depend_on_order() {
+    assert_eq!(mx_at_the_deadline(["good.example.com", "slow.example.com"]), SpfResult::Pass);
+    assert_eq!(mx_at_the_deadline(["slow.example.com", "good.example.com"]), SpfResult::Pass);
+}
+
+#[test]
+fn ptr_names_and_p_do_not_depend_on_order() {
+    // Two validated names: %{p} is the first in ASCII order, whatever the
+    // answer's order; a name given twice (case, root dot) counts once.
+    let explanation = |names: &[&str]| {
+        let mut z = zone(&[("example.com", "v=spf1 -all exp=why.example.com"), ("why.example.com", "%{p}")]);
+        for n in names {
+            z.add("1.2.0.192.in-addr.arpa", RData::Ptr((*n).into()));
+        }
+        z.add("b.example.com", RData::A("192.0.2.1".parse().unwrap()));
+        z.add("a.example.com", RData::A("192.0.2.1".parse().unwrap()));
+        let (request, options) = mail_from("192.0.2.1", "x@example.com");
+        check(request, options, &z).outcome().explanation.clone().unwrap()
+    };
+    assert_eq!(explanation(&["b.example.com", "a.example.com"]), "a.example.com");
+    assert_eq!(explanation(&["a.example.com", "b.example.com"]), "a.example.com");
+    assert_eq!(explanation(&["B.example.com.", "b.example.com", "a.example.com"]), "a.example.com");
+}
