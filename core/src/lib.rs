@@ -46,6 +46,8 @@
 //!   [`Scope`] picks one identity or check()'s sequence.
 //! - Results (§2.6): [`SpfResult`]. Limits (§4.6.4): [`Limits`].
 //! - Records (§4.6, §12): [`Record`], with byte spans in [`ParseError`].
+//! - iprev, forward-confirmed reverse DNS (RFC 8601 §2.7.3, §3): [`Iprev`],
+//!   [`iprev`], on the same step engine.
 //! - Headers (§9.1, RFC 8601) and SMTP replies (§8, RFC 7372):
 //!   [`CheckOutcome::received_spf`], [`CheckOutcome::authentication_results`],
 //!   [`CheckOutcome::smtp_reply`].
@@ -65,6 +67,7 @@ mod domain;
 mod driver;
 mod engine;
 mod eval;
+mod iprev;
 mod macros;
 mod names;
 mod net;
@@ -86,6 +89,7 @@ pub use dns::{Answer, AnswerBuilder, Query, QueryId, QueryType, RData, reverse_n
 pub use domain::{check_domain, set_idna};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
 pub use engine::{AnswerError, Evaluation, Step};
+pub use iprev::{Iprev, IprevOutcome, IprevResult, MAX_IPREV_NAMES, iprev, iprev_async};
 pub use names::UnknownName;
 pub use options::{DEFAULT_EXPLANATION, LimitError, Limits, LookupPlan, Options, Scope};
 pub use outcome::{CheckOutcome, Counters, Identity, Outcome, ResultSet, SpfResult, TraceEvent};
