@@ -61,6 +61,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod analysis;
+mod authres;
 mod cache;
 mod dns;
 mod domain;
@@ -84,6 +85,7 @@ pub use analysis::{
     Analysis, AnalysisOptions, ClientDependent, MAX_NETWORKS, Network, Node, Report, Source, Via, Warning, WarningCode,
     analyze,
 };
+pub use authres::{authserv_id, carries_authserv_id};
 pub use cache::RecordCache;
 pub use dns::{Answer, AnswerBuilder, Query, QueryId, QueryType, RData, reverse_name};
 pub use domain::{check_domain, set_idna};
