@@ -220,8 +220,10 @@ pub fn reverse_name(ip: IpAddr) -> String {
 }
 
 /// Builds an [`Answer`] from a host's records within what one DNS message
-/// carries: more than [`Answer::MAX_RECORDS`] records, or more than
-/// [`RData::MAX_TXT`] bytes of TXT data in all, is no DNS answer and
+/// carries: more than [`Answer::MAX_RECORDS`] records, more than
+/// [`RData::MAX_TXT`] bytes of TXT data in all, or more TXT
+/// character-strings than that (each costs a byte on the wire), is no DNS
+/// answer and
 /// becomes [`Answer::TempError`] (§4.4), whatever else the host gives. A
 /// binding feeds it as it reads its host's values, and can stop reading
 /// once [`is_over`](AnswerBuilder::is_over).
@@ -243,6 +245,9 @@ pub fn reverse_name(ip: IpAddr) -> String {
 pub struct AnswerBuilder {
     records: Vec<RData>,
     txt_bytes: usize,
+    /// Character-strings given: each costs a length byte on the wire, so
+    /// one message holds at most [`RData::MAX_TXT`] of them.
+    txt_strings: usize,
     open_txt: Option<Vec<u8>>,
     over: bool,
 }
@@ -263,13 +268,15 @@ impl AnswerBuilder {
         self.over
     }
 
+    /// Counts one character-string of `n` bytes; false once over.
     fn take_bytes(&mut self, n: usize) -> bool {
-        if self.over || self.txt_bytes + n > RData::MAX_TXT {
+        if self.over || self.txt_bytes + n > RData::MAX_TXT || self.txt_strings >= RData::MAX_TXT {
             self.over = true;
             self.open_txt = None;
             return false;
         }
         self.txt_bytes += n;
+        self.txt_strings += 1;
         true
     }
 
@@ -314,5 +321,35 @@ impl AnswerBuilder {
             self.end_txt();
         }
         if self.over { Answer::TempError } else { Answer::Records(self.records) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn character_strings_are_counted_across_the_answer() {
+        // 2 records of 40,000 empty strings: 80,000 length bytes, more than
+        // any message holds, though no data at all.
+        let mut b = AnswerBuilder::new(2);
+        for _ in 0..2 {
+            for _ in 0..40_000 {
+                b.txt_part(b"");
+            }
+            b.end_txt();
+        }
+        assert!(b.is_over());
+        assert_eq!(b.finish(), Answer::TempError);
+        // At the bound, an answer.
+        let mut b = AnswerBuilder::new(1);
+        for _ in 0..RData::MAX_TXT {
+            b.txt_part(b"");
+        }
+        assert_eq!(b.finish(), Answer::Records(vec![RData::Txt(Vec::new())]));
+        // A record pushed whole counts one string.
+        let mut b = AnswerBuilder::new(1);
+        b.push(RData::Txt(vec![b'x'; RData::MAX_TXT]));
+        assert!(!b.is_over());
     }
 }
