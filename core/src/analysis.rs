@@ -8,9 +8,9 @@
 use core::fmt;
 use core::net::IpAddr;
 
-use crate::dns::{Answer, Query, QueryId};
+use crate::dns::QueryId;
 use crate::driver::{AsyncResolver, Resolver};
-use crate::engine::{AnswerError, Machine, Step};
+use crate::engine::Machine;
 use crate::options::Limits;
 use crate::record::{Qualifier, Span};
 
@@ -280,61 +280,13 @@ impl fmt::Debug for Analysis {
     }
 }
 
+crate::engine::step_api!(Analysis, Report, report, into_report);
+
 impl Analysis {
     /// Starts analysing `domain`'s tree.
     pub fn new(domain: &str, options: AnalysisOptions) -> Analysis {
         let domain = domain.to_owned();
         Analysis(Machine::new(move |dns| walk(dns, domain, options)))
-    }
-
-    /// Advances as far as the answers given so far allow.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Step<'_, Report> {
-        self.0.next()
-    }
-
-    /// Gives the answer to the query `id`.
-    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
-        self.0.answer(id, answer)
-    }
-
-    /// Answers every unanswered query of the last step with `resolve`.
-    pub fn answer_each(&mut self, resolve: impl FnMut(&Query) -> Answer) {
-        self.0.answer_each(resolve);
-    }
-
-    /// The queries handed out and not yet answered.
-    pub fn unanswered(&self) -> Vec<QueryId> {
-        self.0.unanswered()
-    }
-
-    /// The query handed out with `id`, as [`Evaluation::query`](crate::Evaluation::query).
-    pub fn query(&self, id: QueryId) -> Option<&Query> {
-        self.0.query(id)
-    }
-
-    /// Answers query `id` with a raw DNS response message, as
-    /// [`Evaluation::answer_message`](crate::Evaluation::answer_message).
-    #[cfg(feature = "wire")]
-    pub fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError> {
-        self.0.answer_message(id, message)
-    }
-
-    /// The deadline has passed: as [`Evaluation::expire`](crate::Evaluation::expire),
-    /// every outstanding and later query is a temporary DNS error, and the
-    /// next [`next`](Analysis::next) gives the report.
-    pub fn expire(&mut self) {
-        self.0.expire();
-    }
-
-    /// The report, once finished.
-    pub fn report(&self) -> Option<&Report> {
-        self.0.outcome()
-    }
-
-    /// Takes the report, once finished.
-    pub fn into_report(self) -> Option<Report> {
-        self.0.into_outcome()
     }
 
     /// Runs to the end with a blocking resolver.

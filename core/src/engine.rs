@@ -284,6 +284,135 @@ impl Evaluation {
     }
 }
 
+/// The step API that [`Evaluation`], [`Analysis`](crate::Analysis) and
+/// [`Iprev`](crate::Iprev) share, for a host that drives any of them the
+/// same way (a binding's blocking driver, its step classes). Each type has
+/// the same methods of its own; this trait names them once.
+pub trait Steps {
+    /// What the computation ends with: a [`CheckOutcome`], a
+    /// [`Report`](crate::Report), an [`IprevOutcome`](crate::IprevOutcome).
+    type Done;
+    /// Advances as far as the answers given so far allow.
+    fn next(&mut self) -> Step<'_, Self::Done>;
+    /// Gives the answer to the query `id`.
+    fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError>;
+    /// Answers query `id` with a raw DNS response message.
+    #[cfg(feature = "wire")]
+    fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError>;
+    /// The query handed out with `id`.
+    fn query(&self, id: QueryId) -> Option<&Query>;
+    /// The queries handed out and not yet answered.
+    fn unanswered(&self) -> Vec<QueryId>;
+    /// The deadline has passed: see [`Evaluation::expire`].
+    fn expire(&mut self);
+    /// The result, once finished.
+    fn done(&self) -> Option<&Self::Done>;
+    /// Takes the result, once finished.
+    fn into_done(self) -> Option<Self::Done>;
+}
+
+/// The step API of a newtype over [`Machine`]: the inherent methods (as
+/// [`Evaluation`]'s, whose docs say more) and the [`Steps`] impl, written
+/// once for [`Analysis`](crate::Analysis) and [`Iprev`](crate::Iprev).
+macro_rules! step_api {
+    ($ty:ident, $done:ty, $outcome:ident, $into_outcome:ident) => {
+        impl $ty {
+            /// Advances as far as the answers given so far allow, as
+            /// [`Evaluation::next`](crate::Evaluation::next).
+            #[allow(clippy::should_implement_trait)]
+            pub fn next(&mut self) -> $crate::Step<'_, $done> {
+                self.0.next()
+            }
+
+            /// Gives the answer to the query `id`.
+            pub fn answer(&mut self, id: $crate::QueryId, answer: $crate::Answer) -> Result<(), $crate::AnswerError> {
+                self.0.answer(id, answer)
+            }
+
+            /// Answers every unanswered query of the last step with `resolve`,
+            /// as [`Evaluation::answer_each`](crate::Evaluation::answer_each).
+            pub fn answer_each(&mut self, resolve: impl FnMut(&$crate::Query) -> $crate::Answer) {
+                self.0.answer_each(resolve);
+            }
+
+            /// The queries handed out and not yet answered.
+            pub fn unanswered(&self) -> Vec<$crate::QueryId> {
+                self.0.unanswered()
+            }
+
+            /// The query handed out with `id`, as
+            /// [`Evaluation::query`](crate::Evaluation::query).
+            pub fn query(&self, id: $crate::QueryId) -> Option<&$crate::Query> {
+                self.0.query(id)
+            }
+
+            /// Answers query `id` with a raw DNS response message, as
+            /// [`Evaluation::answer_message`](crate::Evaluation::answer_message).
+            #[cfg(feature = "wire")]
+            pub fn answer_message(&mut self, id: $crate::QueryId, message: &[u8]) -> Result<(), $crate::AnswerError> {
+                self.0.answer_message(id, message)
+            }
+
+            /// The deadline has passed: every outstanding and later query is
+            /// a temporary DNS error, as
+            /// [`Evaluation::expire`](crate::Evaluation::expire).
+            pub fn expire(&mut self) {
+                self.0.expire();
+            }
+
+            /// The result, once finished.
+            pub fn $outcome(&self) -> Option<&$done> {
+                self.0.outcome()
+            }
+
+            /// Takes the result, once finished.
+            pub fn $into_outcome(self) -> Option<$done> {
+                self.0.into_outcome()
+            }
+        }
+
+        $crate::engine::steps_impl!($ty, $done, $outcome, $into_outcome);
+    };
+}
+pub(crate) use step_api;
+
+/// [`Steps`] for a type with the inherent step methods.
+macro_rules! steps_impl {
+    ($ty:ident, $done:ty, $outcome:ident, $into_outcome:ident) => {
+        impl $crate::Steps for $ty {
+            type Done = $done;
+            fn next(&mut self) -> $crate::Step<'_, $done> {
+                $ty::next(self)
+            }
+            fn answer(&mut self, id: $crate::QueryId, answer: $crate::Answer) -> Result<(), $crate::AnswerError> {
+                $ty::answer(self, id, answer)
+            }
+            #[cfg(feature = "wire")]
+            fn answer_message(&mut self, id: $crate::QueryId, message: &[u8]) -> Result<(), $crate::AnswerError> {
+                $ty::answer_message(self, id, message)
+            }
+            fn query(&self, id: $crate::QueryId) -> Option<&$crate::Query> {
+                $ty::query(self, id)
+            }
+            fn unanswered(&self) -> Vec<$crate::QueryId> {
+                $ty::unanswered(self)
+            }
+            fn expire(&mut self) {
+                $ty::expire(self)
+            }
+            fn done(&self) -> Option<&$done> {
+                $ty::$outcome(self)
+            }
+            fn into_done(self) -> Option<$done> {
+                $ty::$into_outcome(self)
+            }
+        }
+    };
+}
+pub(crate) use steps_impl;
+
+steps_impl!(Evaluation, CheckOutcome, outcome, into_outcome);
+
 #[inline]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; should it, the data is

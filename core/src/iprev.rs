@@ -7,10 +7,10 @@
 use core::fmt;
 use core::net::IpAddr;
 
-use crate::dns::{Answer, Query, QueryId, QueryType, RData, reverse_name};
+use crate::dns::{Answer, QueryId, QueryType, RData, reverse_name};
 use crate::domain::query_name;
 use crate::driver::{AsyncResolver, Resolver};
-use crate::engine::{AnswerError, DnsHandle, Machine, Step};
+use crate::engine::{DnsHandle, Machine};
 
 /// PTR names whose forward lookups an iprev check asks at most. RFC 8601
 /// sets no number; this is RFC 7208 §4.6.4's for the same work (the `ptr`
@@ -116,6 +116,8 @@ impl fmt::Debug for Iprev {
     }
 }
 
+crate::engine::step_api!(Iprev, IprevOutcome, outcome, into_outcome);
+
 impl Iprev {
     /// Starts checking `ip` (an IPv4-mapped IPv6 address as IPv4).
     pub fn new(ip: IpAddr) -> Iprev {
@@ -124,49 +126,6 @@ impl Iprev {
             v4 => v4,
         };
         Iprev(Machine::new(move |dns| run(dns, ip)))
-    }
-
-    /// Advances as far as the answers given so far allow.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Step<'_, IprevOutcome> {
-        self.0.next()
-    }
-
-    /// Gives the answer to the query `id`.
-    pub fn answer(&mut self, id: QueryId, answer: Answer) -> Result<(), AnswerError> {
-        self.0.answer(id, answer)
-    }
-
-    /// Answers every unanswered query of the last step with `resolve`.
-    pub fn answer_each(&mut self, resolve: impl FnMut(&Query) -> Answer) {
-        self.0.answer_each(resolve);
-    }
-
-    /// The query handed out with `id`.
-    pub fn query(&self, id: QueryId) -> Option<&Query> {
-        self.0.query(id)
-    }
-
-    /// Answers query `id` with a raw DNS response message.
-    #[cfg(feature = "wire")]
-    pub fn answer_message(&mut self, id: QueryId, message: &[u8]) -> Result<(), AnswerError> {
-        self.0.answer_message(id, message)
-    }
-
-    /// The deadline has passed: every outstanding and later query is a
-    /// temporary error, as [`Evaluation::expire`](crate::Evaluation::expire).
-    pub fn expire(&mut self) {
-        self.0.expire();
-    }
-
-    /// The outcome, once finished.
-    pub fn outcome(&self) -> Option<&IprevOutcome> {
-        self.0.outcome()
-    }
-
-    /// Takes the outcome, once finished.
-    pub fn into_outcome(self) -> Option<IprevOutcome> {
-        self.0.into_outcome()
     }
 }
 
@@ -236,7 +195,7 @@ async fn run(dns: DnsHandle, ip: IpAddr) -> IprevOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Zone;
+    use crate::{Step, Zone};
 
     fn zone() -> Zone {
         let mut z = Zone::new();

@@ -90,7 +90,7 @@ pub use cache::RecordCache;
 pub use dns::{Answer, AnswerBuilder, Query, QueryId, QueryType, RData, reverse_name};
 pub use domain::{check_domain, set_idna};
 pub use driver::{AsyncResolver, Resolver, check, check_async};
-pub use engine::{AnswerError, Evaluation, Step};
+pub use engine::{AnswerError, Evaluation, Step, Steps};
 pub use iprev::{Iprev, IprevOutcome, IprevResult, MAX_IPREV_NAMES, iprev, iprev_async};
 pub use names::UnknownName;
 pub use options::{DEFAULT_EXPLANATION, LimitError, Limits, LookupPlan, Options, Scope};

@@ -240,6 +240,23 @@ static FALLBACK: Outcome = Outcome {
     trace: Vec::new(),
 };
 
+/// What a text cut short ends with, in headers and messages.
+pub(crate) const TRUNCATED: &str = "[truncated]";
+
+/// `v` cut to at most `max` bytes (at a character boundary), ending in
+/// [`TRUNCATED`] when cut: a stranger's text bounded for a header comment
+/// or a message.
+pub(crate) fn clip(v: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if v.len() <= max {
+        return v.into();
+    }
+    let mut end = max.saturating_sub(TRUNCATED.len());
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{TRUNCATED}", &v[..end]).into()
+}
+
 /// Whether `s` holds a control character: C0 and DEL are single bytes, C1
 /// (U+0080 to U+009F) starts with 0xC2 in UTF-8, so a byte scan rules out
 /// the usual case before any character is decoded (this runs on every

@@ -481,22 +481,11 @@ impl ParseError {
         self.kind.code()
     }
 
-    /// Terms longer than this are cut in the message (the `term` field
-    /// keeps them whole): a 60 KB term helps no reader of a log line or a
-    /// header's `problem=`.
-    const SHOWN_TERM: usize = 120;
-
-    /// The term as the message shows it: cut at 120
-    /// bytes with `[truncated]`.
+    /// The term as the message shows it: at most 120 bytes, ending in
+    /// `[truncated]` when cut (the `term` field keeps it whole: a 60 KB
+    /// term helps no reader of a log line or a header's `problem=`).
     pub fn shown_term(&self) -> std::borrow::Cow<'_, str> {
-        if self.term.len() <= Self::SHOWN_TERM {
-            return self.term.as_str().into();
-        }
-        let mut end = Self::SHOWN_TERM;
-        while !self.term.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}[truncated]", &self.term[..end]).into()
+        crate::outcome::clip(&self.term, 120)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use core::fmt::{self, Write as _};
 
-use crate::outcome::{CheckOutcome, Identity, Outcome, SpfResult};
+use crate::outcome::{CheckOutcome, Identity, Outcome, SpfResult, TRUNCATED, clip};
 
 /// An SMTP reply for a result that calls for one (§8, RFC 7372).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -115,8 +115,6 @@ const FOLD_AT: usize = 78;
 const MAX_VALUE: usize = 512;
 /// The most a `Received-SPF` comment takes, parentheses included.
 const MAX_COMMENT: usize = 900;
-/// What a value cut at [`MAX_VALUE`] ends with.
-const TRUNCATED: &str = "[truncated]";
 
 /// Writes `v` with `write` (one of the value forms above); a result over
 /// [`MAX_VALUE`] is written again as a quoted string cut short with
@@ -131,31 +129,24 @@ fn capped(out: &mut String, v: &str, write: fn(&mut String, &str)) {
     let mut q = String::with_capacity(MAX_VALUE * 2);
     quoted(&mut q, v);
     q.pop(); // the closing quote
-    let mut end = MAX_VALUE - TRUNCATED.len() - 1;
-    while !q.is_char_boundary(end) {
-        end -= 1;
-    }
-    q.truncate(end);
-    // Never leave half of an escape: an odd run of backslashes at the cut.
-    if q.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
-        q.pop();
-    }
+    cut_escaped(&mut q, MAX_VALUE - 1);
     out.push_str(&q);
-    out.push_str(TRUNCATED);
     out.push('"');
 }
 
-/// `v` cut to `max` bytes (at a character boundary) with [`TRUNCATED`],
-/// for text inside a comment.
-fn clip(v: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if v.len() <= max {
-        return v.into();
-    }
+/// Cuts escaped text to at most `max` bytes ending in [`TRUNCATED`]: never
+/// inside a character, never after half of an escape (an odd run of
+/// backslashes at the cut).
+fn cut_escaped(s: &mut String, max: usize) {
     let mut end = max - TRUNCATED.len();
-    while !v.is_char_boundary(end) {
+    while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}{TRUNCATED}", &v[..end]).into()
+    s.truncate(end);
+    if s.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
+        s.pop();
+    }
+    s.push_str(TRUNCATED);
 }
 
 /// A header field from its pieces, each of which may be preceded by folding
@@ -242,15 +233,7 @@ impl CheckOutcome {
         // Escapes can double the clipped values: cut the escaped text too,
         // never inside a character or an escape, so the comment fits a line.
         if comment_piece.len() > MAX_COMMENT {
-            let mut end = MAX_COMMENT - TRUNCATED.len() - 1;
-            while !comment_piece.is_char_boundary(end) {
-                end -= 1;
-            }
-            comment_piece.truncate(end);
-            if comment_piece.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1 {
-                comment_piece.pop();
-            }
-            comment_piece.push_str(TRUNCATED);
+            cut_escaped(&mut comment_piece, MAX_COMMENT - 1);
         }
         comment_piece.push(')');
         let mut pairs: Vec<String> = Vec::with_capacity(7);

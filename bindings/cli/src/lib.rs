@@ -34,25 +34,27 @@ pub const EXIT_ZONE: i32 = 3;
 /// Exit status when real DNS was asked and no name server answered.
 pub const EXIT_DNS: i32 = 4;
 
-/// The usage lines, printed after an argument error.
-pub const SHORT_USAGE: &str = "\
+/// The usage lines, once for both texts below (`concat!` takes literals).
+macro_rules! usage_lines {
+    () => {
+        "\
 usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--receiver NAME] [--identity both|mailfrom|helo]
                     [--authserv-id ID] [--trace] [--json]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
        spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
-";
+"
+    };
+}
+
+/// The usage lines, printed after an argument error.
+pub const SHORT_USAGE: &str = usage_lines!();
 
 /// The usage text of `--help`.
-pub const USAGE: &str = "\
-usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
-                    [--receiver NAME] [--identity both|mailfrom|helo]
-                    [--authserv-id ID] [--trace] [--json]
-       spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
-       spfkit --help | --version
-DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
-
+pub const USAGE: &str = concat!(
+    usage_lines!(),
+    "
 Checks an SMTP connection against SPF (RFC 7208). DNS answers come from
 FILE with --zone (an RFC 1035 master file, or a JSON/YAML map in the RFC
 7208 test suite's zonedata form, by extension .json/.yaml/.yml); otherwise
@@ -79,7 +81,8 @@ and warnings with stable codes.
 Exit status: 0 when the check ran (whatever its result) or the tree has
 no warnings, 1 when lint found warnings, 2 for bad arguments, 3 for a zone
 file that cannot be read, 4 when no name server answered at all.
-";
+",
+);
 
 /// The arguments of `spfkit check`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::arguments::{
 use crate::cache::RecordCache;
 use crate::errors::guard;
 use crate::outcome::Outcome;
-use crate::steps::{Machine, Query, Steps, drive};
+use crate::steps::{Query, Steps, drive};
 
 #[allow(clippy::too_many_arguments)]
 fn blocking_check(
@@ -231,6 +231,6 @@ impl Evaluation {
     /// True once the evaluation has finished.
     #[getter]
     fn done(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.steps.lock(py)?.done().is_some())
+        Ok(self.steps.lock(py)?.outcome().is_some())
     }
 }

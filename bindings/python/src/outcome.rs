@@ -240,21 +240,17 @@ identity_getters!(Outcome, s => s.o.outcome(), {
         self.o.mail_from_outcome.clone().map(|o| IdentityOutcome { o })
     }
 
-    /// The Received-SPF header field (RFC 7208 §9.1), one line, for the
-    /// deciding identity or the one named ("helo", "mailfrom").
+    /// The Received-SPF header field (RFC 7208 §9.1) for the deciding
+    /// identity or the one named ("helo", "mailfrom"): one line, folded
+    /// only where it would pass 998 characters.
     #[pyo3(signature = (identity = None))]
     fn received_spf(&self, py: Python<'_>, identity: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
         let o = match identity {
             None => self.o.outcome(),
             Some(i) => {
+                // A str, or spfkit.Identity (whose str() is its value).
                 let name = i.str()?.to_string();
-                // The enum member's name, as str() gave it before spfkit.Identity had its own __str__.
-                let given = match name.as_str() {
-                    "Identity.HELO" => "helo",
-                    "Identity.MAIL_FROM" => "mailfrom",
-                    other => other,
-                };
-                let which = match word(py, given)? {
+                let which = match word(py, &name)? {
                     spf::Identity::Helo => self.o.helo_outcome.as_ref(),
                     spf::Identity::MailFrom => self.o.mail_from_outcome.as_ref(),
                 };

@@ -9,74 +9,16 @@ use spfkit as spf;
 use crate::answers::{self, Reply, qtype_str, resolve, shown};
 use crate::errors::{error, guard, invalid, type_name};
 
-/// What the binding drives: core's Evaluation or Analysis.
-pub(crate) trait Machine: Send {
-    type Done: Clone;
-    fn step(&mut self) -> spf::Step<'_, Self::Done>;
-    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError>;
-    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError>;
-    /// The query handed out with `id` (core keeps every one).
-    fn query(&self, id: spf::QueryId) -> Option<&spf::Query>;
-    fn expire(&mut self);
-    fn done(&self) -> Option<&Self::Done>;
-    fn into_done(self) -> Option<Self::Done>;
+/// What the binding drives: core's Evaluation or Analysis, through core's
+/// one step API ([`spf::Steps`]), shared between threads.
+pub(crate) trait Machine: spf::Steps<Done: Clone> + Send {}
+impl<M: spf::Steps<Done: Clone> + Send> Machine for M {}
 
-    /// Gives a resolver's reply: an answer, or a DNS message core decodes.
-    fn give_reply(&mut self, id: spf::QueryId, reply: Reply<'_>) -> Result<(), spf::AnswerError> {
-        match reply {
-            Reply::Answer(a) => self.give(id, a),
-            Reply::Message(m) => self.give_message(id, m.as_bytes()),
-        }
-    }
-}
-
-impl Machine for spf::Evaluation {
-    type Done = spf::CheckOutcome;
-    fn step(&mut self) -> spf::Step<'_, spf::CheckOutcome> {
-        self.next()
-    }
-    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
-        self.answer(id, answer)
-    }
-    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError> {
-        self.answer_message(id, message)
-    }
-    fn query(&self, id: spf::QueryId) -> Option<&spf::Query> {
-        spf::Evaluation::query(self, id)
-    }
-    fn expire(&mut self) {
-        spf::Evaluation::expire(self)
-    }
-    fn done(&self) -> Option<&spf::CheckOutcome> {
-        self.outcome()
-    }
-    fn into_done(self) -> Option<spf::CheckOutcome> {
-        self.into_outcome()
-    }
-}
-
-impl Machine for spf::Analysis {
-    type Done = spf::Report;
-    fn step(&mut self) -> spf::Step<'_, spf::Report> {
-        self.next()
-    }
-    fn give(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
-        self.answer(id, answer)
-    }
-    fn give_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError> {
-        self.answer_message(id, message)
-    }
-    fn query(&self, id: spf::QueryId) -> Option<&spf::Query> {
-        spf::Analysis::query(self, id)
-    }
-    fn expire(&mut self) {
-        spf::Analysis::expire(self)
-    }
-    fn done(&self) -> Option<&spf::Report> {
-        self.report()
-    }
-    fn into_done(self) -> Option<spf::Report> {
-        self.into_report()
+/// Gives a resolver's reply: an answer, or a DNS message core decodes.
+fn give_reply<M: Machine>(m: &mut M, id: spf::QueryId, reply: Reply<'_>) -> Result<(), spf::AnswerError> {
+    match reply {
+        Reply::Answer(a) => m.answer(id, a),
+        Reply::Message(msg) => m.answer_message(id, msg.as_bytes()),
     }
 }
 
@@ -90,7 +32,7 @@ pub(crate) fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, P
     // allocations, and a check takes several steps.
     let mut queries: Vec<spf::Query> = Vec::new();
     loop {
-        let more = without_gil(py, || match m.step() {
+        let more = without_gil(py, || match m.next() {
             spf::Step::Lookup(q) => {
                 queries.truncate(q.len());
                 let (reuse, add) = q.split_at(queries.len());
@@ -116,7 +58,7 @@ pub(crate) fn drive<M: Machine>(py: Python<'_>, mut m: M, resolver: &Bound<'_, P
         }
         for q in &queries {
             let reply = resolve(py, resolver, q, qtype_str(py, q.qtype))?;
-            m.give_reply(q.id, reply).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
+            give_reply(&mut m, q.id, reply).map_err(|e| error(py, "InternalError", (e.to_string(),)))?;
         }
     }
     Ok(m.into_done().expect("done"))
@@ -160,10 +102,8 @@ impl<M: Machine> Steps<M> {
     /// The next step's queries; [] while answers are outstanding; None when done.
     pub(crate) fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<Query>>> {
         guard(py, || {
-            Ok(match self.lock(py)?.step() {
-                spf::Step::Lookup(qs) => Some(
-                    qs.iter().map(|q| Query { id: q.id.0, name: q.name.clone(), qtype: q.qtype.as_str() }).collect(),
-                ),
+            Ok(match self.lock(py)?.next() {
+                spf::Step::Lookup(qs) => Some(qs.iter().map(|q| Query(q.clone())).collect()),
                 spf::Step::Pending => Some(Vec::new()),
                 spf::Step::Done(_) => None,
             })
@@ -177,7 +117,7 @@ impl<M: Machine> Steps<M> {
                 error(py, "AnswerError", (format!("no query with id {id} was handed out"),))
             };
             let id: u32 = match query.cast::<Query>() {
-                Ok(q) => q.get().id,
+                Ok(q) => q.get().0.id.0,
                 // An int that is no id we hand out (negative, huge) is an unknown id.
                 Err(_) => match query.cast_exact::<pyo3::types::PyInt>() {
                     Ok(i) => i.extract().map_err(|_| unknown(&shown(query)))?,
@@ -193,8 +133,7 @@ impl<M: Machine> Steps<M> {
             let q = self.lock(py)?.query(id).cloned().ok_or_else(|| unknown(&id.0))?;
             // Converting may run Python code (a __str__, an __iter__): not under our lock.
             let reply = answers::answer(py, &q, answer)?;
-            self.lock(py)?
-                .give_reply(id, reply)
+            give_reply(&mut *self.lock(py)?, id, reply)
                 .map_err(|e| error(py, "AnswerError", (format!("query {}: {e}", id.0),)))
         })
     }
@@ -212,22 +151,33 @@ impl<M: Machine> Steps<M> {
     }
 }
 
-/// A DNS query an evaluation needs answered.
-#[pyclass(module = "spfkit", frozen, get_all)]
-pub(crate) struct Query {
-    /// Give it back with the answer (or pass the Query itself).
-    id: u32,
-    /// The name, ASCII, without a trailing dot.
-    name: String,
-    /// "A", "AAAA", "MX", "TXT" or "PTR".
-    #[pyo3(name = "type")]
-    qtype: &'static str,
-}
+/// A DNS query an evaluation needs answered: core's, read through getters.
+#[pyclass(module = "spfkit", frozen)]
+pub(crate) struct Query(spf::Query);
 
 #[pymethods]
 impl Query {
+    /// Give it back with the answer (or pass the Query itself).
+    #[getter]
+    fn id(&self) -> u32 {
+        self.0.id.0
+    }
+
+    /// The name, ASCII, without a trailing dot.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// "A", "AAAA", "MX", "TXT" or "PTR".
+    #[getter]
+    #[pyo3(name = "type")]
+    fn qtype(&self) -> &'static str {
+        self.0.qtype.as_str()
+    }
+
     fn __repr__(&self) -> String {
-        format!("Query(id={}, name={:?}, type={:?})", self.id, self.name, self.qtype)
+        format!("Query(id={}, name={:?}, type={:?})", self.0.id, self.0.name, self.0.qtype.as_str())
     }
 
     /// The RFC 1035 query message for this query (recursion desired), with
@@ -236,12 +186,7 @@ impl Query {
     fn message<'py>(&self, py: Python<'py>, message_id: i64) -> PyResult<Bound<'py, PyBytes>> {
         let message_id = u16::try_from(message_id)
             .map_err(|_| invalid(py, format!("message_id must be 0 to 65535, not {message_id}")))?;
-        let q = spf::Query {
-            id: spf::QueryId(self.id),
-            name: self.name.clone(),
-            qtype: spf::QueryType::from_name(self.qtype).expect("a type we made"),
-        };
-        let m = spf::wire::query_message(&q, message_id).map_err(|e| invalid(py, e.to_string()))?;
+        let m = spf::wire::query_message(&self.0, message_id).map_err(|e| invalid(py, e.to_string()))?;
         Ok(PyBytes::new(py, &m))
     }
 }

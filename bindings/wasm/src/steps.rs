@@ -38,34 +38,9 @@ fn step_out<T>(step: spf::Step<'_, T>) -> JsValue {
     }
 }
 
-/// What answering takes of core's Evaluation and Analysis alike.
-trait Answerable {
-    fn query(&self, id: spf::QueryId) -> Option<&spf::Query>;
-    fn answer(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError>;
-    fn answer_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError>;
-}
-
-macro_rules! answerable {
-    ($t:ty) => {
-        impl Answerable for $t {
-            fn query(&self, id: spf::QueryId) -> Option<&spf::Query> {
-                <$t>::query(self, id)
-            }
-            fn answer(&mut self, id: spf::QueryId, answer: spf::Answer) -> Result<(), spf::AnswerError> {
-                <$t>::answer(self, id, answer)
-            }
-            fn answer_message(&mut self, id: spf::QueryId, message: &[u8]) -> Result<(), spf::AnswerError> {
-                <$t>::answer_message(self, id, message)
-            }
-        }
-    };
-}
-answerable!(spf::Evaluation);
-answerable!(spf::Analysis);
-
 /// Answers query `id` with a resolver's value, read against the query
 /// core handed out with that id.
-fn answer(m: &mut impl Answerable, id: u32, v: &JsValue) -> Result<(), JsValue> {
+fn answer(m: &mut impl spf::Steps, id: u32, v: &JsValue) -> Result<(), JsValue> {
     let qid = spf::QueryId(id);
     let q = m.query(qid).ok_or_else(|| errors::answer(id, spf::AnswerError::UnknownId))?;
     let given = answers::read(q, v)?;
