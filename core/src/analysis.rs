@@ -14,7 +14,7 @@ use crate::engine::Machine;
 use crate::options::Limits;
 use crate::record::{Qualifier, Span};
 
-use walk::walk;
+pub(crate) use walk::walk;
 
 /// How to analyse.
 #[derive(Clone, Debug)]

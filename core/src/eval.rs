@@ -50,6 +50,12 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The whole evaluation: check() or one identity, per `options.scope`.
 pub(crate) async fn run(dns: DnsHandle, request: Request, options: Options) -> CheckOutcome {
+    run_with(dns, request, options, None).await
+}
+
+/// [`run`], with `guess` evaluated as if the checked domain published it
+/// (a receiver's best guess for a domain without SPF; never its result).
+pub(crate) async fn run_with(dns: DnsHandle, request: Request, options: Options, guess: Option<Arc<Record>>) -> CheckOutcome {
     let ip = match request.ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
@@ -61,7 +67,7 @@ pub(crate) async fn run(dns: DnsHandle, request: Request, options: Options) -> C
     helo_sender.push_str("postmaster@");
     helo_sender.push_str(helo);
     let mail_from_sender = if null_sender { helo_sender.as_str() } else { request.mail_from.as_str() };
-    let ctx = Shared { dns: &dns, options: &options, ip, helo, timestamp };
+    let ctx = Shared { dns: &dns, options: &options, ip, helo, timestamp, guess };
 
     let mut helo_outcome = None;
     let mut mail_from_outcome = None;
@@ -126,6 +132,8 @@ struct Shared<'a> {
     ip: IpAddr,
     helo: &'a str,
     timestamp: u64,
+    /// The record evaluated for the checked domain in place of its own.
+    guess: Option<Arc<Record>>,
 }
 
 impl Shared<'_> {
@@ -378,6 +386,9 @@ impl<'a> CheckHost<'a> {
 
     /// §4.5: the one SPF record among `domain`'s TXT records.
     async fn select_record(&mut self, domain: &str, depth: u32) -> Result<Parsed, Stop> {
+        if let (0, Some(guess)) = (depth, &self.shared.guess) {
+            return Ok(Parsed::Shared(Arc::clone(guess)));
+        }
         let answer = self.shared.dns.lookup(domain, QueryType::Txt).await;
         let records = match answer {
             Answer::TempError => return Err(Stop::Temp(format!("DNS error looking up TXT for {domain}"))),

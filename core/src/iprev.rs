@@ -144,7 +144,7 @@ fn stalled(ip: IpAddr) -> IprevOutcome {
     IprevOutcome { ip, result: IprevResult::TempError, name: None, names: Vec::new() }
 }
 
-async fn run(dns: DnsHandle, ip: IpAddr) -> IprevOutcome {
+pub(crate) async fn run(dns: DnsHandle, ip: IpAddr) -> IprevOutcome {
     let mut out = IprevOutcome { ip, result: IprevResult::PermError, name: None, names: Vec::new() };
     let records = match dns.lookup(&reverse_name(ip), QueryType::Ptr).await {
         Answer::Records(r) => r,

@@ -74,6 +74,7 @@ mod names;
 mod net;
 mod options;
 mod outcome;
+pub mod policy;
 mod record;
 mod report;
 mod request;

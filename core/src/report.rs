@@ -30,7 +30,7 @@ impl fmt::Display for SmtpReply {
 const MAX_REPLY_TEXT: usize = 400;
 
 /// One line of printable ASCII for an SMTP reply.
-fn reply_text(s: &str) -> String {
+pub(crate) fn reply_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(MAX_REPLY_TEXT));
     for c in s.chars() {
         if out.len() >= MAX_REPLY_TEXT {
@@ -203,6 +203,13 @@ impl CheckOutcome {
 
     /// The `Received-SPF` header field for one identity's outcome.
     pub fn received_spf_for(&self, o: &Outcome) -> String {
+        self.received_spf_with(o, false, &[])
+    }
+
+    /// [`received_spf_for`](CheckOutcome::received_spf_for) naming no
+    /// receiver when `hide_receiver` (§9.1 makes `receiver` optional), with
+    /// `extra` key-value pairs (keys are the caller's tokens) last.
+    pub(crate) fn received_spf_with(&self, o: &Outcome, hide_receiver: bool, extra: &[(&str, &str)]) -> String {
         // Values in the comment are clipped, so the comment fits a line.
         const IN_COMMENT: usize = 256;
         let ip = self.ip;
@@ -210,22 +217,23 @@ impl CheckOutcome {
         let sender = clip(&o.sender, IN_COMMENT);
         let domain = clip(&o.domain, IN_COMMENT);
         let mut text = String::new();
+        let prefix = if hide_receiver { String::new() } else { format!("{receiver}: ") };
         let _ = match o.result {
             SpfResult::Pass => {
-                write!(text, "{receiver}: domain of {sender} designates {ip} as permitted sender")
+                write!(text, "{prefix}domain of {sender} designates {ip} as permitted sender")
             }
             SpfResult::Fail => {
-                write!(text, "{receiver}: domain of {sender} does not designate {ip} as permitted sender")
+                write!(text, "{prefix}domain of {sender} does not designate {ip} as permitted sender")
             }
             SpfResult::SoftFail => {
-                write!(text, "{receiver}: domain of transitioning {sender} does not designate {ip} as permitted sender")
+                write!(text, "{prefix}domain of transitioning {sender} does not designate {ip} as permitted sender")
             }
             SpfResult::Neutral => {
-                write!(text, "{receiver}: {ip} is neither permitted nor denied by domain of {sender}")
+                write!(text, "{prefix}{ip} is neither permitted nor denied by domain of {sender}")
             }
-            SpfResult::None => write!(text, "{receiver}: domain of {sender} does not publish SPF"),
-            SpfResult::TempError => write!(text, "{receiver}: temporary error while checking {sender}"),
-            SpfResult::PermError => write!(text, "{receiver}: permanent error in the SPF record of {domain}"),
+            SpfResult::None => write!(text, "{prefix}domain of {sender} does not publish SPF"),
+            SpfResult::TempError => write!(text, "{prefix}temporary error while checking {sender}"),
+            SpfResult::PermError => write!(text, "{prefix}permanent error in the SPF record of {domain}"),
         };
         let mut comment_piece = String::with_capacity(text.len() + 8);
         comment_piece.push('(');
@@ -249,7 +257,9 @@ impl CheckOutcome {
         });
         pair("envelope-from", &|p| capped(p, &self.mail_from, dot_atom_or_quoted));
         pair("helo", &|p| capped(p, &self.helo, dot_atom_or_quoted));
-        pair("receiver", &|p| capped(p, &self.receiver, dot_atom_or_quoted));
+        if !hide_receiver {
+            pair("receiver", &|p| capped(p, &self.receiver, dot_atom_or_quoted));
+        }
         pair("identity", &|p| p.push_str(o.identity.as_str()));
         if let Some(m) = &o.mechanism {
             pair("mechanism", &|p| capped(p, m, dot_atom_or_quoted));
@@ -258,6 +268,9 @@ impl CheckOutcome {
             if let Some(problem) = &o.reason {
                 pair("problem", &|p| capped(p, problem, quoted));
             }
+        }
+        for (key, value) in extra {
+            pair(key, &|p| capped(p, value, dot_atom_or_quoted));
         }
         // key=value pairs, each but the last followed by its ";" (§9.1).
         let last = pairs.len() - 1;
@@ -288,6 +301,21 @@ impl CheckOutcome {
     /// );
     /// ```
     pub fn authentication_results(&self, authserv_id: &str) -> String {
+        self.authentication_results_with(authserv_id, None, &[], None)
+    }
+
+    /// [`authentication_results`](CheckOutcome::authentication_results)
+    /// with the MAIL FROM resinfo's result written as `mail_from_result`
+    /// when given (RFC 8601's `policy`), `properties` (`ptype.property`,
+    /// value) after it (RFC 8601 §2.4 `policy.` properties), and one more
+    /// resinfo (`iprev`, already escaped) last.
+    pub(crate) fn authentication_results_with(
+        &self,
+        authserv_id: &str,
+        mail_from_result: Option<&str>,
+        properties: &[(&str, &str)],
+        tail: Option<&str>,
+    ) -> String {
         let mut id = String::new();
         capped(&mut id, authserv_id, token_or_quoted);
         let mut pieces = vec!["Authentication-Results:".to_owned(), id];
@@ -295,7 +323,11 @@ impl CheckOutcome {
             if let Some(last) = pieces.last_mut() {
                 last.push(';');
             }
-            pieces.push(format!("spf={}", o.result.as_str()));
+            let result = match (o.identity, mail_from_result) {
+                (Identity::MailFrom, Some(r)) => r,
+                _ => o.result.as_str(),
+            };
+            pieces.push(format!("spf={result}"));
             if matches!(o.result, SpfResult::PermError | SpfResult::TempError) {
                 if let Some(r) = &o.reason {
                     let mut p = "reason=".to_owned();
@@ -315,6 +347,19 @@ impl CheckOutcome {
                 }
             }
             pieces.push(p);
+            if o.identity == Identity::MailFrom {
+                for (key, value) in properties {
+                    let mut p = format!("{key}=");
+                    capped(&mut p, value, pvalue);
+                    pieces.push(p);
+                }
+            }
+        }
+        if let Some(tail) = tail {
+            if let Some(last) = pieces.last_mut() {
+                last.push(';');
+            }
+            pieces.extend(tail.split(' ').map(str::to_owned));
         }
         fold(&pieces)
     }

@@ -27,7 +27,7 @@ struct Walker {
     warned_size: bool,
 }
 
-pub(super) async fn walk(dns: DnsHandle, domain: String, options: AnalysisOptions) -> Report {
+pub(crate) async fn walk(dns: DnsHandle, domain: String, options: AnalysisOptions) -> Report {
     let limits = options.limits;
     let mut w = Walker {
         dns,

@@ -1,0 +1,541 @@
+//! Settings from a tree of values: the one schema of
+//! docs/policy-settings.md, whatever wrote the tree (a TOML file, a JS
+//! object, a Python dict). Every key is known or an error; every error
+//! names the file, the line (when the tree has lines) and the key.
+
+use core::fmt;
+use core::net::IpAddr;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::settings::{
+    Cidr, Forwarder, ForwarderKind, HeaderForm, IdentityOverrides, IprevPolicy, MAX_ADDRESS, MAX_FORWARDERS, MAX_LIST,
+    MAX_NAME, MAX_OVERRIDES, Overrides, Prospective, Settings, TempErrorAction, UnacceptablePassOverrides,
+};
+use crate::domain::valid_name;
+use crate::outcome::{ResultSet, SpfResult};
+use crate::record::Record;
+
+/// A settings value, as TOML, JSON, a JS object or a Python dict has it.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Value {
+    /// A string.
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A list.
+    Array(Vec<Value>),
+    /// A table: keys in their order, each with the line it is on (0 when
+    /// the tree has no lines).
+    Table(Vec<(String, u32, Value)>),
+    /// A value of a type no setting takes (a float, a date), by its name.
+    Other(&'static str),
+}
+
+impl Value {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Value::String(_) => "a string",
+            Value::Integer(_) => "an integer",
+            Value::Bool(_) => "a boolean",
+            Value::Array(_) => "a list",
+            Value::Table(_) => "a table",
+            Value::Other(t) => t,
+        }
+    }
+}
+
+/// Why settings were refused.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SettingsError {
+    /// The file (or what the host calls its source).
+    pub file: String,
+    /// The line of the key, when known.
+    pub line: Option<u32>,
+    /// The key's path: `mail_from.reject`, `forwarder[2].name`,
+    /// `domain."example.org".iprev`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}: {}", self.file, line, self.key, self.message),
+            None => write!(f, "{}: {}: {}", self.file, self.key, self.message),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// Where in the tree a value is.
+struct At<'a> {
+    file: &'a str,
+    line: u32,
+    key: String,
+}
+
+impl At<'_> {
+    fn error(&self, message: impl Into<String>) -> SettingsError {
+        SettingsError {
+            file: self.file.to_owned(),
+            line: (self.line > 0).then_some(self.line),
+            key: self.key.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn child(&self, key: &str, line: u32) -> At<'_> {
+        let key = if self.key.is_empty() { key_text(key) } else { format!("{}.{}", self.key, key_text(key)) };
+        At { file: self.file, line: if line > 0 { line } else { self.line }, key }
+    }
+
+    fn index(&self, i: usize) -> At<'_> {
+        At { file: self.file, line: self.line, key: format!("{}[{i}]", self.key) }
+    }
+}
+
+/// A key as TOML writes it: bare when it can be, else quoted (escaped, so a
+/// hostile key cannot forge a line of the error message).
+fn key_text(key: &str) -> String {
+    if !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return key.to_owned();
+    }
+    let mut s = String::from("\"");
+    for c in key.chars().take(253) {
+        match c {
+            '"' | '\\' => {
+                s.push('\\');
+                s.push(c);
+            }
+            c if c.is_control() => s.push_str(&format!("\\u{:04X}", c as u32)),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Settings from `tree` (the top-level table); `file` names its source in
+/// errors.
+pub fn settings_from_value(tree: &Value, file: &str) -> Result<Settings, SettingsError> {
+    let top = At { file, line: 0, key: String::new() };
+    let Value::Table(entries) = tree else {
+        return Err(SettingsError {
+            file: file.to_owned(),
+            line: None,
+            key: "(top level)".to_owned(),
+            message: format!("must be a table, not {}", tree.type_name()),
+        });
+    };
+    let mut s = Settings::default();
+    let mut overrides = Overrides::default();
+    check_duplicates(entries, &top)?;
+    for (key, line, value) in entries {
+        let at = top.child(key, *line);
+        match key.as_str() {
+            "authserv_id" => s.authserv_id = text(value, &at, 255)?,
+            "header" => {
+                s.header = match word(value, &at)? {
+                    "received-spf" => HeaderForm::ReceivedSpf,
+                    "authentication-results" => HeaderForm::AuthenticationResults,
+                    "both" => HeaderForm::Both,
+                    "none" => HeaderForm::None,
+                    other => return Err(at.error(format!("{other:?} is not received-spf, authentication-results, both or none"))),
+                }
+            }
+            "hide_receiver" => s.hide_receiver = boolean(value, &at)?,
+            "recipient_delimiter" => {
+                let d = text_or_empty(value, &at, 8)?;
+                if d.contains(['@', ' ']) {
+                    return Err(at.error("a delimiter cannot be \"@\" or a space"));
+                }
+                s.recipient_delimiter = d;
+            }
+            "skip_networks" => s.skip_networks = networks(value, &at)?,
+            "trusted_relays" => s.trusted_relays = networks(value, &at)?,
+            "skip_authenticated" => s.skip_authenticated = boolean(value, &at)?,
+            "best_guess" => {
+                let r = text(value, &at, 512)?;
+                let record = Record::parse(&r).map_err(|e| at.error(format!("not a valid SPF record: {e}")))?;
+                s.best_guess = Some(Arc::new(record));
+            }
+            "domain" => s.domains = override_tables(value, &at, false)?,
+            "address" => s.addresses = override_tables(value, &at, true)?,
+            _ => overridable(&mut overrides, key, value, &at, false)?,
+        }
+    }
+    s.rules.apply(&overrides);
+    Ok(s)
+}
+
+/// Overrides from a table of the keys recipients may override (a host's
+/// per-recipient callback gives one); `address_level` allows
+/// `prospective`.
+pub fn overrides_from_value(tree: &Value, file: &str, address_level: bool) -> Result<Overrides, SettingsError> {
+    overrides_at(tree, &At { file, line: 0, key: String::new() }, address_level)
+}
+
+fn overrides_at(tree: &Value, at: &At<'_>, address_level: bool) -> Result<Overrides, SettingsError> {
+    let entries = table(tree, at)?;
+    check_duplicates(entries, at)?;
+    let mut o = Overrides::default();
+    for (key, line, value) in entries {
+        overridable(&mut o, key, value, &at.child(key, *line), address_level)?;
+    }
+    Ok(o)
+}
+
+fn check_duplicates(entries: &[(String, u32, Value)], at: &At<'_>) -> Result<(), SettingsError> {
+    // A dict or a JS object cannot repeat a key, TOML refuses it: only a
+    // host building the tree by hand could, and then which one counts is
+    // not obvious.
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    for (key, line, _) in entries {
+        if !seen.insert(key.as_str()) {
+            return Err(at.child(key, *line).error("set twice"));
+        }
+    }
+    Ok(())
+}
+
+fn overridable(o: &mut Overrides, key: &str, value: &Value, at: &At<'_>, address_level: bool) -> Result<(), SettingsError> {
+    match key {
+        "helo" => o.helo = identity(value, at)?,
+        "mail_from" => o.mail_from = identity(value, at)?,
+        "forwarder" => o.forwarders = Some(forwarders(value, at)?),
+        "never_reject_without_forwarders" => o.never_reject_without_forwarders = Some(boolean(value, at)?),
+        "unacceptable_pass" => o.unacceptable_pass = unacceptable(value, at)?,
+        "best_guess_policy" => {
+            let entries = table(value, at)?;
+            for (k, line, v) in entries {
+                let at = at.child(k, *line);
+                match k.as_str() {
+                    "reject" => o.best_guess_reject = Some(results(v, &at, true)?),
+                    _ => return Err(at.error("unknown key")),
+                }
+            }
+        }
+        "iprev" => {
+            o.iprev = Some(match word(value, at)? {
+                "off" => IprevPolicy::Off,
+                "report" => IprevPolicy::Report,
+                "require" => IprevPolicy::Require,
+                other => return Err(at.error(format!("{other:?} is not off, report or require"))),
+            })
+        }
+        "log_only" => o.log_only = Some(boolean(value, at)?),
+        "prospective" if address_level => o.prospective = Some(prospective(value, at)?),
+        "prospective" => return Err(at.error("only a recipient address's settings can hold a prospective check")),
+        _ => return Err(at.error("unknown key")),
+    }
+    Ok(())
+}
+
+fn identity(value: &Value, at: &At<'_>) -> Result<IdentityOverrides, SettingsError> {
+    let mut o = IdentityOverrides::default();
+    let entries = table(value, at)?;
+    check_duplicates(entries, at)?;
+    for (key, line, v) in entries {
+        let at = at.child(key, *line);
+        match key.as_str() {
+            "check" => o.check = Some(boolean(v, &at)?),
+            "reject" => o.reject = Some(results(v, &at, false)?),
+            "temperror" => {
+                o.temperror = Some(match word(v, &at)? {
+                    "accept" => TempErrorAction::Accept,
+                    "defer" => TempErrorAction::Defer,
+                    other => return Err(at.error(format!("{other:?} is not accept or defer"))),
+                })
+            }
+            "only_minus_all" => o.only_minus_all = Some(boolean(v, &at)?),
+            "must_pass" => o.must_pass = Some(domains(v, &at)?),
+            _ => return Err(at.error("unknown key")),
+        }
+    }
+    Ok(o)
+}
+
+fn unacceptable(value: &Value, at: &At<'_>) -> Result<UnacceptablePassOverrides, SettingsError> {
+    let mut o = UnacceptablePassOverrides::default();
+    let entries = table(value, at)?;
+    check_duplicates(entries, at)?;
+    for (key, line, v) in entries {
+        let at = at.child(key, *line);
+        match key.as_str() {
+            "plus_all" => o.plus_all = Some(boolean(v, &at)?),
+            "max_addresses" => match v {
+                Value::Integer(n) if *n >= 0 => o.max_addresses = Some(*n as u64),
+                Value::Integer(_) => return Err(at.error("must be 0 (off) or more")),
+                other => return Err(at.error(format!("must be an integer, not {}", other.type_name()))),
+            },
+            "domains" => o.domains = Some(domains(v, &at)?),
+            "reject" => o.reject = Some(boolean(v, &at)?),
+            _ => return Err(at.error("unknown key")),
+        }
+    }
+    Ok(o)
+}
+
+fn forwarders(value: &Value, at: &At<'_>) -> Result<Vec<Forwarder>, SettingsError> {
+    let Value::Array(items) = value else {
+        return Err(at.error(format!("must be a list of tables, not {}", value.type_name())));
+    };
+    if items.len() > MAX_FORWARDERS {
+        return Err(at.error(format!("more than {MAX_FORWARDERS} forwarders")));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = at.index(i);
+        let entries = table(item, &at)?;
+        check_duplicates(entries, &at)?;
+        let mut name = None;
+        let mut kind = None;
+        for (key, line, v) in entries {
+            let at = at.child(key, *line);
+            let k = match key.as_str() {
+                "name" => {
+                    let n = text(v, &at, MAX_NAME)?;
+                    if !n.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+                        return Err(at.error("a name is letters, digits, \".\", \"_\" and \"-\""));
+                    }
+                    name = Some(n);
+                    continue;
+                }
+                "networks" => ForwarderKind::Networks(networks(v, &at)?),
+                "domain" => ForwarderKind::Domain(domain(v, &at)?),
+                "address" => ForwarderKind::Address(address(v, &at)?),
+                _ => return Err(at.error("unknown key")),
+            };
+            if kind.is_some() {
+                return Err(at.error("a forwarder has one of networks, domain or address"));
+            }
+            kind = Some(k);
+        }
+        let Some(kind) = kind else {
+            return Err(at.error("a forwarder needs networks, domain or address"));
+        };
+        let name = name.ok_or_else(|| at.error("a forwarder needs a name"))?;
+        out.push(Forwarder { name, kind });
+    }
+    Ok(out)
+}
+
+fn prospective(value: &Value, at: &At<'_>) -> Result<Prospective, SettingsError> {
+    let entries = table(value, at)?;
+    check_duplicates(entries, at)?;
+    let (mut forward_path, mut outbound) = (None, None);
+    for (key, line, v) in entries {
+        let at = at.child(key, *line);
+        match key.as_str() {
+            "forward_path" => forward_path = Some(address(v, &at)?),
+            "outbound" => {
+                let nets = list(v, &at)?;
+                let mut ips = Vec::with_capacity(nets.len());
+                for (i, n) in nets.iter().enumerate() {
+                    let at = at.index(i);
+                    let s = text(n, &at, 64)?;
+                    ips.push(s.parse::<IpAddr>().map_err(|_| at.error(format!("{s:?} is not an IP address")))?);
+                }
+                if ips.is_empty() {
+                    return Err(at.error("needs at least one address"));
+                }
+                outbound = Some(ips);
+            }
+            _ => return Err(at.error("unknown key")),
+        }
+    }
+    Ok(Prospective {
+        forward_path: forward_path.ok_or_else(|| at.error("needs forward_path"))?,
+        outbound: outbound.ok_or_else(|| at.error("needs outbound"))?,
+    })
+}
+
+fn override_tables(value: &Value, at: &At<'_>, addresses: bool) -> Result<HashMap<String, Overrides>, SettingsError> {
+    let entries = table(value, at)?;
+    if entries.len() > MAX_OVERRIDES {
+        return Err(at.error(format!("more than {MAX_OVERRIDES} entries")));
+    }
+    let mut out = HashMap::with_capacity(entries.len());
+    for (key, line, v) in entries {
+        let at = at.child(key, *line);
+        let name = if addresses {
+            address(&Value::String(key.clone()), &at)?
+        } else {
+            domain(&Value::String(key.clone()), &at)?
+        };
+        let o = overrides_at(v, &at, addresses)?;
+        if out.insert(name, o).is_some() {
+            return Err(at.error("set twice (keys are compared in lower case)"));
+        }
+    }
+    Ok(out)
+}
+
+fn table<'v>(value: &'v Value, at: &At<'_>) -> Result<&'v [(String, u32, Value)], SettingsError> {
+    match value {
+        Value::Table(t) => Ok(t),
+        other => Err(at.error(format!("must be a table, not {}", other.type_name()))),
+    }
+}
+
+fn list<'v>(value: &'v Value, at: &At<'_>) -> Result<&'v [Value], SettingsError> {
+    match value {
+        Value::Array(items) if items.len() > MAX_LIST => Err(at.error(format!("more than {MAX_LIST} entries"))),
+        Value::Array(items) => Ok(items),
+        other => Err(at.error(format!("must be a list, not {}", other.type_name()))),
+    }
+}
+
+fn boolean(value: &Value, at: &At<'_>) -> Result<bool, SettingsError> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        other => Err(at.error(format!("must be true or false, not {}", other.type_name()))),
+    }
+}
+
+fn word<'v>(value: &'v Value, at: &At<'_>) -> Result<&'v str, SettingsError> {
+    match value {
+        Value::String(s) if s.len() <= 64 && !s.contains(|c: char| c.is_control()) => Ok(s),
+        Value::String(_) => Err(at.error("not one of the values allowed")),
+        other => Err(at.error(format!("must be a string, not {}", other.type_name()))),
+    }
+}
+
+/// Printable text of 1 to `max` bytes: it may reach a header or a reply.
+fn text(value: &Value, at: &At<'_>, max: usize) -> Result<String, SettingsError> {
+    let s = text_or_empty(value, at, max)?;
+    if s.is_empty() {
+        return Err(at.error("cannot be empty"));
+    }
+    Ok(s)
+}
+
+fn text_or_empty(value: &Value, at: &At<'_>, max: usize) -> Result<String, SettingsError> {
+    let Value::String(s) = value else {
+        return Err(at.error(format!("must be a string, not {}", value.type_name())));
+    };
+    if s.len() > max {
+        return Err(at.error(format!("longer than {max} bytes")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(at.error("holds a control character (CR, LF, tab, ...)"));
+    }
+    Ok(s.clone())
+}
+
+fn networks(value: &Value, at: &At<'_>) -> Result<Vec<Cidr>, SettingsError> {
+    let items = list(value, at)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = at.index(i);
+        let s = text(item, &at, 64)?;
+        out.push(s.parse::<Cidr>().map_err(|e| at.error(e))?);
+    }
+    Ok(out)
+}
+
+fn results(value: &Value, at: &At<'_>, any: bool) -> Result<ResultSet, SettingsError> {
+    let items = list(value, at)?;
+    let mut set = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = at.index(i);
+        let name = word(item, &at)?;
+        let r = SpfResult::from_name(name).ok_or_else(|| at.error(format!("{name:?} is not an SPF result")))?;
+        if !any && matches!(r, SpfResult::Pass | SpfResult::TempError) {
+            return Err(at.error(format!(
+                "{name} cannot reject here (temperror has its own setting, temperror = \"defer\")"
+            )));
+        }
+        set.push(r);
+    }
+    Ok(ResultSet::of(&set))
+}
+
+/// A domain name, lower case, without a trailing dot.
+fn domain(value: &Value, at: &At<'_>) -> Result<String, SettingsError> {
+    let s = text(value, at, 254)?.to_ascii_lowercase();
+    let s = s.strip_suffix('.').unwrap_or(&s).to_owned();
+    if !valid_name(&s) || !s.contains('.') {
+        return Err(at.error(format!("{s:?} is not a domain name")));
+    }
+    Ok(s)
+}
+
+fn domains(value: &Value, at: &At<'_>) -> Result<Vec<String>, SettingsError> {
+    let items = list(value, at)?;
+    items.iter().enumerate().map(|(i, v)| domain(v, &at.index(i))).collect()
+}
+
+/// `local@domain`, lower case: printable ASCII, no space or angle brackets
+/// (it may be written into a reply).
+fn address(value: &Value, at: &At<'_>) -> Result<String, SettingsError> {
+    let s = text(value, at, MAX_ADDRESS)?.to_ascii_lowercase();
+    let bad = || at.error(format!("{s:?} is not an address local@domain"));
+    let (local, dom) = s.rsplit_once('@').ok_or_else(bad)?;
+    if local.is_empty() || !local.bytes().all(|b| b.is_ascii_graphic() && !b"<>()[]\\,;:".contains(&b)) {
+        return Err(bad());
+    }
+    let dom = dom.strip_suffix('.').unwrap_or(dom);
+    if !valid_name(dom) || !dom.contains('.') {
+        return Err(bad());
+    }
+    Ok(format!("{local}@{dom}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(entries: Vec<(&str, Value)>) -> Value {
+        Value::Table(entries.into_iter().map(|(k, v)| (k.to_owned(), 0, v)).collect())
+    }
+    fn s(v: &str) -> Value {
+        Value::String(v.to_owned())
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let bad = [
+            (t(vec![("nope", Value::Bool(true))]), "nope"),
+            (t(vec![("mail_from", t(vec![("reject", Value::Array(vec![s("pass")]))]))]), "mail_from.reject[0]"),
+            (t(vec![("helo", t(vec![("reject", Value::Array(vec![s("maybe")]))]))]), "helo.reject[0]"),
+            (t(vec![("skip_networks", Value::Array(vec![s("10.0.0.0/33")]))]), "skip_networks[0]"),
+            (t(vec![("authserv_id", s("mx\r\nX-Evil: 1"))]), "authserv_id"),
+            (
+                t(vec![("forwarder", Value::Array(vec![t(vec![("name", s("a b")), ("domain", s("x.example"))])]))]),
+                "forwarder[0].name",
+            ),
+            (t(vec![("domain", t(vec![("example.org", t(vec![("prospective", t(vec![]))]))]))]), "domain.\"example.org\".prospective"),
+            (t(vec![("address", t(vec![("no-at", t(vec![]))]))]), "address.no-at"),
+            (t(vec![("skip_networks", Value::Array(vec![s("192.0.2.1"); MAX_LIST + 1]))]), "skip_networks"),
+            (t(vec![("log_only", Value::Other("a float"))]), "log_only"),
+        ];
+        for (tree, key) in bad {
+            let e = settings_from_value(&tree, "policy.toml").unwrap_err();
+            assert_eq!(e.key, key, "{e}");
+            assert!(e.to_string().starts_with("policy.toml: "), "{e}");
+            assert!(!e.to_string().contains(['\r', '\n']), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_tree_becomes_settings() {
+        let tree = t(vec![
+            ("authserv_id", s("mx.example.net")),
+            ("mail_from", t(vec![("reject", Value::Array(vec![s("fail"), s("softfail")]))])),
+            ("forwarder", Value::Array(vec![t(vec![("name", s("pobox")), ("domain", s("Pobox.COM."))])])),
+            ("address", t(vec![("Alice@Example.org", t(vec![("log_only", Value::Bool(true))]))])),
+        ]);
+        let st = settings_from_value(&tree, "x").unwrap();
+        assert_eq!(st.authserv_id, "mx.example.net");
+        assert!(st.rules.mail_from.reject.contains(SpfResult::SoftFail));
+        assert!(!st.rules.helo.reject.contains(SpfResult::SoftFail));
+        assert_eq!(st.rules.forwarders[0].kind, ForwarderKind::Domain("pobox.com".into()));
+        assert_eq!(st.addresses["alice@example.org"].log_only, Some(true));
+    }
+}
