@@ -10,7 +10,8 @@
                                      ({"name", "ran", "passed"}): each NAME recorded exactly K times
                                      (default 1), each time with ran == passed == N. N is a number or
                                      `suite` (the RFC 7208 suite's cases), `vectors.parse`, `vectors.check`
-                                     (tests/vectors/vectors.json's), counted from the files themselves.
+                                     (tests/vectors/vectors.json's), `policy.cases`, `policy.bad_settings`
+                                     (tests/policy/cases.json's), counted from the files themselves.
 
 Exit status 0 when every check holds; otherwise 1, with what failed on stderr.
 """
@@ -37,6 +38,9 @@ def known(word: str) -> int:
     if word in ("vectors.parse", "vectors.check"):
         vectors = json.loads((ROOT / "tests/vectors/vectors.json").read_text(encoding="utf-8"))
         return len(vectors[word.split(".")[1]])
+    if word in ("policy.cases", "policy.bad_settings"):
+        policy = json.loads((ROOT / "tests/policy/cases.json").read_text(encoding="utf-8"))
+        return len(policy[word.split(".")[1]])
     fail(f"unknown count {word!r}")
     return 0
 

@@ -13,7 +13,8 @@ RUSTC_BOOTSTRAP=1 cargo test -p spfkit --no-default-features --features wire --l
     -- -Z unstable-options --format json >"$CI/rust-no-idna.json"
 counts libtest "$CI/rust.json" "$CI/rust-no-idna.json"
 counts expect "$SPFKIT_COUNTS" rust/suite/step-api=suite rust/suite/yaml-loader=suite rust/suite/cli=suite \
-    rust/vectors/parse=vectors.parse rust/vectors/check=vectors.check
+    rust/vectors/parse=vectors.parse rust/vectors/check=vectors.check \
+    rust/policy/cases=policy.cases rust/policy/bad-settings=policy.bad_settings
 # cargo built spfkit-c above, whose build.rs rewrites the header when stale.
 git diff --exit-code -- include/spfkit.h \
     || { echo "include/spfkit.h is stale: commit the regenerated header"; exit 1; }

@@ -60,13 +60,7 @@ fn convert(v: &Spanned<DeValue<'_>>, lines: &Lines) -> Value {
     match v.get_ref() {
         DeValue::String(s) => Value::String(s.to_string()),
         DeValue::Integer(i) => {
-            // Digits as written, with `_` separators and a 0x/0o/0b prefix.
-            let digits: String = i.as_str().chars().filter(|&c| c != '_').collect();
-            let body = match i.radix() {
-                10 => digits.as_str(),
-                _ => digits.get(2..).unwrap_or(""),
-            };
-            i64::from_str_radix(body, i.radix()).map_or(Value::Other("an integer out of range"), Value::Integer)
+            i64::from_str_radix(i.as_str(), i.radix()).map_or(Value::Other("an integer out of range"), Value::Integer)
         }
         DeValue::Float(_) => Value::Other("a float"),
         DeValue::Boolean(b) => Value::Bool(*b),
