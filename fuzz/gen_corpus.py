@@ -73,6 +73,27 @@ def main():
         if i < 40:
             # Flag bit 6: analyse the sender's domain instead.
             put("evaluate", bytes([flags[0] | 64]) + ip + short(b"user@example.com") + short(b"mail.example.com") + script)
+    # policy_decide: four flag bytes, then (flag 0 bit 2) a TOML text of
+    # 4 * n bytes, or the strings of settings built field by field; then
+    # the client address, MAIL FROM, HELO, recipients and the script.
+    tomls = [
+        b'authserv_id = "mx.example.net"\n[mail_from]\nreject = ["fail", "softfail"]\n',
+        b'iprev = "require"\n[[forwarder]]\nname = "fw"\ndomain = "example.org"\n',
+        b'[address."bob@example.net"]\nprospective = { forward_path = "b@x.example", outbound = ["192.0.2.9"] }\n',
+    ]
+    script = bytes([5, 0]) + short(b"v=spf1 ip4:192.0.2.0/24 -all") + bytes([5, 0]) + short(b"v=spf1 -all") + bytes([2, 4, 1, 0])
+    connection = ip4 + short(b"alice@example.com") + short(b"mail.example.com")
+    recipients = bytes([1]) + short(b"bob@example.net") + short(b"carol+tag@example.net")
+    for i, t in enumerate(tomls):
+        t = t + b" " * (-len(t) % 4)
+        put("policy_decide", bytes([4 | (i & 1), 0, 0, 0, len(t) // 4]) + t + connection + recipients + script)
+    for flags in ([0, 0, 1, 1], [8 | 32, 0b10101001, 0b00100011, 0b01100111], [16 | 64, 0b11111111, 0, 0]):
+        strings = b"".join(short(x) for x in [b"mx.example.net", b"+", b"bank.example", b"freemail.example"])
+        strings += bytes([20]) + bytes([198, 51, 100, 0, 24]) + bytes(16) + bytes([0])
+        strings += b"".join(short(x) for x in [b"fw1", b"fw2", b"example.org", b"fw3", b"alice@example.org"])
+        strings += bytes([1]) + short(b"v=spf1 a/24 mx/24 ptr") + short(b"alice@elsewhere.example") + bytes([192, 0, 2, 99])
+        strings += short(b"bob@example.net")
+        put("policy_decide", bytes(flags) + strings + connection + recipients + script)
     # wire_decode: a selector byte (name, type) then a message.
     put("wire_decode", bytes([0x00]) + message("example.com", 16, 0, [(16, short(b"v=spf1 -all"))]))
     put("wire_decode", bytes([0x00]) + message("example.com", 16, 3))

@@ -11,73 +11,12 @@
 use std::net::IpAddr;
 
 use libfuzzer_sys::fuzz_target;
-use spfkit::wire::decode_answer;
-use spfkit::{
-    Analysis, AnalysisOptions, Answer, AnswerError, Evaluation, LookupPlan, Options, Query, QueryId, QueryType, RData,
-    Request, Scope, Step,
-};
+use spfkit::{Analysis, AnalysisOptions, Answer, AnswerError, Evaluation, LookupPlan, Options, Query, QueryId, Request, Scope, Step};
 
-struct Script<'a>(&'a [u8]);
+#[path = "script.rs"]
+mod script;
 
-impl<'a> Script<'a> {
-    fn byte(&mut self) -> u8 {
-        let Some((&b, rest)) = self.0.split_first() else { return 0 };
-        self.0 = rest;
-        b
-    }
-    fn bytes(&mut self, n: usize) -> &'a [u8] {
-        let n = n.min(self.0.len());
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        head
-    }
-    fn short(&mut self) -> &'a [u8] {
-        let n = usize::from(self.byte());
-        self.bytes(n)
-    }
-    fn name(&mut self) -> String {
-        String::from_utf8_lossy(self.short()).into_owned()
-    }
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-/// What to do with a query: `None` holds it back for later.
-fn answer(s: &mut Script<'_>, q: &Query) -> Option<Answer> {
-    if s.is_empty() {
-        return Some(Answer::NxDomain);
-    }
-    Some(match s.byte() % 8 {
-        0 => Answer::NxDomain,
-        1 => Answer::NoData,
-        2 => Answer::TempError,
-        3 => {
-            let n = usize::from(s.bytes(2).iter().map(|&b| u16::from(b)).sum::<u16>() % 300);
-            decode_answer(q, s.bytes(n))
-        }
-        4 => return None,
-        _ => {
-            let count = 1 + s.byte() % 3;
-            let records = (0..count)
-                .map(|_| match q.qtype {
-                    QueryType::Txt => RData::Txt(s.short().to_vec()),
-                    QueryType::A => {
-                        let b = s.bytes(4);
-                        RData::A(std::array::from_fn::<u8, 4, _>(|i| b.get(i).copied().unwrap_or(0)).into())
-                    }
-                    QueryType::Aaaa => {
-                        let b = s.bytes(16);
-                        RData::Aaaa(std::array::from_fn::<u8, 16, _>(|i| b.get(i).copied().unwrap_or(0)).into())
-                    }
-                    QueryType::Mx => RData::Mx { preference: u16::from(s.byte()), exchange: s.name() },
-                    QueryType::Ptr => RData::Ptr(s.name()),
-                })
-                .collect();
-            Answer::Records(records)
-        }
-    })
-}
+use script::{Script, answer};
 
 fuzz_target!(|data: &[u8]| {
     let mut s = Script(data);
