@@ -299,7 +299,7 @@ impl Ctx {
     }
 
     /// The message's MAIL FROM result were it sent from `ip`.
-    async fn from_address(&self, ip: IpAddr) -> SpfResult {
+    async fn sent_from(&self, ip: IpAddr) -> SpfResult {
         if let Some(&r) = self.facts().prospective.get(&ip) {
             return r;
         }
@@ -522,7 +522,7 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
     if refusal.is_none() {
         if let Some(p) = &rules.prospective {
             for &ip in &p.outbound {
-                if ctx.from_address(ip).await == SpfResult::Fail {
+                if ctx.sent_from(ip).await == SpfResult::Fail {
                     let text = format!("User not local; please try <{}>", p.forward_path);
                     refusal = Some(Refusal::new(551, "5.7.1", &text, Rule::Prospective));
                     break;
