@@ -26,7 +26,7 @@ mod settings;
 mod toml;
 
 pub use config::{SettingsError, Value, overrides_from_value, settings_from_value};
-pub use decide::{Connection, Decide, Message, Policy};
+pub use decide::{Connection, Decide, Message, Policy, RecipientRules};
 pub use decision::{Action, Decision, Rule};
 pub use settings::{
     Cidr, Forwarder, ForwarderKind, HeaderForm, IdentityOverrides, IdentityRules, IprevPolicy, MAX_ADDRESS,

@@ -44,10 +44,24 @@ pub struct Connection {
 
 /// A receiver's policy: settings and the evaluation options (limits, the
 /// lookup plan, a record cache) used for every check.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Policy {
     settings: Arc<Settings>,
     options: Options,
+    recipient_rules: Option<Arc<RecipientRules>>,
+}
+
+/// A host's per-recipient settings (a database, LDAP): the recipient's
+/// overrides, or `None` for the file's alone.
+pub type RecipientRules = dyn Fn(&str) -> Option<Overrides> + Send + Sync;
+
+impl core::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Policy")
+            .field("settings", &self.settings)
+            .field("recipient_rules", &self.recipient_rules.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Policy {
@@ -62,7 +76,38 @@ impl Policy {
     pub fn with_options(settings: Settings, mut options: Options) -> Policy {
         options.receiver = settings.authserv_id.as_str().into();
         options.trace = false;
-        Policy { settings: Arc::new(settings), options }
+        Policy { settings: Arc::new(settings), options, recipient_rules: None }
+    }
+
+    /// Asks `rules` for each recipient's overrides, applied over the
+    /// settings file's (most specific wins). A lookup that does I/O of its
+    /// own is better made by the host before [`Message::decide_with`].
+    ///
+    /// ```
+    /// use spfkit::policy::{Action, Connection, Overrides, Policy, Settings};
+    /// use spfkit::{RData, Zone};
+    /// let mut zone = Zone::new();
+    /// zone.add("example.com", RData::Txt(b"v=spf1 -all".to_vec()));
+    /// // Users who chose never to reject on SPF (seed 003).
+    /// let policy = Policy::new(Settings::default()).with_recipient_rules(|rcpt| {
+    ///     (rcpt == "carol@example.net").then(|| Overrides {
+    ///         never_reject_without_forwarders: Some(true),
+    ///         ..Overrides::default()
+    ///     })
+    /// });
+    /// let connection = Connection {
+    ///     ip: "192.0.2.1".parse().unwrap(),
+    ///     helo: "".into(),
+    ///     mail_from: "alice@example.com".into(),
+    ///     authenticated: false,
+    /// };
+    /// let message = policy.message(connection);
+    /// assert_eq!(message.decide("bob@example.net").run(&zone).action, Action::Reject);
+    /// assert_eq!(message.decide("carol@example.net").run(&zone).action, Action::AcceptWithHeaders);
+    /// ```
+    pub fn with_recipient_rules(mut self, rules: impl Fn(&str) -> Option<Overrides> + Send + Sync + 'static) -> Policy {
+        self.recipient_rules = Some(Arc::new(rules));
+        self
     }
 
     /// The settings.
@@ -74,6 +119,7 @@ impl Policy {
     /// [`Message::decide`].
     pub fn message(&self, connection: Connection) -> Message {
         Message(Arc::new(Shared {
+            recipient_rules: self.recipient_rules.clone(),
             settings: Arc::clone(&self.settings),
             options: self.options.clone(),
             connection,
@@ -106,12 +152,18 @@ impl Policy {
 #[derive(Clone, Debug)]
 pub struct Message(Arc<Shared>);
 
-#[derive(Debug)]
 struct Shared {
+    recipient_rules: Option<Arc<RecipientRules>>,
     settings: Arc<Settings>,
     options: Options,
     connection: Connection,
     facts: Mutex<Facts>,
+}
+
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Message").field("connection", &self.connection).finish_non_exhaustive()
+    }
 }
 
 /// What the message's recipients learnt so far.
@@ -135,15 +187,24 @@ struct Facts {
 
 impl Message {
     /// Decides `recipient` (the RCPT TO address; any bytes: one that is not
-    /// a UTF-8 `local@domain` is not checked).
+    /// a UTF-8 `local@domain` is not checked), with the overrides of
+    /// [`Policy::with_recipient_rules`] if set.
     pub fn decide(&self, recipient: impl AsRef<[u8]>) -> Decide {
-        self.decide_with(recipient, None)
+        let recipient = valid_recipient(recipient.as_ref());
+        let host = match (&recipient, &self.0.recipient_rules) {
+            (Ok(r), Some(rules)) => rules(r),
+            _ => None,
+        };
+        self.start(recipient, host)
     }
 
-    /// Decides `recipient` with `host` overrides (a database's, LDAP's)
-    /// applied last, over the settings file's.
+    /// Decides `recipient` with `host` overrides (a database's, LDAP's, as
+    /// the host looked them up) applied last, over the settings file's.
     pub fn decide_with(&self, recipient: impl AsRef<[u8]>, host: Option<Overrides>) -> Decide {
-        let recipient = valid_recipient(recipient.as_ref());
+        self.start(valid_recipient(recipient.as_ref()), host)
+    }
+
+    fn start(&self, recipient: Result<String, ()>, host: Option<Overrides>) -> Decide {
         let shared = Arc::clone(&self.0);
         Decide(Machine::new(move |dns| decide(Ctx { shared, dns }, recipient, host)))
     }
