@@ -513,3 +513,47 @@ impl Future for WaitAnswer<'_> {
         }
     }
 }
+
+/// Two computations awaited together, so the queries both ask in a step go
+/// out in that one step (the engine polls with a no-op waker: polling both
+/// each time is all it takes).
+pub(crate) struct Join<A: Future, B: Future> {
+    a: Pin<Box<A>>,
+    b: Pin<Box<B>>,
+    a_done: Option<A::Output>,
+    b_done: Option<B::Output>,
+}
+
+impl<A: Future, B: Future> Join<A, B> {
+    pub(crate) fn new(a: A, b: B) -> Self {
+        Join { a: Box::pin(a), b: Box::pin(b), a_done: None, b_done: None }
+    }
+}
+
+// The futures are boxed; the outputs are never pinned.
+impl<A: Future, B: Future> Unpin for Join<A, B> {}
+
+impl<A: Future, B: Future> Future for Join<A, B> {
+    type Output = (A::Output, B::Output);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.a_done.is_none() {
+            if let Poll::Ready(v) = this.a.as_mut().poll(cx) {
+                this.a_done = Some(v);
+            }
+        }
+        if this.b_done.is_none() {
+            if let Poll::Ready(v) = this.b.as_mut().poll(cx) {
+                this.b_done = Some(v);
+            }
+        }
+        match (this.a_done.take(), this.b_done.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                this.a_done = a;
+                this.b_done = b;
+                Poll::Pending
+            }
+        }
+    }
+}

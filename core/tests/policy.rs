@@ -203,6 +203,11 @@ fn the_step_api_drives_a_decision() {
     assert_eq!(d.action, Action::AcceptWithHeaders, "{d:?}");
     assert_eq!(d.iprev, Some(spfkit::IprevResult::Pass));
     assert_eq!(d.round_trips, steps);
+    // iprev's two steps (PTR, then A) went out with SPF's three.
+    let without = message(Settings::default(), "192.0.2.1").decide("bob@example.net").run(&z);
+    assert_eq!((without.round_trips, without.iprev), (3, None));
+    assert_eq!(d.round_trips, 3);
+    assert_eq!(d.queries, without.queries + 2);
 }
 
 #[test]

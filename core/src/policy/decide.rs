@@ -16,7 +16,7 @@ use crate::analysis::{AnalysisOptions, walk};
 use crate::dns::{Answer, QueryType, RData};
 use crate::domain::{check_domain, is_within};
 use crate::driver::{AsyncResolver, Resolver};
-use crate::engine::{DnsHandle, Machine, lock};
+use crate::engine::{DnsHandle, Join, Machine, lock};
 use crate::iprev::{IprevOutcome, IprevResult};
 use crate::options::{Options, Scope};
 use crate::outcome::{CheckOutcome, Identity, Outcome, SpfResult, scrub_controls};
@@ -516,61 +516,22 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
         return Decision::new(recipient, Action::NotChecked, Rule::Authenticated);
     }
     let rules = settings.rules_for(&recipient, host.as_ref());
-    let mut f = Findings::default();
-
-    // SPF: HELO first, and a HELO that refuses decides before MAIL FROM
-    // is looked up (RFC 7208 §2.3).
-    let mut spf = None;
-    if rules.helo.check {
-        f.helo = ctx.helo().await;
-        if let Some(o) = &f.helo {
-            spf = ctx.judge(o, &rules.helo).await;
+    // iprev's queries go out with SPF's, step by step: one wait for both.
+    let (mut f, spf, iprev) = if rules.iprev == IprevPolicy::Require {
+        let ((f, spf), i) = Join::new(spf_checks(ctx, &rules), ctx.iprev()).await;
+        (f, spf, Some(i))
+    } else {
+        let (f, spf) = spf_checks(ctx, &rules).await;
+        (f, spf, None)
+    };
+    let iprev_refusal = iprev.as_ref().and_then(|i| match i.result {
+        IprevResult::Pass => None,
+        IprevResult::TempError => {
+            Some(Refusal::new(451, "4.7.25", &format!("Reverse DNS validation error for {}", i.ip), Rule::Iprev))
         }
-    }
-    if spf.is_none() && rules.mail_from.check {
-        let o = ctx.mail_from().await;
-        spf = ctx.judge(&o, &rules.mail_from).await;
-        if spf.is_none() && o.result == SpfResult::None {
-            if let Some(record) = &settings.best_guess {
-                let g = ctx.guess(record).await;
-                f.guess = Some(g.result);
-                if rules.best_guess_reject.contains(g.result) {
-                    let text = format!("SPF validation failed: best guess {} for {}", g.result, g.domain);
-                    spf = Some(Refusal::new(550, "5.7.23", &text, Rule::BestGuess));
-                }
-            }
-        }
-        if spf.is_none() && o.result == SpfResult::Pass {
-            f.unacceptable = ctx.unacceptable(&o, &rules).await;
-            if f.unacceptable.is_some() && rules.unacceptable_pass.reject {
-                let text = format!("SPF pass for {} not acceptable by local policy", o.domain);
-                spf = Some(Refusal::new(550, "5.7.23", &text, Rule::UnacceptablePass));
-            }
-        }
-        f.mail_from = Some(o);
-    }
-
-    // A refusal on SPF is what trusted relays and forwarders override
-    // (seed 003): their mail fails SPF by the nature of forwarding.
-    if spf.is_some() {
-        f.overridden = spf_override(ctx, &rules).await;
-        if f.overridden.is_some() {
-            spf = None;
-        }
-    }
-
-    let mut iprev_refusal = None;
-    if rules.iprev == IprevPolicy::Require {
-        let i = ctx.iprev().await;
-        iprev_refusal = match i.result {
-            IprevResult::Pass => None,
-            IprevResult::TempError => {
-                Some(Refusal::new(451, "4.7.25", &format!("Reverse DNS validation error for {}", i.ip), Rule::Iprev))
-            }
-            _ => Some(Refusal::new(550, "5.7.25", &format!("Reverse DNS validation failed for {}", i.ip), Rule::Iprev)),
-        };
-        f.iprev = Some(i);
-    }
+        _ => Some(Refusal::new(550, "5.7.25", &format!("Reverse DNS validation failed for {}", i.ip), Rule::Iprev)),
+    });
+    f.iprev = iprev;
     let mut refusal = match (spf, iprev_refusal) {
         (Some(s), Some(i)) if s.permanent() && i.permanent() => {
             Some(Refusal::new(550, "5.7.26", "Multiple authentication checks failed", Rule::Multiple))
@@ -634,6 +595,56 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
     d.unacceptable_pass = f.unacceptable.is_some();
     d.iprev = f.iprev.as_ref().map(|i| i.result);
     d
+}
+
+/// HELO, then MAIL FROM and what follows from its result; a refusal the
+/// overrides do not lift.
+async fn spf_checks(ctx: &Ctx, rules: &Rules) -> (Findings, Option<Refusal>) {
+    let settings = ctx.settings();
+    let mut f = Findings::default();
+
+    // SPF: HELO first, and a HELO that refuses decides before MAIL FROM
+    // is looked up (RFC 7208 §2.3).
+    let mut spf = None;
+    if rules.helo.check {
+        f.helo = ctx.helo().await;
+        if let Some(o) = &f.helo {
+            spf = ctx.judge(o, &rules.helo).await;
+        }
+    }
+    if spf.is_none() && rules.mail_from.check {
+        let o = ctx.mail_from().await;
+        spf = ctx.judge(&o, &rules.mail_from).await;
+        if spf.is_none() && o.result == SpfResult::None {
+            if let Some(record) = &settings.best_guess {
+                let g = ctx.guess(record).await;
+                f.guess = Some(g.result);
+                if rules.best_guess_reject.contains(g.result) {
+                    let text = format!("SPF validation failed: best guess {} for {}", g.result, g.domain);
+                    spf = Some(Refusal::new(550, "5.7.23", &text, Rule::BestGuess));
+                }
+            }
+        }
+        if spf.is_none() && o.result == SpfResult::Pass {
+            f.unacceptable = ctx.unacceptable(&o, rules).await;
+            if f.unacceptable.is_some() && rules.unacceptable_pass.reject {
+                let text = format!("SPF pass for {} not acceptable by local policy", o.domain);
+                spf = Some(Refusal::new(550, "5.7.23", &text, Rule::UnacceptablePass));
+            }
+        }
+        f.mail_from = Some(o);
+    }
+
+    // A refusal on SPF is what trusted relays and forwarders override
+    // (seed 003): their mail fails SPF by the nature of forwarding.
+    if spf.is_some() {
+        f.overridden = spf_override(ctx, rules).await;
+        if f.overridden.is_some() {
+            spf = None;
+        }
+    }
+
+    (f, spf)
 }
 
 /// The rule that overrides an SPF refusal, in the documented order.
