@@ -55,7 +55,12 @@ pub(crate) async fn run(dns: DnsHandle, request: Request, options: Options) -> C
 
 /// [`run`], with `guess` evaluated as if the checked domain published it
 /// (a receiver's best guess for a domain without SPF; never its result).
-pub(crate) async fn run_with(dns: DnsHandle, request: Request, options: Options, guess: Option<Arc<Record>>) -> CheckOutcome {
+pub(crate) async fn run_with(
+    dns: DnsHandle,
+    request: Request,
+    options: Options,
+    guess: Option<Arc<Record>>,
+) -> CheckOutcome {
     let ip = match request.ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,

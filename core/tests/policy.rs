@@ -52,11 +52,9 @@ fn differences(d: &Decision, expect: &Json) -> Vec<String> {
             "reputation_key" => d.reputation_key.clone().map_or(Json::Null, Json::from),
             "headers" => d.headers.iter().map(|(n, v)| serde_json::json!([n, v])).collect(),
             "no_controls" => {
-                let clean = d
-                    .headers
-                    .iter()
-                    .all(|(n, v)| !n.chars().any(char::is_control) && !v.replace("\r\n ", " ").chars().any(char::is_control))
-                    && d.reply.as_ref().is_none_or(|r| !r.text.chars().any(char::is_control));
+                let clean = d.headers.iter().all(|(n, v)| {
+                    !n.chars().any(char::is_control) && !v.replace("\r\n ", " ").chars().any(char::is_control)
+                }) && d.reply.as_ref().is_none_or(|r| !r.text.chars().any(char::is_control));
                 clean.into()
             }
             "note" => continue,

@@ -145,7 +145,11 @@ pub fn settings_from_value(tree: &Value, file: &str) -> Result<Settings, Setting
                     "authentication-results" => HeaderForm::AuthenticationResults,
                     "both" => HeaderForm::Both,
                     "none" => HeaderForm::None,
-                    other => return Err(at.error(format!("{other:?} is not received-spf, authentication-results, both or none"))),
+                    other => {
+                        return Err(
+                            at.error(format!("{other:?} is not received-spf, authentication-results, both or none"))
+                        );
+                    }
                 }
             }
             "hide_receiver" => s.hide_receiver = boolean(value, &at)?,
@@ -203,7 +207,13 @@ fn check_duplicates(entries: &[(String, u32, Value)], at: &At<'_>) -> Result<(),
     Ok(())
 }
 
-fn overridable(o: &mut Overrides, key: &str, value: &Value, at: &At<'_>, address_level: bool) -> Result<(), SettingsError> {
+fn overridable(
+    o: &mut Overrides,
+    key: &str,
+    value: &Value,
+    at: &At<'_>,
+    address_level: bool,
+) -> Result<(), SettingsError> {
     match key {
         "helo" => o.helo = identity(value, at)?,
         "mail_from" => o.mail_from = identity(value, at)?,
@@ -447,9 +457,9 @@ fn results(value: &Value, at: &At<'_>, any: bool) -> Result<ResultSet, SettingsE
         let name = word(item, &at)?;
         let r = SpfResult::from_name(name).ok_or_else(|| at.error(format!("{name:?} is not an SPF result")))?;
         if !any && matches!(r, SpfResult::Pass | SpfResult::TempError) {
-            return Err(at.error(format!(
-                "{name} cannot reject here (temperror has its own setting, temperror = \"defer\")"
-            )));
+            return Err(
+                at.error(format!("{name} cannot reject here (temperror has its own setting, temperror = \"defer\")"))
+            );
         }
         set.push(r);
     }
@@ -510,7 +520,10 @@ mod tests {
                 t(vec![("forwarder", Value::Array(vec![t(vec![("name", s("a b")), ("domain", s("x.example"))])]))]),
                 "forwarder[0].name",
             ),
-            (t(vec![("domain", t(vec![("example.org", t(vec![("prospective", t(vec![]))]))]))]), "domain.\"example.org\".prospective"),
+            (
+                t(vec![("domain", t(vec![("example.org", t(vec![("prospective", t(vec![]))]))]))]),
+                "domain.\"example.org\".prospective",
+            ),
             (t(vec![("address", t(vec![("no-at", t(vec![]))]))]), "address.no-at"),
             (t(vec![("skip_networks", Value::Array(vec![s("192.0.2.1"); MAX_LIST + 1]))]), "skip_networks"),
             (t(vec![("log_only", Value::Other("a float"))]), "log_only"),

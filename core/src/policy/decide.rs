@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::decision::{Action, Decision, Rule};
+use super::settings::Overrides;
 use super::settings::{
     ForwarderKind, HeaderForm, IdentityRules, IprevPolicy, MAX_ADDRESS, Rules, Settings, TempErrorAction, any_holds,
 };
-use super::settings::Overrides;
 use crate::analysis::{AnalysisOptions, walk};
 use crate::dns::{Answer, QueryType, RData};
 use crate::domain::{check_domain, is_within};
@@ -457,7 +457,8 @@ impl Ctx {
     /// Why a pass is unacceptable, if it is (RFC 8601 §2.7.2).
     async fn unacceptable(&self, o: &Outcome, rules: &Rules) -> Option<&'static str> {
         let u = &rules.unacceptable_pass;
-        let all = o.mechanism.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("all") || m.eq_ignore_ascii_case("+all"));
+        let all =
+            o.mechanism.as_deref().is_some_and(|m| m.eq_ignore_ascii_case("all") || m.eq_ignore_ascii_case("+all"));
         if u.plus_all && all {
             return Some("plus-all");
         }
@@ -588,7 +589,8 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
         }
     }
     let keyed = f.mail_from.as_ref().or(f.helo.as_ref());
-    d.reputation_key = keyed.map(|o| format!("{}:{}", o.domain.to_ascii_lowercase(), o.result.as_str().to_ascii_uppercase()));
+    d.reputation_key =
+        keyed.map(|o| format!("{}:{}", o.domain.to_ascii_lowercase(), o.result.as_str().to_ascii_uppercase()));
     d.helo = f.helo.as_ref().map(|o| o.result);
     d.mail_from = f.mail_from.as_ref().map(|o| o.result);
     d.best_guess = f.guess;
@@ -620,16 +622,20 @@ async fn spf_checks(ctx: &Ctx, rules: &Rules) -> (Findings, Option<Refusal>) {
                 let g = ctx.guess(record).await;
                 f.guess = Some(g.result);
                 if rules.best_guess_reject.contains(g.result) {
-                    let text = format!("SPF validation failed: best guess {} for {}", g.result, g.domain);
-                    spf = Some(Refusal::new(550, "5.7.23", &text, Rule::BestGuess));
+                    // Not an SPF result, so not RFC 7372's X.7.23: a refusal
+                    // by local policy (RFC 3463 X.7.1).
+                    let text = format!("Delivery not authorized: best guess {} for {}", g.result, g.domain);
+                    spf = Some(Refusal::new(550, "5.7.1", &text, Rule::BestGuess));
                 }
             }
         }
         if spf.is_none() && o.result == SpfResult::Pass {
             f.unacceptable = ctx.unacceptable(&o, rules).await;
             if f.unacceptable.is_some() && rules.unacceptable_pass.reject {
-                let text = format!("SPF pass for {} not acceptable by local policy", o.domain);
-                spf = Some(Refusal::new(550, "5.7.23", &text, Rule::UnacceptablePass));
+                // SPF passed: X.7.23 ("SPF validation failed") would be
+                // untrue; local policy refuses it (RFC 3463 X.7.1).
+                let text = format!("Delivery not authorized: SPF pass for {} not acceptable by local policy", o.domain);
+                spf = Some(Refusal::new(550, "5.7.1", &text, Rule::UnacceptablePass));
             }
         }
         f.mail_from = Some(o);

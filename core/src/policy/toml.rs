@@ -49,10 +49,7 @@ pub fn value_from_toml(text: &str, file: &str) -> Result<Value, SettingsError> {
 
 fn convert_table(table: &DeTable<'_>, lines: &Lines) -> Value {
     Value::Table(
-        table
-            .iter()
-            .map(|(k, v)| (k.get_ref().to_string(), lines.of(k.span().start), convert(v, lines)))
-            .collect(),
+        table.iter().map(|(k, v)| (k.get_ref().to_string(), lines.of(k.span().start), convert(v, lines))).collect(),
     )
 }
 
@@ -97,9 +94,15 @@ mod tests {
     fn errors_name_file_line_and_key() {
         let cases = [
             ("authserv_id = \"mx\"\n\n[helo]\nreject = [\"fail\", \"pass\"]\n", "p.toml:4: helo.reject[1]:"),
-            ("[[forwarder]]\nname = \"a\"\nnetworks = [\"10.0.0.0/8\", \"300.1.1.1\"]\n", "p.toml:3: forwarder[0].networks[1]:"),
+            (
+                "[[forwarder]]\nname = \"a\"\nnetworks = [\"10.0.0.0/8\", \"300.1.1.1\"]\n",
+                "p.toml:3: forwarder[0].networks[1]:",
+            ),
             ("skip_networks = \"127.0.0.1\"\n", "p.toml:1: skip_networks: must be a list"),
-            ("[domain.\"example.org\"]\nmail_from = { nope = 1 }\n", "p.toml:2: domain.\"example.org\".mail_from.nope: unknown key"),
+            (
+                "[domain.\"example.org\"]\nmail_from = { nope = 1 }\n",
+                "p.toml:2: domain.\"example.org\".mail_from.nope: unknown key",
+            ),
             ("log_only = 1.5\n", "p.toml:1: log_only: must be true or false, not a float"),
             ("log_only = \n", "p.toml:1: (syntax):"),
             ("[unacceptable_pass]\nmax_addresses = -1\n", "p.toml:2: unacceptable_pass.max_addresses:"),
