@@ -69,7 +69,8 @@ pub struct IprevOutcome {
 
 impl IprevOutcome {
     /// The `iprev` resinfo of an Authentication-Results field (RFC 8601
-    /// §2.7.3, §3): `iprev=pass policy.iprev=192.0.2.1 (mail.example.com)`.
+    /// §2.7.3, §3): `iprev=pass policy.iprev=192.0.2.1 (mail.example.com)`
+    /// (an IPv6 address quoted: `policy.iprev="2001:db8::1"`).
     /// The address is the property RFC 8601 names; the confirmed name, a
     /// stranger's text, only ever appears in a comment, escaped.
     ///
@@ -85,7 +86,11 @@ impl IprevOutcome {
     /// assert_eq!(out.resinfo(), "iprev=pass policy.iprev=192.0.2.1 (mail.example.com)");
     /// ```
     pub fn resinfo(&self) -> String {
-        let mut s = format!("iprev={} policy.iprev={}", self.result, self.ip);
+        // An IPv6 address holds ":", which an RFC 2045 token cannot: quoted.
+        let mut s = match self.ip {
+            IpAddr::V4(v4) => format!("iprev={} policy.iprev={v4}", self.result),
+            IpAddr::V6(v6) => format!("iprev={} policy.iprev=\"{v6}\"", self.result),
+        };
         if let Some(name) = &self.name {
             s.push_str(" (");
             for c in name.chars() {
@@ -121,10 +126,6 @@ crate::engine::step_api!(Iprev, IprevOutcome, outcome, into_outcome);
 impl Iprev {
     /// Starts checking `ip` (an IPv4-mapped IPv6 address as IPv4).
     pub fn new(ip: IpAddr) -> Iprev {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            v4 => v4,
-        };
         Iprev(Machine::new(move |dns| run(dns, ip)))
     }
 }
@@ -144,7 +145,13 @@ fn stalled(ip: IpAddr) -> IprevOutcome {
     IprevOutcome { ip, result: IprevResult::TempError, name: None, names: Vec::new() }
 }
 
+/// The check itself; an IPv4-mapped IPv6 address is checked as IPv4 (its
+/// PTR lives under in-addr.arpa).
 pub(crate) async fn run(dns: DnsHandle, ip: IpAddr) -> IprevOutcome {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
     let mut out = IprevOutcome { ip, result: IprevResult::PermError, name: None, names: Vec::new() };
     let records = match dns.lookup(&reverse_name(ip), QueryType::Ptr).await {
         Answer::Records(r) => r,
@@ -231,6 +238,8 @@ mod tests {
         assert_eq!(check("2001:db8::25").result, IprevResult::Pass);
         assert_eq!(check("::ffff:192.0.2.1").result, IprevResult::Pass);
         assert_eq!(check("192.0.2.5").resinfo(), "iprev=permerror policy.iprev=192.0.2.5");
+        assert_eq!(check("2001:db8::25").resinfo(), "iprev=pass policy.iprev=\"2001:db8::25\" (v6.example.com)");
+        assert_eq!(check("::ffff:192.0.2.1").resinfo(), "iprev=pass policy.iprev=192.0.2.1 (mail.example.com)");
     }
 
     #[test]

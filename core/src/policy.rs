@@ -25,7 +25,7 @@ mod settings;
 #[cfg(feature = "policy-toml")]
 mod toml;
 
-pub use config::{SettingsError, Value, overrides_from_value, settings_from_value};
+pub use config::{MAX_OUTBOUND, SettingsError, Value, overrides_from_value, settings_from_value};
 pub use decide::{Connection, Decide, Message, Policy, RecipientRules};
 pub use decision::{Action, Decision, Rule};
 pub use settings::{

@@ -16,6 +16,10 @@ use crate::domain::valid_name;
 use crate::outcome::{ResultSet, SpfResult};
 use crate::record::Record;
 
+/// Outbound addresses a prospective check may list: each costs an SPF
+/// evaluation of the message.
+pub const MAX_OUTBOUND: usize = 16;
+
 /// A settings value, as TOML, JSON, a JS object or a Python dict has it.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Value {
@@ -97,6 +101,16 @@ impl At<'_> {
     fn index(&self, i: usize) -> At<'_> {
         At { file: self.file, line: self.line, key: format!("{}[{i}]", self.key) }
     }
+
+    /// [`index`](At::index) of a table element, at its first key's line
+    /// (`[[forwarder]]` tables each have their own).
+    fn element(&self, i: usize, item: &Value) -> At<'_> {
+        let line = match item {
+            Value::Table(t) => t.first().map_or(0, |(_, line, _)| *line),
+            _ => 0,
+        };
+        At { line: if line > 0 { line } else { self.line }, ..self.index(i) }
+    }
 }
 
 /// A key as TOML writes it: bare when it can be, else quoted (escaped, so a
@@ -138,7 +152,15 @@ pub fn settings_from_value(tree: &Value, file: &str) -> Result<Settings, Setting
     for (key, line, value) in entries {
         let at = top.child(key, *line);
         match key.as_str() {
-            "authserv_id" => s.authserv_id = text(value, &at, 255)?,
+            "authserv_id" => {
+                let id = text(value, &at, 255)?;
+                // RFC 8601 §2.5: a host name, in practice; printable ASCII
+                // with no space in any case (headers are ASCII, RFC 5322).
+                if !id.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(at.error("must be printable ASCII without spaces (a host name)"));
+                }
+                s.authserv_id = id;
+            }
             "header" => {
                 s.header = match word(value, &at)? {
                     "received-spf" => HeaderForm::ReceivedSpf,
@@ -222,10 +244,11 @@ fn overridable(
         "unacceptable_pass" => o.unacceptable_pass = unacceptable(value, at)?,
         "best_guess_policy" => {
             let entries = table(value, at)?;
+            check_duplicates(entries, at)?;
             for (k, line, v) in entries {
                 let at = at.child(k, *line);
                 match k.as_str() {
-                    "reject" => o.best_guess_reject = Some(results(v, &at, true)?),
+                    "reject" => o.best_guess_reject = Some(results(v, &at)?),
                     _ => return Err(at.error("unknown key")),
                 }
             }
@@ -254,7 +277,7 @@ fn identity(value: &Value, at: &At<'_>) -> Result<IdentityOverrides, SettingsErr
         let at = at.child(key, *line);
         match key.as_str() {
             "check" => o.check = Some(boolean(v, &at)?),
-            "reject" => o.reject = Some(results(v, &at, false)?),
+            "reject" => o.reject = Some(results(v, &at)?),
             "temperror" => {
                 o.temperror = Some(match word(v, &at)? {
                     "accept" => TempErrorAction::Accept,
@@ -300,7 +323,7 @@ fn forwarders(value: &Value, at: &At<'_>) -> Result<Vec<Forwarder>, SettingsErro
     }
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let at = at.index(i);
+        let at = at.element(i, item);
         let entries = table(item, &at)?;
         check_duplicates(entries, &at)?;
         let mut name = None;
@@ -345,6 +368,11 @@ fn prospective(value: &Value, at: &At<'_>) -> Result<Prospective, SettingsError>
             "forward_path" => forward_path = Some(address(v, &at)?),
             "outbound" => {
                 let nets = list(v, &at)?;
+                if nets.len() > MAX_OUTBOUND {
+                    return Err(
+                        at.error(format!("more than {MAX_OUTBOUND} addresses (each is an SPF evaluation per message)"))
+                    );
+                }
                 let mut ips = Vec::with_capacity(nets.len());
                 for (i, n) in nets.iter().enumerate() {
                     let at = at.index(i);
@@ -449,14 +477,14 @@ fn networks(value: &Value, at: &At<'_>) -> Result<Vec<Cidr>, SettingsError> {
     Ok(out)
 }
 
-fn results(value: &Value, at: &At<'_>, any: bool) -> Result<ResultSet, SettingsError> {
+fn results(value: &Value, at: &At<'_>) -> Result<ResultSet, SettingsError> {
     let items = list(value, at)?;
     let mut set = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = at.index(i);
         let name = word(item, &at)?;
         let r = SpfResult::from_name(name).ok_or_else(|| at.error(format!("{name:?} is not an SPF result")))?;
-        if !any && matches!(r, SpfResult::Pass | SpfResult::TempError) {
+        if matches!(r, SpfResult::Pass | SpfResult::TempError) {
             return Err(
                 at.error(format!("{name} cannot reject here (temperror has its own setting, temperror = \"defer\")"))
             );
@@ -466,11 +494,20 @@ fn results(value: &Value, at: &At<'_>, any: bool) -> Result<ResultSet, SettingsE
     Ok(ResultSet::of(&set))
 }
 
+/// A multi-label name of letters, digits, `-` and `_` (as SPF's
+/// `_spf.example.com`), A-labels for IDNs: what a setting names is written
+/// into replies and headers, so nothing else passes.
+fn ldh_domain(s: &str) -> bool {
+    valid_name(s)
+        && s.contains('.')
+        && s.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
 /// A domain name, lower case, without a trailing dot.
 fn domain(value: &Value, at: &At<'_>) -> Result<String, SettingsError> {
     let s = text(value, at, 254)?.to_ascii_lowercase();
     let s = s.strip_suffix('.').unwrap_or(&s).to_owned();
-    if !valid_name(&s) || !s.contains('.') {
+    if !ldh_domain(&s) {
         return Err(at.error(format!("{s:?} is not a domain name")));
     }
     Ok(s)
@@ -491,7 +528,7 @@ fn address(value: &Value, at: &At<'_>) -> Result<String, SettingsError> {
         return Err(bad());
     }
     let dom = dom.strip_suffix('.').unwrap_or(dom);
-    if !valid_name(dom) || !dom.contains('.') {
+    if !ldh_domain(dom) {
         return Err(bad());
     }
     Ok(format!("{local}@{dom}"))

@@ -22,7 +22,7 @@ use crate::options::{Options, Scope};
 use crate::outcome::{CheckOutcome, Identity, Outcome, SpfResult, scrub_controls};
 use crate::record::{Mechanism, Qualifier, Record, Term, is_spf_record};
 use crate::report::{SmtpReply, reply_text};
-use crate::request::Request;
+use crate::request::{Request, check_length};
 
 /// Entries a message remembers per kind of extra check; past it, a check
 /// is made again rather than remembered (settings bound how many distinct
@@ -74,7 +74,9 @@ impl Policy {
     /// the policy's own: HELO and MAIL FROM are checked as the rules say,
     /// the receiver is `authserv_id`).
     pub fn with_options(settings: Settings, mut options: Options) -> Policy {
-        options.receiver = settings.authserv_id.as_str().into();
+        // `%{r}` in an explanation names the receiver (RFC 7208 §7.3),
+        // unless its name is hidden.
+        options.receiver = if settings.hide_receiver { "unknown".into() } else { settings.authserv_id.as_str().into() };
         options.trace = false;
         Policy { settings: Arc::new(settings), options, recipient_rules: None }
     }
@@ -117,7 +119,9 @@ impl Policy {
 
     /// A message arriving on `connection`: decide its recipients with
     /// [`Message::decide`].
-    pub fn message(&self, connection: Connection) -> Message {
+    pub fn message(&self, mut connection: Connection) -> Message {
+        // As MTAs pass them: `<alice@example.com>`, `<>`.
+        strip_brackets(&mut connection.mail_from);
         Message(Arc::new(Shared {
             recipient_rules: self.recipient_rules.clone(),
             settings: Arc::clone(&self.settings),
@@ -248,8 +252,21 @@ fn stalled() -> Decision {
     d
 }
 
-/// The recipient as text when it is `local@domain`.
+/// An address without the angle brackets SMTP writes around it.
+fn strip_brackets(a: &mut String) {
+    if a.len() >= 2 && a.starts_with('<') && a.ends_with('>') {
+        a.pop();
+        a.remove(0);
+    }
+}
+
+/// The recipient as text when it is `local@domain` (angle brackets, as a
+/// milter passes it, removed).
 fn valid_recipient(raw: &[u8]) -> Result<String, ()> {
+    let raw = match raw {
+        [b'<', inner @ .., b'>'] => inner,
+        _ => raw,
+    };
     if raw.len() > MAX_ADDRESS {
         return Err(());
     }
@@ -274,6 +291,12 @@ impl Refusal {
 
     fn permanent(&self) -> bool {
         self.reply.code >= 500
+    }
+
+    /// Whether an SPF result refused (not a best guess, not local policy
+    /// finding a pass unacceptable).
+    fn authentication_failed(&self) -> bool {
+        !matches!(self.rule, Rule::BestGuess | Rule::UnacceptablePass)
     }
 }
 
@@ -409,7 +432,13 @@ impl Ctx {
         if let Some(&n) = self.facts().breadth.get(domain) {
             return n;
         }
-        let report = walk(self.dns.clone(), domain.to_owned(), AnalysisOptions::default()).await;
+        // No more records fetched than an evaluation may (RFC 7208 §4.6.4's
+        // ten DNS-querying terms, and the domain's own).
+        let options = AnalysisOptions {
+            max_nodes: self.shared.options.limits.dns_terms as usize + 1,
+            ..AnalysisOptions::default()
+        };
+        let report = walk(self.dns.clone(), domain.to_owned(), options).await;
         let n = if self.connection().ip.is_ipv4() {
             u128::from(report.ipv4_addresses)
         } else {
@@ -516,6 +545,17 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
     if c.authenticated && settings.skip_authenticated {
         return Decision::new(recipient, Action::NotChecked, Rule::Authenticated);
     }
+    // Far beyond what SMTP carries (a path is at most 256 bytes): an error
+    // evaluating SPF for this message, never a reason to skip the check.
+    if let Err(why) = check_length("sender", &c.mail_from).and_then(|()| check_length("helo", &c.helo)) {
+        let mut d = Decision::new(recipient, Action::Reject, Rule::BadConnection);
+        d.reply = Some(SmtpReply {
+            code: 550,
+            enhanced: "5.7.24",
+            text: reply_text(&format!("SPF validation error: {why}")),
+        });
+        return d;
+    }
     let rules = settings.rules_for(&recipient, host.as_ref());
     // iprev's queries go out with SPF's, step by step: one wait for both.
     let (mut f, spf, iprev) = if rules.iprev == IprevPolicy::Require {
@@ -534,11 +574,14 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
     });
     f.iprev = iprev;
     let mut refusal = match (spf, iprev_refusal) {
-        (Some(s), Some(i)) if s.permanent() && i.permanent() => {
+        // X.7.26 is for authentication checks that failed: a best guess or
+        // a pass refused by local policy is neither.
+        (Some(s), Some(i)) if s.permanent() && i.permanent() && s.authentication_failed() => {
             Some(Refusal::new(550, "5.7.26", "Multiple authentication checks failed", Rule::Multiple))
         }
-        // A permanent failure outweighs a temporary one.
-        (Some(s), Some(i)) => Some(if i.permanent() { i } else { s }),
+        // A permanent failure outweighs a temporary one, an
+        // authentication failure a local policy's refusal.
+        (Some(s), Some(i)) => Some(if i.permanent() && (!s.permanent() || !s.authentication_failed()) { i } else { s }),
         (s, i) => s.or(i),
     };
 
@@ -575,7 +618,7 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
         }
     }
 
-    if d.action == Action::Accept && settings.header != HeaderForm::None && claim_headers(ctx) {
+    if d.action == Action::Accept && settings.header != HeaderForm::None && !ctx.facts().headers_given {
         // The headers need what a refusal overridden early did not look up.
         if f.mail_from.is_none() && rules.mail_from.check {
             f.mail_from = Some(ctx.mail_from().await);
@@ -583,14 +626,21 @@ async fn decide_counted(ctx: &Ctx, recipient: Result<String, ()>, host: Option<O
         if rules.iprev == IprevPolicy::Report && f.iprev.is_none() {
             f.iprev = Some(ctx.iprev().await);
         }
-        d.headers = headers(ctx, &f, d.intended.is_some());
-        if !d.headers.is_empty() {
+        let headers = headers(ctx, &f, d.intended.is_some());
+        // A recipient with nothing to report (both identities unchecked
+        // for it) leaves the headers to the next one.
+        if !headers.is_empty() && claim_headers(ctx) {
+            d.headers = headers;
             d.action = Action::AcceptWithHeaders;
         }
     }
-    let keyed = f.mail_from.as_ref().or(f.helo.as_ref());
-    d.reputation_key =
-        keyed.map(|o| format!("{}:{}", o.domain.to_ascii_lowercase(), o.result.as_str().to_ascii_uppercase()));
+    // One key per message: MAIL FROM's whenever any recipient had it
+    // evaluated, else HELO's; none for a name that is no domain.
+    let known_mail_from = ctx.facts().mail_from.clone();
+    let keyed = f.mail_from.as_ref().or(known_mail_from.as_ref()).or(f.helo.as_ref());
+    d.reputation_key = keyed
+        .filter(|o| check_domain(&o.domain).is_ok())
+        .map(|o| format!("{}:{}", o.domain.to_ascii_lowercase(), o.result.as_str().to_ascii_uppercase()));
     d.helo = f.helo.as_ref().map(|o| o.result);
     d.mail_from = f.mail_from.as_ref().map(|o| o.result);
     d.best_guess = f.guess;
@@ -693,8 +743,13 @@ fn headers(ctx: &Ctx, f: &Findings, log_only: bool) -> Vec<(String, String)> {
     let Some(main) = f.mail_from.as_ref().or(f.helo.as_ref()) else {
         return Vec::new();
     };
+    let ip = match c.ip {
+        // As evaluated: client-ip= names the IPv4 address.
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
     let mut report = CheckOutcome {
-        ip: c.ip,
+        ip,
         helo: c.helo.clone(),
         mail_from: c.mail_from.clone(),
         receiver: s.authserv_id.clone(),
@@ -713,6 +768,8 @@ fn headers(ctx: &Ctx, f: &Findings, log_only: bool) -> Vec<(String, String)> {
     }
     if matches!(s.header, HeaderForm::AuthenticationResults | HeaderForm::Both) {
         let mut properties: Vec<(&str, &str)> = Vec::new();
+        // One policy.rule: the rule that let the message in, else the
+        // one that found its pass unacceptable.
         if let Some((rule, forwarder)) = &f.overridden {
             properties.push(("policy.rule", rule.as_str()));
             if let Some(name) = forwarder {
@@ -720,9 +777,10 @@ fn headers(ctx: &Ctx, f: &Findings, log_only: bool) -> Vec<(String, String)> {
             }
         } else if log_only {
             properties.push(("policy.rule", "log-only"));
+        } else if f.unacceptable.is_some() {
+            properties.push(("policy.rule", Rule::UnacceptablePass.as_str()));
         }
         if let Some(why) = f.unacceptable {
-            properties.push(("policy.rule", Rule::UnacceptablePass.as_str()));
             properties.push(("policy.unacceptable", why));
         }
         if let Some(g) = f.guess {

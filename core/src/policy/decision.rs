@@ -74,6 +74,9 @@ rules! {
     SkipNetwork => "skip-network",
     /// The client authenticated (SMTP AUTH): not checked.
     Authenticated => "authenticated",
+    /// The HELO or MAIL FROM is longer than any SMTP carries
+    /// ([`Request::MAX_LENGTH`](crate::Request::MAX_LENGTH)): `550 5.7.24`.
+    BadConnection => "bad-connection",
     /// HELO's result is in `helo.reject`.
     HeloReject => "helo-reject",
     /// HELO's domain is in `helo.must_pass` and did not pass.

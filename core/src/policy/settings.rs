@@ -86,10 +86,6 @@ impl FromStr for Cidr {
     fn from_str(s: &str) -> Result<Cidr, String> {
         let (addr, prefix) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
         let addr: IpAddr = addr.parse().map_err(|_| format!("{s:?} is not an IP address or network"))?;
-        let addr = match addr {
-            IpAddr::V6(v6) if prefix.is_none() => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            a => a,
-        };
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -98,7 +94,15 @@ impl FromStr for Cidr {
             }
             Some(_) => return Err(format!("{s:?}: malformed prefix length")),
         };
-        Ok(Cidr { addr, prefix })
+        // An IPv4-mapped network (::ffff:192.0.2.0/120) is the IPv4 one:
+        // clients are matched as IPv4.
+        Ok(match addr {
+            IpAddr::V6(v6) if prefix >= 96 => match v6.to_ipv4_mapped() {
+                Some(v4) => Cidr { addr: IpAddr::V4(v4), prefix: prefix - 96 },
+                None => Cidr { addr, prefix },
+            },
+            _ => Cidr { addr, prefix },
+        })
     }
 }
 
@@ -417,6 +421,8 @@ mod tests {
         assert!(n.contains("192.0.2.77".parse().unwrap()));
         assert!(n.contains("::ffff:192.0.2.77".parse().unwrap()));
         assert!(!n.contains("192.0.3.1".parse().unwrap()));
+        let mapped: Cidr = "::ffff:192.0.2.0/120".parse().unwrap();
+        assert!(mapped.contains("192.0.2.9".parse().unwrap()) && !mapped.contains("192.0.3.9".parse().unwrap()));
         let one: Cidr = "2001:db8::1".parse().unwrap();
         assert_eq!(one.prefix, 128);
         for bad in ["192.0.2.0/33", "192.0.2.0/", "192.0.2/24", "x", "::1/129", "1.2.3.4/+1", "1.2.3.4/0001"] {
