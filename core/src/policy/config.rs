@@ -39,6 +39,49 @@ pub enum Value {
 }
 
 impl Value {
+    /// An empty table.
+    pub fn table() -> Value {
+        Value::Table(Vec::new())
+    }
+
+    /// Sets `path` (`log_only`, `mail_from.reject`,
+    /// `address."bob@example.net".log_only`: keys joined by `.`, a key with
+    /// dots or other characters in double quotes) in this table to
+    /// `value`, making the tables on the way: how a host without nested
+    /// objects (C) builds settings field by field. Setting a key twice
+    /// replaces its value.
+    ///
+    /// ```
+    /// use spfkit::policy::{settings_from_value, Value};
+    /// let mut tree = Value::table();
+    /// tree.set_path("mail_from.reject", Value::Array(vec![Value::String("fail".into()), Value::String("softfail".into())])).unwrap();
+    /// tree.set_path("address.\"bob@example.net\".log_only", Value::Bool(true)).unwrap();
+    /// let settings = settings_from_value(&tree, "(built)").unwrap();
+    /// assert_eq!(settings.addresses["bob@example.net"].log_only, Some(true));
+    /// ```
+    pub fn set_path(&mut self, path: &str, value: Value) -> Result<(), String> {
+        let keys = split_path(path)?;
+        let mut at = self;
+        for (i, key) in keys.iter().enumerate() {
+            let Value::Table(entries) = at else {
+                return Err(format!("{}: not a table", keys[..i].join(".")));
+            };
+            let pos = match entries.iter().position(|(k, _, _)| k == key) {
+                Some(p) => p,
+                None => {
+                    entries.push((key.clone(), 0, Value::table()));
+                    entries.len() - 1
+                }
+            };
+            if i == keys.len() - 1 {
+                entries[pos].2 = value;
+                return Ok(());
+            }
+            at = &mut entries[pos].2;
+        }
+        Ok(())
+    }
+
     fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "a string",
@@ -47,6 +90,46 @@ impl Value {
             Value::Array(_) => "a list",
             Value::Table(_) => "a table",
             Value::Other(t) => t,
+        }
+    }
+}
+
+/// The keys of a dotted path; `"..."` quotes a key (`\"` and `\\` inside).
+fn split_path(path: &str) -> Result<Vec<String>, String> {
+    if path.len() > 1024 {
+        return Err("a key path longer than 1024 bytes".to_owned());
+    }
+    let mut keys = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        let mut key = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some('\\') => key.push(chars.next().ok_or("an unfinished escape in a key path")?),
+                    Some(c) => key.push(c),
+                    None => return Err(format!("an unclosed quote in the key path {path:?}")),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                key.push(c);
+                chars.next();
+            }
+            if key.is_empty() {
+                return Err(format!("an empty key in the key path {path:?}"));
+            }
+        }
+        keys.push(key);
+        match chars.next() {
+            None => return Ok(keys),
+            Some('.') => {}
+            Some(_) => return Err(format!("text after a quoted key in the key path {path:?}")),
         }
     }
 }
@@ -571,6 +654,25 @@ mod tests {
             assert!(e.to_string().starts_with("policy.toml: "), "{e}");
             assert!(!e.to_string().contains(['\r', '\n']), "{e}");
         }
+    }
+
+    #[test]
+    fn paths_build_trees() {
+        let mut tree = Value::table();
+        tree.set_path("helo.check", Value::Bool(false)).unwrap();
+        tree.set_path("helo.temperror", s("defer")).unwrap();
+        tree.set_path("domain.\"ex.org\".iprev", s("report")).unwrap();
+        tree.set_path("helo.check", Value::Bool(true)).unwrap();
+        let st = settings_from_value(&tree, "x").unwrap();
+        assert!(st.rules.helo.check);
+        assert_eq!(st.rules.helo.temperror, super::super::TempErrorAction::Defer);
+        assert!(st.domains.contains_key("ex.org"));
+        for bad in ["", "a..b", "a.", "\"open", "\"x\"y", ".a"] {
+            assert!(Value::table().set_path(bad, Value::Bool(true)).is_err(), "{bad:?}");
+        }
+        let mut scalar = Value::table();
+        scalar.set_path("log_only", Value::Bool(true)).unwrap();
+        assert!(scalar.set_path("log_only.x", Value::Bool(true)).is_err());
     }
 
     #[test]
