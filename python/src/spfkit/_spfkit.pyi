@@ -40,6 +40,8 @@ __all__ = [
     "SmtpReply",
     "TEMPERROR",
     "TraceEvent",
+    "_MessageCore",
+    "_PolicyCore",
     "__version__",
     "check",
     "check_host",

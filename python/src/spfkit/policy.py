@@ -231,33 +231,38 @@ class Policy:
 class Message:
     """One message (one SMTP transaction): decide each recipient after its
     RCPT TO. Its SPF evaluation, iprev and forwarder checks are made once,
-    by the first recipient that needs them, and kept for the others."""
+    by the first recipient that needs them, and kept for the others.
+
+    Decide a message's recipients one after another, as SMTP gives them.
+    Decided at once (threads, ``asyncio.gather``) they are decided alike
+    and one of them carries the headers, but each may make the checks
+    itself: a check is kept once made, not awaited while in flight."""
 
     __slots__ = ("_policy", "_core")
 
-    def __init__(self, policy: Policy, core: Any) -> None:
+    def __init__(self, policy: Policy, core: _spfkit._MessageCore) -> None:
         self._policy = policy
         self._core = core
 
     @property
     def ip(self) -> str:
         """The client's address."""
-        return str(self._core.ip)
+        return self._core.ip
 
     @property
     def helo(self) -> str:
         """The HELO name."""
-        return str(self._core.helo)
+        return self._core.helo
 
     @property
     def mail_from(self) -> str:
         """MAIL FROM, without angle brackets."""
-        return str(self._core.mail_from)
+        return self._core.mail_from
 
     @property
     def authenticated(self) -> bool:
         """Whether the client authenticated."""
-        return bool(self._core.authenticated)
+        return self._core.authenticated
 
     def _ask(self, recipient: Recipient, overrides: Optional[Overrides]) -> tuple[Any, str, str]:
         # What recipient_rules returns, to be awaited if it is awaitable,
