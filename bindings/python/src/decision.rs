@@ -44,7 +44,8 @@ pub(crate) struct Decision {
 
 #[pymethods]
 impl Decision {
-    /// The recipient decided, as given ("" when it was not UTF-8).
+    /// The recipient decided, angle brackets removed; "" for one that is
+    /// no address (rule bad-recipient).
     #[getter]
     fn recipient(&self) -> &str {
         &self.d.recipient

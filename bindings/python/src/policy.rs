@@ -16,14 +16,13 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use spfkit as spf;
 use spfkit::policy::{self as pol, Value};
 
 use crate::answers::shown;
 use crate::arguments::{ip_text, options};
 use crate::cache::RecordCache;
 use crate::decision::Decision;
-use crate::errors::{error, guard, invalid, type_name};
+use crate::errors::{error, guard, type_name};
 use crate::steps::{Query, Steps, drive};
 
 /// Tables nested deeper than this are no settings (the schema's deepest is
@@ -298,12 +297,6 @@ impl PolicyCore {
     ) -> PyResult<PolicyCore> {
         guard(py, || {
             let timestamp = crate::arguments::timestamp_arg(py, timestamp)?;
-            if default_explanation.is_some_and(|e| e.len() > spf::Request::MAX_LENGTH) {
-                return Err(invalid(
-                    py,
-                    format!("default_explanation is longer than {} bytes", spf::Request::MAX_LENGTH),
-                ));
-            }
             let o = options(py, "both", plan, None, limits, default_explanation, false, false, None, timestamp, cache)?;
             Ok(PolicyCore { p: pol::Policy::with_options((*settings.get().s).clone(), o) })
         })
