@@ -12,4 +12,7 @@ rm -rf target/wheels
 counts junit "$CI/python.xml"
 counts expect "$SPFKIT_COUNTS" python/suite/blocking=suite python/suite/asyncio=suite \
     python/vectors/parse=vectors.parse python/vectors/check/batched=vectors.check \
-    python/vectors/check/sequential=vectors.check
+    python/vectors/check/sequential=vectors.check \
+    python/policy/cases/blocking=policy.cases python/policy/cases/asyncio=policy.cases \
+    python/policy/bad-settings=policy.bad_settings python/policy/bad-settings/keywords=policy.bad_settings \
+    python/policy/bad-settings/toml=policy.bad_settings

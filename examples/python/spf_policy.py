@@ -1,115 +1,114 @@
 #!/usr/bin/env python3
 """An SPF policy server for Postfix (the smtpd_access_policy delegation
-protocol), on asyncio and spfkit.
+protocol), on asyncio and spfkit's receiver policy.
 
-    python3 spf_policy.py [--listen 127.0.0.1:10023] [--receiver mx.example.net]
-                          [--softfail prepend|defer|reject] [--permerror reject|defer|prepend]
-                          [--trusted CIDR]... [--timeout 20]
+    python3 spf_policy.py [--listen 127.0.0.1:10023] [--settings policy.toml] [--timeout 20]
 
-At RCPT time it checks the client against SPF (RFC 7208's HELO-then-MAIL
-FROM order) and answers:
+This file speaks the protocol; what to do with each recipient is decided by
+``spfkit.policy`` from the settings file (docs/policy-settings.md: which
+results reject, temperror, trusted forwarders per user, skipped networks,
+authenticated clients, the header fields, ...). Each decision becomes an
+action:
 
-- pass, none, neutral: ``PREPEND Received-SPF: ...``
-- fail: ``550 5.7.23 <explanation>`` (RFC 7372)
-- temperror: ``DEFER_IF_PERMIT 4.7.24 ...``
-- softfail, permerror: as configured (RFC 7208 section 8.6 advises against
-  rejecting on softfail alone; permerror is a broken record, rejecting it is
-  the RFC 7372 default).
+- not checked, or accepted: ``DUNNO``
+- accepted with header fields: ``PREPEND <the first field>``; a policy
+  reply carries one field, so the second (Authentication-Results, with
+  ``header = "both"``) is prepended when the same server is asked at the
+  DATA stage (``smtpd_data_restrictions``, see README.md)
+- rejected: ``<code> <enhanced code> <text>`` (RFC 7372, e.g. ``550 5.7.23 ...``)
+- deferred: ``DEFER_IF_PERMIT <enhanced code> <text>``
 
-Authenticated clients (``sasl_username``) and ``--trusted`` networks are let
-through unchecked (DUNNO). One check per message (``instance``) serves all
-of its recipients: a rejection or deferral is repeated for each, the
-Received-SPF header is prepended once. DNS is dnspython's asyncio resolver.
+One Message per Postfix ``instance`` (one SMTP transaction) serves all of
+its recipients, so SPF is evaluated once per message and the header fields
+go with its first accepted recipient. A decision that fails (the settings'
+per-recipient lookup raising, a broken resolver) answers
+``DEFER_IF_PERMIT 4.7.24``: never accepted unchecked. DNS is dnspython's
+asyncio resolver.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import sys
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Optional
 
 import spfkit
+from spfkit.policy import Action, Decision, Message, Policy, Settings
 
-Net = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+#: Messages (Postfix instances) remembered: old ones are done.
+MESSAGES = 10_000
+#: Postfix closes idle policy connections well before this.
+IDLE_SECONDS = 600
+TEMPFAIL = "DEFER_IF_PERMIT 4.7.24 SPF check failed"
 
 
-@dataclass
-class Policy:
-    receiver: str = "unknown"
-    softfail: str = "prepend"  # prepend | defer | reject
-    permerror: str = "reject"  # reject | defer | prepend
-    trusted: list[Net] = field(default_factory=list)
-    timeout: float = spfkit.DEFAULT_TIMEOUT
-    resolver: Optional[Any] = None  # an async resolver; dnspython's by default
-    # Results per message, so each RCPT of one message is not checked again.
-    _seen: "OrderedDict[str, str]" = field(default_factory=OrderedDict)
+def one_line(value: str) -> str:
+    # A policy reply is one line: a field folded for a long value (CRLF and
+    # a space) is unfolded (RFC 5322 section 2.2.3); Postfix folds long
+    # header lines itself when it sends the message on.
+    return value.replace("\r\n", "")
 
-    async def decide(self, attrs: dict[str, str]) -> str:
-        if attrs.get("request") != "smtpd_access_policy" or attrs.get("protocol_state", "RCPT") != "RCPT":
-            return "DUNNO"
-        if attrs.get("sasl_username"):
-            return "DUNNO"
-        client = attrs.get("client_address", "")
-        try:
-            ip = ipaddress.ip_address(client)
-        except ValueError:
-            return "DUNNO"  # Postfix gives an address; anything else is not ours to judge
-        if any(ip in net for net in self.trusted):
-            return "DUNNO"
+
+def action(d: Decision) -> tuple[str, list[str]]:
+    """A decision as a Postfix action, and the header fields left over."""
+    fields = [f"{name}: {one_line(value)}" for name, value in d.headers]
+    if d.action in (Action.REJECT, Action.DEFER) and d.reply is not None:
+        if d.action == Action.DEFER:
+            return f"DEFER_IF_PERMIT {d.reply.enhanced} {d.reply.text}", []
+        return f"{d.reply.code} {d.reply.enhanced} {d.reply.text}", []
+    if fields:
+        return f"PREPEND {fields[0]}", fields[1:]
+    return "DUNNO", []
+
+
+class PolicyServer:
+    """Postfix's policy requests answered from a spfkit.policy.Policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        # instance -> (its Message, header fields still to prepend)
+        self._messages: OrderedDict[str, tuple[Message, list[str]]] = OrderedDict()
+
+    def _message(self, attrs: dict[str, str]) -> tuple[Message, list[str]]:
         instance = attrs.get("instance", "")
-        if instance and instance in self._seen:
-            action = self._seen[instance]
-            # One Received-SPF per message, not one per recipient.
-            return "DUNNO" if action.startswith("PREPEND ") else action
-        outcome = await spfkit.check_async(
-            client,
-            attrs.get("sender", ""),
-            attrs.get("helo_name", ""),
-            resolver=self.resolver,
-            receiver=self.receiver,
-            timeout=self.timeout,
+        if instance in self._messages:
+            return self._messages[instance]
+        message = self.policy.message(
+            ip=attrs.get("client_address", ""),
+            helo=attrs.get("helo_name", ""),
+            mail_from=attrs.get("sender", ""),
+            authenticated=bool(attrs.get("sasl_username")),
         )
-        action = self.action(outcome, client)
+        entry: tuple[Message, list[str]] = (message, [])
         if instance:
-            self._seen[instance] = action
-            while len(self._seen) > 10_000:  # bounded: old messages are done
-                self._seen.popitem(last=False)
-        return action
+            self._messages[instance] = entry
+            while len(self._messages) > MESSAGES:
+                self._messages.popitem(last=False)
+        return entry
 
-    def action(self, o: spfkit.Outcome, client: str) -> str:
-        # A policy reply is one line: a header folded for a hostile sender
-        # (CRLF and a space) is unfolded (RFC 5322 §2.2.3); Postfix folds
-        # long header lines itself when it sends the message on.
-        header = "PREPEND " + o.received_spf().replace("\r\n", "")
-        result = o.result
-        reply = o.smtp_reply()
-        if result == spfkit.Result.FAIL and reply is not None:
-            return f"{reply.code} {reply.enhanced} {reply.text}"
-        if result == spfkit.Result.TEMPERROR and reply is not None:
-            return f"DEFER_IF_PERMIT {reply.enhanced} {reply.text}"
-        if result == spfkit.Result.PERMERROR and reply is not None:
-            if self.permerror == "reject":
-                return f"{reply.code} {reply.enhanced} {reply.text}"
-            if self.permerror == "defer":
-                return f"DEFER_IF_PERMIT 4.7.24 {reply.text}"
-            return header
-        if result == spfkit.Result.SOFTFAIL:
-            text = f"SPF softfail: {o.domain} discourages mail from {client}"
-            if self.softfail == "reject":
-                return f"550 5.7.23 {text}"
-            if self.softfail == "defer":
-                return f"DEFER_IF_PERMIT 4.7.23 {text}"
-        return header
+    async def respond(self, attrs: dict[str, str]) -> str:
+        if attrs.get("request") != "smtpd_access_policy":
+            return "DUNNO"
+        state = attrs.get("protocol_state", "RCPT")
+        if state in ("DATA", "END-OF-MESSAGE"):
+            # The fields a RCPT reply could not carry.
+            entry = self._messages.get(attrs.get("instance", ""))
+            return f"PREPEND {entry[1].pop(0)}" if entry and entry[1] else "DUNNO"
+        if state != "RCPT":
+            return "DUNNO"
+        try:
+            message, pending = self._message(attrs)
+        except spfkit.InvalidAddressError:
+            return "DUNNO"  # Postfix gives an address; anything else is not ours to judge
+        decision = await message.decide_async(attrs.get("recipient", ""))
+        reply, rest = action(decision)
+        pending.extend(rest)
+        return reply
 
 
-IDLE_SECONDS = 600  # Postfix closes idle policy connections well before this
-
-
-async def handle(policy: Policy, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def handle(server: PolicyServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """One Postfix connection: any number of requests, each attribute lines
     ended by an empty line, each answered with action=... and an empty line."""
     try:
@@ -121,18 +120,18 @@ async def handle(policy: Policy, reader: asyncio.StreamReader, writer: asyncio.S
                 return  # idle, or a line over the stream's 64 KiB limit: not Postfix
             if not line:
                 return
-            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
             if text:
                 name, _, value = text.partition("=")
                 if len(attrs) < 256:
                     attrs[name] = value
                 continue
             try:
-                action = await policy.decide(attrs)
+                reply = await server.respond(attrs)
             except Exception as e:  # never leave Postfix without an answer
                 print(f"spf_policy: {type(e).__name__}: {e}", file=sys.stderr)
-                action = "DEFER_IF_PERMIT 4.7.24 SPF check failed"
-            writer.write(f"action={action}\n\n".encode())
+                reply = TEMPFAIL
+            writer.write(f"action={reply}\n\n".encode("utf-8", "replace"))
             await writer.drain()
             attrs = {}
     except (ConnectionError, asyncio.IncompleteReadError):
@@ -142,28 +141,24 @@ async def handle(policy: Policy, reader: asyncio.StreamReader, writer: asyncio.S
 
 
 async def serve(policy: Policy, host: str, port: int) -> asyncio.base_events.Server:
-    return await asyncio.start_server(lambda r, w: handle(policy, r, w), host, port)
+    server = PolicyServer(policy)
+    return await asyncio.start_server(lambda r, w: handle(server, r, w), host, port)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--listen", default="127.0.0.1:10023")
-    ap.add_argument("--receiver", default="unknown", help="this host's name, for Received-SPF")
-    ap.add_argument("--softfail", choices=["prepend", "defer", "reject"], default="prepend")
-    ap.add_argument("--permerror", choices=["reject", "defer", "prepend"], default="reject")
-    ap.add_argument("--trusted", action="append", default=[], help="a network let through unchecked")
-    ap.add_argument("--timeout", type=float, default=spfkit.DEFAULT_TIMEOUT)
+    ap.add_argument("--settings", help="a TOML file of docs/policy-settings.md (defaults without)")
+    ap.add_argument("--timeout", type=float, default=spfkit.DEFAULT_TIMEOUT, help="seconds per decision")
     args = ap.parse_args(argv)
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         ap.error("--listen takes HOST:PORT, e.g. 127.0.0.1:10023")
-    policy = Policy(
-        receiver=args.receiver,
-        softfail=args.softfail,
-        permerror=args.permerror,
-        trusted=[ipaddress.ip_network(n, strict=False) for n in args.trusted],
-        timeout=args.timeout,
-    )
+    try:
+        settings = Settings.load(args.settings) if args.settings else Settings()
+    except (OSError, spfkit.PolicySettingsError) as e:
+        ap.error(str(e))
+    policy = Policy(settings, timeout=args.timeout)
 
     async def run() -> None:
         server = await serve(policy, host.strip("[]"), int(port))

@@ -27,4 +27,7 @@ def test_mypy_strict_on_a_user_file() -> None:
 def test_user_file_runs() -> None:
     r = subprocess.run([sys.executable, str(HERE / "typed_user.py")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "('pass', None) pass ('v=spf1', 0)\n"
+    assert r.stdout == (
+        "('pass', None) pass ('v=spf1', 0)\n"
+        "['reject', 'never-reject', '550', 'Received-SPF', 'mail-from-reject'] accept-with-headers\n"
+    )

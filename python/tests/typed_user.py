@@ -6,6 +6,7 @@ import asyncio
 from typing import Any, Optional
 
 import spfkit
+from spfkit.policy import Action, Decision, Policy, Rule, Settings
 
 
 def resolve(name: str, rdtype: str) -> Any:
@@ -47,5 +48,45 @@ def steps() -> Optional[spfkit.Outcome]:
     return ev.outcome
 
 
+def rules(recipient: str) -> Optional[dict[str, Any]]:
+    return {"never_reject_without_forwarders": True} if recipient == "carol@example.net" else None
+
+
+async def arules(recipient: str) -> Optional[dict[str, Any]]:
+    return rules(recipient)
+
+
+def policy_decisions() -> list[str]:
+    settings: Settings = Settings(authserv_id="mx.example.net", mail_from={"reject": ["fail"]})
+    try:
+        Settings.from_toml("[mail_from]\nrejcet = []\n", file="policy.toml")
+    except spfkit.PolicySettingsError as e:
+        where: tuple[str, Optional[int], str] = (e.file, e.line, e.key)
+        del where
+    policy = Policy(settings, resolver=resolve, recipient_rules=rules, limits=spfkit.Limits())
+    message = policy.message(ip="198.51.100.1", helo="h.example.org", mail_from="a@example.com")
+    bob: Decision = message.decide("bob@example.net")
+    carol = message.decide(b"carol@example.net")
+    action: Action = bob.action
+    rule: Rule = carol.rule
+    reply: Optional[spfkit.SmtpReply] = bob.reply
+    headers: list[tuple[str, str]] = carol.headers
+    mail_from: Optional[spfkit.Result] = bob.mail_from
+    del mail_from
+    steps = message.steps("dave@example.net", overrides={})
+    while (queries := steps.next()) is not None:
+        for q in queries:
+            steps.answer(q, resolve(q.name, q.type))
+    dave = steps.outcome
+    return [action.value, rule.value, str(reply and reply.code), headers[0][0], str(dave and dave.rule)]
+
+
+async def policy_async() -> Action:
+    policy = Policy({"authserv_id": "mx.example.net"}, resolver=resolve, recipient_rules=arules, timeout=5)
+    message = policy.message(ip="198.51.100.1", helo="", mail_from="a@example.com", authenticated=False)
+    return (await message.decide_async("carol@example.net")).action
+
+
 if __name__ == "__main__":
     print(verdict("192.0.2.1", "a@example.com", "h"), asyncio.run(verdict_async("192.0.2.1")), parse("v=spf1"))
+    print(policy_decisions(), asyncio.run(policy_async()))

@@ -14,7 +14,9 @@
 //! request), `answers` (a resolver's return value as core's answer),
 //! `steps` (the blocking driver and the step classes' machinery),
 //! `evaluation` (check(), check_host(), `Evaluation`), `outcome`,
-//! `records`, `analysis` and `cache`.
+//! `records`, `analysis` and `cache`; the receiver policy in `policy`
+//! (settings, the policy and its messages, the step class `Decide`) and
+//! `decision`.
 
 use pyo3::prelude::*;
 
@@ -22,9 +24,11 @@ mod analysis;
 mod answers;
 mod arguments;
 mod cache;
+mod decision;
 mod errors;
 mod evaluation;
 mod outcome;
+mod policy;
 mod records;
 mod steps;
 
@@ -32,8 +36,10 @@ use analysis::{Analysis, Network, Report, ReportNode, Warning, analyze};
 use answers::EmptyAnswer;
 use arguments::{check_limits, identity};
 use cache::RecordCache;
+use decision::Decision;
 use evaluation::{Evaluation, check, check_host};
 use outcome::{Counters, IdentityOutcome, Outcome, SmtpReply, TraceEvent};
+use policy::{Decide, MessageCore, PolicyCore, Settings, policy_recipient, rule_names};
 use records::{Record, parse_record};
 use steps::Query;
 
@@ -58,6 +64,11 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ReportNode>()?;
     m.add_class::<Network>()?;
     m.add_class::<Warning>()?;
+    m.add_class::<Settings>()?;
+    m.add_class::<PolicyCore>()?;
+    m.add_class::<MessageCore>()?;
+    m.add_class::<Decide>()?;
+    m.add_class::<Decision>()?;
     m.add("NXDOMAIN", EmptyAnswer { kind: 1 })?;
     m.add("NODATA", EmptyAnswer { kind: 2 })?;
     m.add("TEMPERROR", EmptyAnswer { kind: 3 })?;
@@ -67,5 +78,7 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("_LIMITS_MAX", spfkit::Limits::MAX)?;
     m.setattr("_identity", wrap_pyfunction!(identity, m)?)?;
     m.setattr("_check_limits", wrap_pyfunction!(check_limits, m)?)?;
+    m.setattr("_policy_recipient", wrap_pyfunction!(policy_recipient, m)?)?;
+    m.setattr("_POLICY_RULES", rule_names())?;
     Ok(())
 }

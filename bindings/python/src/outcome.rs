@@ -194,12 +194,12 @@ fn describe(class: &str, o: &spf::Outcome) -> String {
 #[pyclass(module = "spfkit", frozen, get_all, eq, hash)]
 #[derive(PartialEq, Hash)]
 pub(crate) struct SmtpReply {
-    /// 550 or 451.
-    code: u16,
-    /// "5.7.23", "5.7.24" or "4.7.24".
-    enhanced: &'static str,
+    /// 550 or 451 (the receiver policy's replies also 551).
+    pub(crate) code: u16,
+    /// "5.7.23", "5.7.24" or "4.7.24" (the policy's also X.7.1, X.7.25, X.7.26).
+    pub(crate) enhanced: &'static str,
     /// One line of printable ASCII.
-    text: String,
+    pub(crate) text: String,
 }
 
 #[pymethods]

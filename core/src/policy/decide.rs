@@ -208,6 +208,24 @@ impl Message {
         self.start(valid_recipient(recipient.as_ref()), host)
     }
 
+    /// `recipient` as [`decide`](Message::decide) reads it: the address
+    /// without one pair of angle brackets around it, or `None` when it is
+    /// not a UTF-8 `local@domain` (decided `not-checked`, rule
+    /// `bad-recipient`). What [`Policy::with_recipient_rules`]'s function
+    /// is given; a host that asks its own lookup first (an async one, a
+    /// callback in the host's language) asks it for this, then calls
+    /// [`decide_with`](Message::decide_with).
+    ///
+    /// ```
+    /// use spfkit::policy::Message;
+    /// assert_eq!(Message::recipient("<Bob@example.net>").as_deref(), Some("Bob@example.net"));
+    /// assert_eq!(Message::recipient(b"\xff@example.net"), None);
+    /// assert_eq!(Message::recipient("no-at-sign"), None);
+    /// ```
+    pub fn recipient(raw: impl AsRef<[u8]>) -> Option<String> {
+        valid_recipient(raw.as_ref()).ok()
+    }
+
     fn start(&self, recipient: Result<String, ()>, host: Option<Overrides>) -> Decide {
         let shared = Arc::clone(&self.0);
         Decide(Machine::new(move |dns| decide(Ctx { shared, dns }, recipient, host)))

@@ -18,6 +18,7 @@ from ._errors import (
     InternalError,
     InvalidAddressError,
     InvalidArgumentError,
+    PolicySettingsError,
     RecordSyntaxError,
     ResolverError,
     SpfkitError,
@@ -46,6 +47,7 @@ from ._spfkit import (
     parse_record,
 )
 from ._types import Identity, Limits, Result
+from . import policy
 
 __all__ = [
     "Analysis",
@@ -71,6 +73,7 @@ __all__ = [
     "NODATA",
     "NXDOMAIN",
     "Outcome",
+    "PolicySettingsError",
     "Query",
     "Record",
     "RecordCache",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 __all__ = [
     "SpfkitError",
     "InvalidArgumentError",
@@ -10,6 +12,7 @@ __all__ = [
     "ResolverError",
     "AnswerError",
     "InternalError",
+    "PolicySettingsError",
 ]
 
 
@@ -63,3 +66,28 @@ class AnswerError(SpfkitError, ValueError):
 
 class InternalError(SpfkitError):
     """A bug inside spfkit (a Rust panic), caught before it reached you."""
+
+
+class PolicySettingsError(SpfkitError, ValueError):
+    """Receiver-policy settings were refused (spfkit.policy.Settings, a
+    recipient_rules callback's overrides).
+
+    ``file`` names the source (the TOML file's path, ``"<dict>"``,
+    ``"<settings>"``, ``"recipient_rules(bob@example.net)"``); ``line`` is
+    the key's line in a TOML file (None for a dict); ``key`` the path of
+    the offending key as core writes it (``mail_from.reject[0]``,
+    ``address."bob@example.net".log_only``, ``(syntax)`` or ``(file)``
+    for the file as a whole); ``message`` what is wrong. ``str()`` is
+    ``file:line: key: message`` on one line, whatever the settings held.
+    """
+
+    def __init__(self, text: str, file: str, line: Optional[int], key: str, message: str) -> None:
+        # All in args, so the exception pickles and copies.
+        super().__init__(text, file, line, key, message)
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.args[0])

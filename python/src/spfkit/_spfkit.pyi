@@ -1,22 +1,28 @@
 # Types of the native module spfkit._spfkit (bindings/python/src/),
 # checked against the built module by mypy.stubtest.
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from os import PathLike
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from typing_extensions import final
 
 from ._types import Identity, Limits, Result
+from .policy import Action, IprevResult, Rule
 
 __version__: str
 # Private: for the pure-Python package (core's checks, shared with the native functions).
 _LIMITS_MAX: int
 def _identity(identity: Union[Identity, str]) -> str: ...
 def _check_limits(limits: Union[Limits, tuple[int, int, int, int]]) -> None: ...
+def _policy_recipient(recipient: Union[str, bytes]) -> Optional[str]: ...
+_POLICY_RULES: list[str]
 
 __all__ = [
     "Analysis",
     "AnalysisWarning",
     "Counters",
+    "Decide",
+    "Decision",
     "Network",
     "Report",
     "ReportNode",
@@ -30,9 +36,12 @@ __all__ = [
     "Query",
     "Record",
     "RecordCache",
+    "Settings",
     "SmtpReply",
     "TEMPERROR",
     "TraceEvent",
+    "_MessageCore",
+    "_PolicyCore",
     "__version__",
     "check",
     "check_host",
@@ -328,3 +337,106 @@ def analyze(
     ipv6_client: bool = False,
     max_nodes: int = 100,
 ) -> Report: ...
+
+# Receiver policy (spfkit.policy wraps _PolicyCore and _MessageCore).
+# Settings are checked by core: PolicySettingsError (file, line, key) for
+# a refused key or value; TypeError for a non-str key or a settings
+# argument that is no Mapping.
+@final
+class Settings:
+    def __new__(cls, settings: Optional[Mapping[str, Any]] = None, /, **keys: Any) -> Settings: ...
+    @staticmethod
+    def from_dict(settings: Mapping[str, Any], *, file: str = "<dict>") -> Settings: ...
+    @staticmethod
+    def from_toml(text: Union[str, bytes], *, file: str = "<string>") -> Settings: ...
+    @staticmethod
+    def load(path: Union[str, bytes, PathLike[str], PathLike[bytes]]) -> Settings: ...
+    @property
+    def authserv_id(self) -> str: ...
+
+@final
+class Decision:
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def rule(self) -> Rule: ...
+    @property
+    def reply(self) -> Optional[SmtpReply]: ...
+    @property
+    def intended(self) -> Optional[SmtpReply]: ...
+    @property
+    def forwarder(self) -> Optional[str]: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def reputation_key(self) -> Optional[str]: ...
+    @property
+    def helo(self) -> Optional[Result]: ...
+    @property
+    def mail_from(self) -> Optional[Result]: ...
+    @property
+    def best_guess(self) -> Optional[Result]: ...
+    @property
+    def unacceptable_pass(self) -> bool: ...
+    @property
+    def iprev(self) -> Optional[IprevResult]: ...
+    @property
+    def queries(self) -> int: ...
+    @property
+    def round_trips(self) -> int: ...
+    @property
+    def refuses(self) -> bool: ...
+
+@final
+class Decide:
+    def next(self) -> Optional[list[Query]]: ...
+    def answer(self, query: Union[Query, int], answer: Any) -> None: ...
+    def expire(self) -> None: ...
+    @property
+    def outcome(self) -> Optional[Decision]: ...
+    @property
+    def done(self) -> bool: ...
+
+@final
+class _MessageCore:
+    def decide(
+        self,
+        recipient: Union[str, bytes],
+        resolver: Callable[[str, str], Any],
+        overrides: Optional[Mapping[str, Any]] = None,
+        what: str = "overrides",
+        source: str = "overrides",
+    ) -> Decision: ...
+    def steps(
+        self,
+        recipient: Union[str, bytes],
+        overrides: Optional[Mapping[str, Any]] = None,
+        what: str = "overrides",
+        source: str = "overrides",
+    ) -> Decide: ...
+    @property
+    def ip(self) -> str: ...
+    @property
+    def helo(self) -> str: ...
+    @property
+    def mail_from(self) -> str: ...
+    @property
+    def authenticated(self) -> bool: ...
+
+@final
+class _PolicyCore:
+    def __new__(
+        cls,
+        settings: Settings,
+        *,
+        limits: Optional[Union[Limits, tuple[int, int, int, int]]] = None,
+        plan: str = "batched",
+        default_explanation: Optional[str] = None,
+        timestamp: Optional[int] = None,
+        cache: Optional[RecordCache] = None,
+    ) -> _PolicyCore: ...
+    def message(
+        self, *, ip: Union[str, IPv4Address, IPv6Address], helo: str, mail_from: str, authenticated: bool
+    ) -> _MessageCore: ...
