@@ -17,28 +17,14 @@ BAD_SETTINGS: list[dict[str, Any]] = TABLE["bad_settings"]
 TIMESTAMP = 1_700_000_000
 
 
-def sorted_keys(v: Any) -> Any:
-    """`v` with every table's keys in sorted order, as the Rust harness's
-    serde_json map has them. Where settings hold two errors, core names
-    the first it meets, and one bad_settings entry (forwarder-two-kinds:
-    networks, then domain) holds two: in the file's order core names the
-    second kind, `domain`; the table expects `networks`, what the sorted
-    order meets second (test_policy_settings.py asserts both)."""
-    if isinstance(v, dict):
-        return {k: sorted_keys(v[k]) for k in sorted(v)}
-    if isinstance(v, list):
-        return [sorted_keys(i) for i in v]
-    return v
-
-
 def bad_tree(case: dict[str, Any]) -> dict[str, Any]:
-    """A bad_settings entry's settings with its `generate` applied, keys
-    sorted as the Rust harness reads them."""
+    """A bad_settings entry's settings with its `generate` applied, in the
+    file's own key order (core names the same key whatever the order)."""
     settings = dict(case["settings"])
     g = case.get("generate")
     if g is not None:
         settings[g["key"]] = [g["value"]] * g["count"]
-    return sorted_keys(settings)
+    return settings
 
 
 def _toml_string(s: str) -> str:

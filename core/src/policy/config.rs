@@ -409,6 +409,12 @@ fn forwarders(value: &Value, at: &At<'_>) -> Result<Vec<Forwarder>, SettingsErro
         let at = at.element(i, item);
         let entries = table(item, &at)?;
         check_duplicates(entries, &at)?;
+        // Counted before any value is read, so the error is the same
+        // whatever order a dict or an object keeps its keys in.
+        let kinds = entries.iter().filter(|(k, _, _)| matches!(k.as_str(), "networks" | "domain" | "address")).count();
+        if kinds > 1 {
+            return Err(at.error("a forwarder has one of networks, domain or address"));
+        }
         let mut name = None;
         let mut kind = None;
         for (key, line, v) in entries {
@@ -427,9 +433,6 @@ fn forwarders(value: &Value, at: &At<'_>) -> Result<Vec<Forwarder>, SettingsErro
                 "address" => ForwarderKind::Address(address(v, &at)?),
                 _ => return Err(at.error("unknown key")),
             };
-            if kind.is_some() {
-                return Err(at.error("a forwarder has one of networks, domain or address"));
-            }
             kind = Some(k);
         }
         let Some(kind) = kind else {
