@@ -18,7 +18,8 @@
 //! - `c_enum` and `enums`: the C enumerations, each number written once;
 //! - `options` and `cache`: how to evaluate, the shared record cache;
 //! - `answer`: queries for C and the answers C gives;
-//! - `evaluation`: the step API;
+//! - `evaluation`: the step API (`steps`: its C side, for every
+//!   computation driven by steps);
 //! - `check`: the blocking convenience with a resolver callback;
 //! - `outcome`: results, headers, SMTP reply, trace;
 //! - `record`: parsing records and their syntax errors.
@@ -47,6 +48,7 @@ mod cache;
 
 mod answer;
 mod evaluation;
+mod steps;
 
 mod check;
 mod outcome;
