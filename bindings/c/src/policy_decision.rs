@@ -2,9 +2,8 @@
 //! and as their stable names), the SMTP reply, the header fields, the
 //! reputation key, the results it rests on.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, c_char};
 use std::ptr;
-use std::sync::OnceLock;
 
 use spf::policy::{Action, Decision, Rule};
 use spfkit_core as spf;
@@ -33,7 +32,16 @@ pub enum spfkit_policy_action {
     SPFKIT_POLICY_ACTION_DEFER = 5,
 }
 
-c_enum!(spfkit_policy_action <=> Action {
+// Each action's name (core's `Action::as_str`, which the tests compare).
+c_enum!(spfkit_policy_action => &'static CStr {
+    SPFKIT_POLICY_ACTION_NOT_CHECKED = c"not-checked",
+    SPFKIT_POLICY_ACTION_ACCEPT = c"accept",
+    SPFKIT_POLICY_ACTION_ACCEPT_WITH_HEADERS = c"accept-with-headers",
+    SPFKIT_POLICY_ACTION_REJECT = c"reject",
+    SPFKIT_POLICY_ACTION_DEFER = c"defer",
+});
+
+c_enum!(spfkit_policy_action <= Action {
     SPFKIT_POLICY_ACTION_NOT_CHECKED = Action::NotChecked,
     SPFKIT_POLICY_ACTION_ACCEPT = Action::Accept,
     SPFKIT_POLICY_ACTION_ACCEPT_WITH_HEADERS = Action::AcceptWithHeaders,
@@ -92,7 +100,32 @@ pub enum spfkit_policy_rule {
     SPFKIT_POLICY_RULE_ACCEPT = 21,
 }
 
-c_enum!(spfkit_policy_rule <=> Rule {
+// Each rule's name (core's `Rule::as_str`, which the tests compare).
+c_enum!(spfkit_policy_rule => &'static CStr {
+    SPFKIT_POLICY_RULE_BAD_RECIPIENT = c"bad-recipient",
+    SPFKIT_POLICY_RULE_SKIP_NETWORK = c"skip-network",
+    SPFKIT_POLICY_RULE_AUTHENTICATED = c"authenticated",
+    SPFKIT_POLICY_RULE_BAD_CONNECTION = c"bad-connection",
+    SPFKIT_POLICY_RULE_HELO_REJECT = c"helo-reject",
+    SPFKIT_POLICY_RULE_HELO_MUST_PASS = c"helo-must-pass",
+    SPFKIT_POLICY_RULE_HELO_TEMPERROR = c"helo-temperror",
+    SPFKIT_POLICY_RULE_MAIL_FROM_REJECT = c"mail-from-reject",
+    SPFKIT_POLICY_RULE_MAIL_FROM_MUST_PASS = c"mail-from-must-pass",
+    SPFKIT_POLICY_RULE_MAIL_FROM_TEMPERROR = c"mail-from-temperror",
+    SPFKIT_POLICY_RULE_BEST_GUESS = c"best-guess",
+    SPFKIT_POLICY_RULE_UNACCEPTABLE_PASS = c"unacceptable-pass",
+    SPFKIT_POLICY_RULE_TRUSTED_RELAY = c"trusted-relay",
+    SPFKIT_POLICY_RULE_FORWARDER_NETWORK = c"forwarder-network",
+    SPFKIT_POLICY_RULE_FORWARDER_DOMAIN = c"forwarder-domain",
+    SPFKIT_POLICY_RULE_FORWARDER_ADDRESS = c"forwarder-address",
+    SPFKIT_POLICY_RULE_NEVER_REJECT = c"never-reject",
+    SPFKIT_POLICY_RULE_IPREV = c"iprev",
+    SPFKIT_POLICY_RULE_MULTIPLE = c"multiple",
+    SPFKIT_POLICY_RULE_PROSPECTIVE = c"prospective",
+    SPFKIT_POLICY_RULE_ACCEPT = c"accept",
+});
+
+c_enum!(spfkit_policy_rule <= Rule {
     SPFKIT_POLICY_RULE_BAD_RECIPIENT = Rule::BadRecipient,
     SPFKIT_POLICY_RULE_SKIP_NETWORK = Rule::SkipNetwork,
     SPFKIT_POLICY_RULE_AUTHENTICATED = Rule::Authenticated,
@@ -127,40 +160,34 @@ pub enum spfkit_iprev_result {
     SPFKIT_IPREV_PERMERROR = 4,
 }
 
-c_enum!(spfkit_iprev_result <=> spf::IprevResult {
+// Each result's name (core's `IprevResult::as_str`, which the tests compare).
+c_enum!(spfkit_iprev_result => &'static CStr {
+    SPFKIT_IPREV_PASS = c"pass",
+    SPFKIT_IPREV_FAIL = c"fail",
+    SPFKIT_IPREV_TEMPERROR = c"temperror",
+    SPFKIT_IPREV_PERMERROR = c"permerror",
+});
+
+c_enum!(spfkit_iprev_result <= spf::IprevResult {
     SPFKIT_IPREV_PASS = spf::IprevResult::Pass,
     SPFKIT_IPREV_FAIL = spf::IprevResult::Fail,
     SPFKIT_IPREV_TEMPERROR = spf::IprevResult::TempError,
     SPFKIT_IPREV_PERMERROR = spf::IprevResult::PermError,
 });
 
-/// Core's names of `all`, NUL-terminated, made once.
-fn names<T: Copy>(cell: &'static OnceLock<Vec<CString>>, all: &[T], name: fn(T) -> &'static str) -> &'static [CString] {
-    cell.get_or_init(|| all.iter().map(|v| CString::new(name(*v)).expect("names hold no NUL")).collect())
-}
-
-/// Name `index` of `names`, static; NULL for none.
-fn static_name(names: &'static [CString], index: Option<usize>) -> *const c_char {
-    index.map_or(ptr::null(), |i| names[i].as_ptr())
-}
-
 /// An action's stable name ("not-checked", "accept",
 /// "accept-with-headers", "reject", "defer"), static; NULL for a number
 /// that is no spfkit_policy_action.
 #[unsafe(no_mangle)]
 pub extern "C" fn spfkit_policy_action_name(action: u32) -> *const c_char {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
-    let all = spfkit_policy_action::ALL;
-    static_name(names(&NAMES, all, |v| v.value().as_str()), all.iter().position(|v| *v as u32 == action))
+    spfkit_policy_action::from_number(action).map_or(ptr::null(), |v| v.value().as_ptr())
 }
 
 /// A rule's stable name ("mail-from-reject", "forwarder-domain", ...),
 /// static; NULL for a number that is no spfkit_policy_rule.
 #[unsafe(no_mangle)]
 pub extern "C" fn spfkit_policy_rule_name(rule: u32) -> *const c_char {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
-    let all = spfkit_policy_rule::ALL;
-    static_name(names(&NAMES, all, |v| v.value().as_str()), all.iter().position(|v| *v as u32 == rule))
+    spfkit_policy_rule::from_number(rule).map_or(ptr::null(), |v| v.value().as_ptr())
 }
 
 /// An iprev result's name as Authentication-Results writes it ("pass",
@@ -168,9 +195,7 @@ pub extern "C" fn spfkit_policy_rule_name(rule: u32) -> *const c_char {
 /// no spfkit_iprev_result.
 #[unsafe(no_mangle)]
 pub extern "C" fn spfkit_iprev_result_name(result: u32) -> *const c_char {
-    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
-    let all = spfkit_iprev_result::ALL;
-    static_name(names(&NAMES, all, |v| v.value().as_str()), all.iter().position(|v| *v as u32 == result))
+    spfkit_iprev_result::from_number(result).map_or(ptr::null(), |v| v.value().as_ptr())
 }
 
 /// A recipient's decision. Owned by the caller; free with
@@ -479,12 +504,16 @@ mod tests {
         for r in Rule::ALL {
             assert_eq!(name(spfkit_policy_rule_name(spfkit_policy_rule::of(*r) as u32)), r.as_str());
         }
-        for a in spfkit_policy_action::ALL {
-            assert_eq!(name(spfkit_policy_action_name(*a as u32)), a.value().as_str());
+        for a in [Action::NotChecked, Action::Accept, Action::AcceptWithHeaders, Action::Reject, Action::Defer] {
+            assert_eq!(name(spfkit_policy_action_name(spfkit_policy_action::of(a) as u32)), a.as_str());
         }
-        for r in spfkit_iprev_result::ALL {
-            assert_eq!(name(spfkit_iprev_result_name(*r as u32)), r.value().as_str());
+        assert_eq!(spfkit_policy_action::ALL.len(), 5);
+        for r in
+            [spf::IprevResult::Pass, spf::IprevResult::Fail, spf::IprevResult::TempError, spf::IprevResult::PermError]
+        {
+            assert_eq!(name(spfkit_iprev_result_name(spfkit_iprev_result::of(r) as u32)), r.as_str());
         }
+        assert_eq!(spfkit_iprev_result::ALL.len(), 4);
         for n in [0, 22, u32::MAX] {
             assert!(spfkit_policy_rule_name(n).is_null());
         }
