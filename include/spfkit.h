@@ -514,8 +514,9 @@ typedef struct {
 // A blocking resolver: resolve `query` (borrowed for the call) and answer
 // through `answerer` with one of spfkit_answerer_*() before returning. No
 // answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-// called spfkit_check(), once per query, in the evaluation's order. It must
-// return normally: no longjmp() and no C++ exception out of it.
+// called spfkit_check() (or spfkit_policy_message_decide()), once per
+// query, in the evaluation's order. It must return normally: no longjmp()
+// and no C++ exception out of it.
 typedef void (*spfkit_resolve_fn)(void *user_data, const spfkit_query *query, spfkit_answerer *answerer);
 
 // What an identity's check cost in DNS.

@@ -24,8 +24,9 @@ pub struct spfkit_answerer {
 /// A blocking resolver: resolve `query` (borrowed for the call) and answer
 /// through `answerer` with one of spfkit_answerer_*() before returning. No
 /// answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-/// called spfkit_check(), once per query, in the evaluation's order. It must
-/// return normally: no longjmp() and no C++ exception out of it.
+/// called spfkit_check() (or spfkit_policy_message_decide()), once per
+/// query, in the evaluation's order. It must return normally: no longjmp()
+/// and no C++ exception out of it.
 pub type spfkit_resolve_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, query: *const spfkit_query, answerer: *mut spfkit_answerer)>;
 

@@ -9,6 +9,7 @@
  * the Makefile, so every decision, error and string here is freed.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -712,6 +713,21 @@ static void test_arguments(void) {
     EXPECT_STATUS(spfkit_policy_message_decide(NULL, "a@b.c", 5, zone_resolve, NULL, &d, NULL),
                   SPFKIT_ERR_NULL_PARAMETER);
     EXPECT_STATUS(spfkit_policy_message_decide(m, NULL, 1, zone_resolve, NULL, &d, NULL), SPFKIT_ERR_NULL_PARAMETER);
+
+    /* Lengths no buffer has. */
+    EXPECT_STATUS(spfkit_policy_decide_new(m, "a@b.c", SIZE_MAX, &dd, NULL), SPFKIT_ERR_INVALID_ARGUMENT);
+    EXPECT_STATUS(spfkit_policy_message_decide(m, "a@b.c", SIZE_MAX, zone_resolve, NULL, &d, NULL),
+                  SPFKIT_ERR_INVALID_ARGUMENT);
+    spfkit_policy_settings *unused = NULL;
+    EXPECT_STATUS(spfkit_policy_settings_from_toml("", SIZE_MAX, "p", &unused, NULL), SPFKIT_ERR_INVALID_ARGUMENT);
+    const char *one[] = {"x"};
+    s = spfkit_policy_settings_new();
+    EXPECT_STATUS(spfkit_policy_settings_set_strings(s, "skip_networks", one, SIZE_MAX / 2),
+                  SPFKIT_ERR_INVALID_ARGUMENT);
+    spfkit_policy_settings_free(s);
+    spfkit_policy_message *none = NULL;
+    EXPECT_STATUS(spfkit_policy_message_new_ip(p, (const uint8_t *)"\1\2\3\4", SIZE_MAX, "a@b.c", "h", false, &none),
+                  SPFKIT_ERR_INVALID_ARGUMENT);
 
     spfkit_step step;
     spfkit_query q;
