@@ -5,8 +5,9 @@
 #                             the libraries, include/spfkit.h and spfkit.pc
 #   make uninstall PREFIX=...
 #   make c-test               the C tests: header as C11 and C++, API, RFC 7208
-#                             suite and vectors (static, valgrind, ASan/UBSan),
-#                             pkg-config install, the example against NSD
+#                             suite, vectors and the receiver-policy table
+#                             (static, valgrind, ASan/UBSan), pkg-config
+#                             install, the example against NSD
 #
 # Everything else (Rust, CLI, fuzzing) is cargo's; `bash .ci/run` runs it all.
 
@@ -68,26 +69,31 @@ header-check: lib | $(BUILD)
 
 # Linked statically: nothing of libspfkit is loaded at run time.
 c-static: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/policy.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/policy
 	@! readelf -d $(BUILD)/api | grep -q 'NEEDED.*libspfkit' || { echo "api linked libspfkit dynamically"; exit 1; }
 	$(BUILD)/api
 	$(BUILD)/suite tests/rfc7208/rfc7208-tests.json
 	$(BUILD)/vectors tests/vectors/vectors.json
+	$(BUILD)/policy tests/policy/cases.json
 
 c-valgrind: c-static
 	$(VALGRIND) $(BUILD)/api
 	$(VALGRIND) $(BUILD)/suite tests/rfc7208/rfc7208-tests.json
 	$(VALGRIND) $(BUILD)/vectors tests/vectors/vectors.json
+	$(VALGRIND) $(BUILD)/policy tests/policy/cases.json
 
 c-sanitize: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/policy.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/policy-san
 	$(BUILD)/api-san
 	$(BUILD)/suite-san tests/rfc7208/rfc7208-tests.json
 	$(BUILD)/vectors-san tests/vectors/vectors.json
+	$(BUILD)/policy-san tests/policy/cases.json
 
 # Installed into a temporary prefix and built the way a user would:
 # cc app.c $(pkg-config --cflags --libs spfkit), linking the shared library.
@@ -95,7 +101,7 @@ c-pkgconfig: lib | $(BUILD)
 	rm -rf $(BUILD)/prefix
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c \
-	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE bindings/c/tests/api.c bindings/c/tests/api_bounds.c $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
+	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
 	@readelf -d $(BUILD)/api-shared | grep -q 'NEEDED.*\[libspfkit.so.$(MAJOR)\]' \
 	 || { echo "api-shared does not need libspfkit.so.$(MAJOR)"; exit 1; }
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/prefix/lib $(BUILD)/api-shared

@@ -22,13 +22,16 @@
  *   opaque, made by a _new/_parse function (or spfkit_evaluation_outcome())
  *   and released by their _free function; every _free accepts NULL. Freeing
  *   twice is the caller's bug. spfkit_answerer is only ever lent to a
- *   resolver callback.
+ *   resolver callback, spfkit_policy_overrides to a recipient-rules one.
  * - Threads: any handle may move between threads. A function taking a
  *   non-const handle needs it to itself; functions taking const handles
  *   (reading options, outcomes, records) may run on several threads at once,
  *   so one spfkit_options may start evaluations everywhere. Different
  *   evaluations are independent; one spfkit_record_cache may serve
- *   evaluations on many threads at once.
+ *   evaluations on many threads at once. Likewise one spfkit_policy may
+ *   start messages everywhere, and one message's recipients may be decided
+ *   on several threads at once (the policy's recipient-rules callback then
+ *   runs on each of them).
  */
 
 #ifndef SPFKIT_H
@@ -84,6 +87,10 @@ enum spfkit_status
   SPFKIT_ERR_BUFFER_TOO_SMALL = 7011,
   // Memory for a returned string could not be allocated.
   SPFKIT_ERR_OUT_OF_MEMORY = 7012,
+  // Receiver-policy settings were refused (see spfkit_settings_error).
+  SPFKIT_ERR_SETTINGS = 7013,
+  // A callback of the caller's reported a failure.
+  SPFKIT_ERR_CALLBACK = 7014,
   // A bug inside spfkit was caught at the boundary. The handles involved
   // may be in any state; free them.
   SPFKIT_ERR_PANIC = 7099,
@@ -177,6 +184,113 @@ enum spfkit_trace_kind
 typedef enum spfkit_trace_kind spfkit_trace_kind;
 #else
 typedef uint32_t spfkit_trace_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What the MTA does with a recipient.
+enum spfkit_policy_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // SPF was not checked (a skipped network, an authenticated client, a
+  // recipient that is not an address): accept, add nothing.
+  SPFKIT_POLICY_ACTION_NOT_CHECKED = 1,
+  // Accept; the header fields went with an earlier recipient's decision
+  // of the message (or none are configured).
+  SPFKIT_POLICY_ACTION_ACCEPT = 2,
+  // Accept and add the decision's header fields to the message.
+  SPFKIT_POLICY_ACTION_ACCEPT_WITH_HEADERS = 3,
+  // Refuse the recipient with the decision's 5xx reply.
+  SPFKIT_POLICY_ACTION_REJECT = 4,
+  // Refuse the recipient for now with the decision's 4xx reply.
+  SPFKIT_POLICY_ACTION_DEFER = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_policy_action spfkit_policy_action;
+#else
+typedef uint32_t spfkit_policy_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// The rule that decided (docs/policy-settings.md names each);
+// spfkit_policy_rule_name() gives its stable name, the one logs and the
+// `policy.rule` property use.
+enum spfkit_policy_rule
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // "bad-recipient": the recipient is not `local@domain`; not checked.
+  SPFKIT_POLICY_RULE_BAD_RECIPIENT = 1,
+  // "skip-network": the client is in `skip_networks`; not checked.
+  SPFKIT_POLICY_RULE_SKIP_NETWORK = 2,
+  // "authenticated": the client authenticated; not checked.
+  SPFKIT_POLICY_RULE_AUTHENTICATED = 3,
+  // "bad-connection": HELO or MAIL FROM longer than SMTP carries.
+  SPFKIT_POLICY_RULE_BAD_CONNECTION = 4,
+  // "helo-reject": HELO's result is in `helo.reject`.
+  SPFKIT_POLICY_RULE_HELO_REJECT = 5,
+  // "helo-must-pass": HELO's domain must pass and did not.
+  SPFKIT_POLICY_RULE_HELO_MUST_PASS = 6,
+  // "helo-temperror": HELO's temperror defers.
+  SPFKIT_POLICY_RULE_HELO_TEMPERROR = 7,
+  // "mail-from-reject": MAIL FROM's result is in `mail_from.reject`.
+  SPFKIT_POLICY_RULE_MAIL_FROM_REJECT = 8,
+  // "mail-from-must-pass": MAIL FROM's domain must pass and did not.
+  SPFKIT_POLICY_RULE_MAIL_FROM_MUST_PASS = 9,
+  // "mail-from-temperror": MAIL FROM's temperror defers.
+  SPFKIT_POLICY_RULE_MAIL_FROM_TEMPERROR = 10,
+  // "best-guess": the best guess's result is in `best_guess_policy.reject`.
+  SPFKIT_POLICY_RULE_BEST_GUESS = 11,
+  // "unacceptable-pass": a pass local policy finds unacceptable.
+  SPFKIT_POLICY_RULE_UNACCEPTABLE_PASS = 12,
+  // "trusted-relay": the client is a trusted relay.
+  SPFKIT_POLICY_RULE_TRUSTED_RELAY = 13,
+  // "forwarder-network": the client is a trusted forwarder's address.
+  SPFKIT_POLICY_RULE_FORWARDER_NETWORK = 14,
+  // "forwarder-domain": the client passes SPF for a forwarder's domain.
+  SPFKIT_POLICY_RULE_FORWARDER_DOMAIN = 15,
+  // "forwarder-address": the client passes SPF for the user's
+  // forwarding address.
+  SPFKIT_POLICY_RULE_FORWARDER_ADDRESS = 16,
+  // "never-reject": the recipient never rejects on SPF.
+  SPFKIT_POLICY_RULE_NEVER_REJECT = 17,
+  // "iprev": iprev is required and did not pass.
+  SPFKIT_POLICY_RULE_IPREV = 18,
+  // "multiple": more than one required check failed.
+  SPFKIT_POLICY_RULE_MULTIPLE = 19,
+  // "prospective": the message would fail SPF when forwarded (551).
+  SPFKIT_POLICY_RULE_PROSPECTIVE = 20,
+  // "accept": nothing refused the recipient.
+  SPFKIT_POLICY_RULE_ACCEPT = 21,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_policy_rule spfkit_policy_rule;
+#else
+typedef uint32_t spfkit_policy_rule;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// An iprev result (RFC 8601 §2.7.3, §3): whether the client's address
+// has a reverse name whose forward lookup gives the address back.
+enum spfkit_iprev_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  SPFKIT_IPREV_PASS = 1,
+  SPFKIT_IPREV_FAIL = 2,
+  SPFKIT_IPREV_TEMPERROR = 3,
+  SPFKIT_IPREV_PERMERROR = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_iprev_result spfkit_iprev_result;
+#else
+typedef uint32_t spfkit_iprev_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -297,6 +411,52 @@ typedef struct spfkit_outcome spfkit_outcome;
 // spfkit_parse_error_free().
 typedef struct spfkit_parse_error spfkit_parse_error;
 
+// A receiver's policy: checked settings, the evaluation options every
+// check of it uses, and optionally the caller's per-recipient rules.
+// Made by spfkit_policy_new(); free with spfkit_policy_free() (messages
+// made from it keep what they need). Const functions on it may run on
+// several threads at once: one policy serves every connection.
+typedef struct spfkit_policy spfkit_policy;
+
+// One recipient's decision, driven by the caller exactly as a
+// spfkit_evaluation is: call spfkit_policy_decide_next(); on
+// SPFKIT_STEP_LOOKUP read each query with spfkit_policy_decide_query(),
+// resolve it however you like (now or later, in any order) and answer by
+// id with spfkit_policy_decide_answer_*(); call next again until
+// SPFKIT_STEP_DONE, then take the decision with
+// spfkit_policy_decide_decision(). Nothing here blocks. A message's
+// recipients share its lookups: a recipient decided after another one
+// may ask nothing at all.
+typedef struct spfkit_policy_decide spfkit_policy_decide;
+
+// A recipient's decision. Owned by the caller; free with
+// spfkit_policy_decision_free(). Strings it lends (header fields,
+// enhanced status codes) live until then.
+typedef struct spfkit_policy_decision spfkit_policy_decision;
+
+// One message (an SMTP transaction) under a policy: its recipients'
+// decisions share one SPF evaluation of HELO and MAIL FROM (and iprev),
+// made by whichever recipient first needs it; only the first accepted
+// recipient's decision carries the header fields. Made by
+// spfkit_policy_message_new(); free with spfkit_policy_message_free()
+// (decisions under way keep what they need). Decisions of one message may
+// be started and driven on several threads at once.
+typedef struct spfkit_policy_message spfkit_policy_message;
+
+// The overrides for one recipient, filled by a spfkit_recipient_rules_fn
+// with spfkit_policy_overrides_set_*(): the keys of an `[address."..."]`
+// table of the settings (docs/policy-settings.md). Lent to the callback
+// for the call only; never made or freed by the caller.
+typedef struct spfkit_policy_overrides spfkit_policy_overrides;
+
+// Receiver-policy settings (docs/policy-settings.md) being put together:
+// from a TOML file's text (spfkit_policy_settings_from_toml()) or key by
+// key (spfkit_policy_settings_new() and spfkit_policy_settings_set_*()),
+// or both: keys set after reading a file replace the file's. Checked
+// when a policy is made from them (spfkit_policy_new()), which copies
+// them: free with spfkit_policy_settings_free() whenever convenient.
+typedef struct spfkit_policy_settings spfkit_policy_settings;
+
 // A parsed SPF record. Owned by the caller; free with spfkit_record_free().
 typedef struct spfkit_record spfkit_record;
 
@@ -304,6 +464,11 @@ typedef struct spfkit_record spfkit_record;
 // bytes, so a hit can never change a result. Thread-safe: one cache may
 // serve evaluations on many threads at once.
 typedef struct spfkit_record_cache spfkit_record_cache;
+
+// Why settings (or a callback's overrides) were refused: the file, the
+// line (when known), the key's path and what is wrong. Owned by the
+// caller; free with spfkit_settings_error_free().
+typedef struct spfkit_settings_error spfkit_settings_error;
 
 // The processing limits of RFC 7208 §4.6.4.
 typedef struct {
@@ -349,8 +514,9 @@ typedef struct {
 // A blocking resolver: resolve `query` (borrowed for the call) and answer
 // through `answerer` with one of spfkit_answerer_*() before returning. No
 // answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-// called spfkit_check(), once per query, in the evaluation's order. It must
-// return normally: no longjmp() and no C++ exception out of it.
+// called spfkit_check() (or spfkit_policy_message_decide()), once per
+// query, in the evaluation's order. It must return normally: no longjmp()
+// and no C++ exception out of it.
 typedef void (*spfkit_resolve_fn)(void *user_data, const spfkit_query *query, spfkit_answerer *answerer);
 
 // What an identity's check cost in DNS.
@@ -395,6 +561,39 @@ typedef struct {
   size_t start;
   size_t end;
 } spfkit_span;
+
+// The caller's per-recipient rules (a database, LDAP): fill `overrides`
+// for `recipient` with spfkit_policy_overrides_set_*(), the keys of an
+// `[address."..."]` table, applied over the settings' own (the most
+// specific wins, key by key); set nothing to leave the settings alone.
+// `recipient` is the RCPT TO address as decided (angle brackets removed,
+// case kept), NUL-terminated UTF-8 of `recipient_len` bytes, borrowed for
+// the call; it is called only for a recipient that is `local@domain`, once
+// per decision, on the thread starting the decision
+// (spfkit_policy_decide_new(), spfkit_policy_message_decide()), before
+// that returns. Return 0 for success. Anything else is a failure: the
+// decision is not made and the call starting it fails with
+// SPFKIT_ERR_CALLBACK; overrides that are refused make it fail with
+// SPFKIT_ERR_SETTINGS and a spfkit_settings_error. Either way no decision
+// is made without the caller's rules: answer that recipient with a
+// temporary failure (451 4.3.0). Since any thread may start decisions,
+// the callback may run on several threads at once. It must return
+// normally: no longjmp() and no C++ exception out of it.
+typedef int (*spfkit_recipient_rules_fn)(void *user_data, const char *recipient, size_t recipient_len, spfkit_policy_overrides *overrides);
+
+// A header field to add to the message: name and value borrowed from the
+// decision (valid until spfkit_policy_decision_free()), each
+// NUL-terminated, with its length.
+typedef struct {
+  // "Received-SPF" or "Authentication-Results".
+  const char *name;
+  size_t name_len;
+  // The value, without the name and ": ". Control characters never
+  // appear, but a value that would make a line over 998 characters is
+  // folded with CRLF and a space (RFC 5322 §2.2.3): write it as it is.
+  const char *value;
+  size_t value_len;
+} spfkit_header_field;
 
 #ifdef __cplusplus
 extern "C" {
@@ -671,6 +870,280 @@ spfkit_status spfkit_parse_error_term(const spfkit_parse_error *error, char **ou
 // The bytes at fault in the parsed text: the offending term, or the
 // narrower part of it that is wrong (a bad macro, a bad prefix length).
 spfkit_status spfkit_parse_error_span(const spfkit_parse_error *error, spfkit_span *span_out);
+
+// New, empty settings: every key at its default until set. Errors name
+// their source "(settings)". Free with spfkit_policy_settings_free().
+// Returns NULL only if spfkit failed internally.
+spfkit_policy_settings *spfkit_policy_settings_new(void);
+
+// Settings from the TOML text of a settings file: `text_len` bytes of
+// UTF-8 at `text` (borrowed for the call; NUL-terminated or not; at most
+// 16 MiB), and `file`, its name for errors (copied). On success `*out`
+// owns the settings and `*error_out` (if `error_out` is not NULL) is
+// NULL. Text that is not TOML, or over 16 MiB, gives SPFKIT_ERR_SETTINGS
+// with `*out` NULL and `*error_out` owning the error (key "(syntax)" or
+// "(file)", with the line). Only the syntax is checked here; the keys and
+// values are checked by spfkit_policy_new().
+spfkit_status spfkit_policy_settings_from_toml(const char *text, size_t text_len, const char *file, spfkit_policy_settings **out, spfkit_settings_error **error_out);
+
+// Frees settings; NULL is fine. Policies made from them are unaffected.
+void spfkit_policy_settings_free(spfkit_policy_settings *settings);
+
+// Sets the key at `path` to the string `value` (copied).
+//
+// A path is the keys from the top joined by ".", as in the settings
+// file: "authserv_id", "mail_from.temperror",
+// "address.\"bob@example.net\".log_only" (a key holding anything but
+// letters, digits, "_" and "-" in double quotes, `\"` and `\\` inside),
+// "forwarder[0].name" (`[N]`: element N of a list; N one past the end
+// appends, so a `[[forwarder]]` table is built key by key from index 0).
+// The tables and lists on the way are made. Setting a key again replaces
+// its value. A malformed path, or one through a key that holds no table
+// or list (or past a list's end), gives SPFKIT_ERR_INVALID_ARGUMENT and
+// changes nothing. Keys and values are checked by spfkit_policy_new();
+// keys set here have no line for its errors.
+spfkit_status spfkit_policy_settings_set_string(spfkit_policy_settings *settings, const char *path, const char *value);
+
+// Sets the key at `path` to true or false; paths as for
+// spfkit_policy_settings_set_string().
+spfkit_status spfkit_policy_settings_set_bool(spfkit_policy_settings *settings, const char *path, bool value);
+
+// Sets the key at `path` to an integer; paths as for
+// spfkit_policy_settings_set_string().
+spfkit_status spfkit_policy_settings_set_integer(spfkit_policy_settings *settings, const char *path, int64_t value);
+
+// Sets the key at `path` to a list of `count` strings (`values` and the
+// strings are borrowed for the call and copied; `values` may be NULL when
+// `count` is 0, for an empty list); paths as for
+// spfkit_policy_settings_set_string(). A NULL or non-UTF-8 string changes
+// nothing.
+spfkit_status spfkit_policy_settings_set_strings(spfkit_policy_settings *settings, const char *path, const char *const *values, size_t count);
+
+// Sets the key at `path` of a recipient's overrides to a string; as
+// spfkit_policy_settings_set_string(), with the keys of an
+// `[address."..."]` table ("log_only", "mail_from.reject",
+// "forwarder[0].name", "prospective.forward_path", ...).
+spfkit_status spfkit_policy_overrides_set_string(spfkit_policy_overrides *overrides, const char *path, const char *value);
+
+// Sets the key at `path` of a recipient's overrides to true or false.
+spfkit_status spfkit_policy_overrides_set_bool(spfkit_policy_overrides *overrides, const char *path, bool value);
+
+// Sets the key at `path` of a recipient's overrides to an integer.
+spfkit_status spfkit_policy_overrides_set_integer(spfkit_policy_overrides *overrides, const char *path, int64_t value);
+
+// Sets the key at `path` of a recipient's overrides to a list of `count`
+// strings; as spfkit_policy_settings_set_strings().
+spfkit_status spfkit_policy_overrides_set_strings(spfkit_policy_overrides *overrides, const char *path, const char *const *values, size_t count);
+
+// Frees a settings error; NULL is fine.
+void spfkit_settings_error_free(spfkit_settings_error *error);
+
+// The whole error as one line, "policy.toml:12: mail_from.reject[0]:
+// \"pass\" cannot reject here" (without ":12" when the line is unknown),
+// as a new string. Never holds a control character, whatever the
+// settings held.
+spfkit_status spfkit_settings_error_to_string(const spfkit_settings_error *error, char **out, size_t *len_out);
+
+// The file (or source) the error is in, as a new string: the name given
+// to spfkit_policy_settings_from_toml(), "(settings)" for settings built
+// key by key, "(recipient rules)" for a callback's overrides.
+spfkit_status spfkit_settings_error_file(const spfkit_settings_error *error, char **out, size_t *len_out);
+
+// The line of the key at fault (from 1) in `*line_out`; 0 when unknown
+// (keys set with spfkit_policy_settings_set_*()).
+spfkit_status spfkit_settings_error_line(const spfkit_settings_error *error, uint32_t *line_out);
+
+// The path of the key at fault as a new string, in the form paths take
+// in spfkit_policy_settings_set_*(): "mail_from.reject[1]",
+// "address.\"bob@example.net\".prospective.forward_path",
+// "forwarder[0].name" (a list over its bound is named by the list);
+// "(syntax)" for TOML that does not parse, "(file)" for one too large,
+// "(top level)" otherwise outside any key.
+spfkit_status spfkit_settings_error_key(const spfkit_settings_error *error, char **out, size_t *len_out);
+
+// What is wrong, as a new string ("unknown key", "must be true or
+// false, not a string", ...).
+spfkit_status spfkit_settings_error_message(const spfkit_settings_error *error, char **out, size_t *len_out);
+
+// Makes a policy from `settings` (checked here: every key known, every
+// value valid) and `options` (NULL for the defaults; copied: the limits,
+// the lookup plan, the record cache, the default explanation and the
+// timestamp count, while the scope, the receiver (the settings'
+// `authserv_id`) and the trace are the policy's own). Both may be freed
+// afterwards. On success `*out` owns the policy (free with
+// spfkit_policy_free()) and `*error_out` (if `error_out` is not NULL) is
+// NULL. Settings that are refused give SPFKIT_ERR_SETTINGS, `*out` NULL
+// and `*error_out` owning the error, which names the key.
+spfkit_status spfkit_policy_new(const spfkit_policy_settings *settings, const spfkit_options *options, spfkit_policy **out, spfkit_settings_error **error_out);
+
+// Frees a policy; NULL is fine. Messages made from it are unaffected.
+void spfkit_policy_free(spfkit_policy *policy);
+
+// Calls `rules(user_data, ...)` for each recipient of the messages made
+// from now on (see spfkit_recipient_rules_fn); NULL `rules` removes them.
+// Messages made earlier keep what they had. `user_data` is passed through
+// untouched and must stay valid as long as such messages (and their
+// decisions under way) live.
+spfkit_status spfkit_policy_set_recipient_rules(spfkit_policy *policy, spfkit_recipient_rules_fn rules, void *user_data);
+
+// Starts a message arriving from `ip` (IPv4 or IPv6 text; IPv4-mapped
+// IPv6 is checked as IPv4) with MAIL FROM `mail_from` (the reverse-path
+// with or without angle brackets; "" or "<>" for the null one), HELO/EHLO
+// name `helo`, and whether the client authenticated (SMTP AUTH). The
+// strings are copied, of any length: a MAIL FROM or HELO over 4096 bytes
+// refuses every recipient (rule "bad-connection", 550 5.7.24). On success
+// `*out` owns the message (free with spfkit_policy_message_free()); on
+// failure it is NULL.
+spfkit_status spfkit_policy_message_new(const spfkit_policy *policy, const char *ip, const char *mail_from, const char *helo, bool authenticated, spfkit_policy_message **out);
+
+// As spfkit_policy_message_new(), with the address as `addr_len` bytes
+// in network order: 4 for IPv4, 16 for IPv6 (a struct in_addr /
+// in6_addr).
+spfkit_status spfkit_policy_message_new_ip(const spfkit_policy *policy, const uint8_t *addr, size_t addr_len, const char *mail_from, const char *helo, bool authenticated, spfkit_policy_message **out);
+
+// Frees a message; NULL is fine. Decisions started from it are
+// unaffected.
+void spfkit_policy_message_free(spfkit_policy_message *message);
+
+// Starts deciding the recipient `recipient` (the RCPT TO address, with or
+// without angle brackets: `recipient_len` bytes, borrowed for the call,
+// any bytes: a recipient that is not a UTF-8 `local@domain` of at most
+// 320 bytes is decided "not-checked" with rule "bad-recipient") of
+// `message`. The policy's recipient rules, if set, are called now; their
+// failure gives SPFKIT_ERR_CALLBACK or SPFKIT_ERR_SETTINGS (with
+// `*error_out` owning the error, if `error_out` is not NULL) and no
+// decision. On success `*out` owns the decision under way (free with
+// spfkit_policy_decide_free(); it may outlive the message) and
+// `*error_out` is NULL.
+spfkit_status spfkit_policy_decide_new(const spfkit_policy_message *message, const char *recipient, size_t recipient_len, spfkit_policy_decide **out, spfkit_settings_error **error_out);
+
+// Frees a decision under way and everything it lent out (query names);
+// NULL is fine.
+void spfkit_policy_decide_free(spfkit_policy_decide *decide);
+
+// Advances the decision; as spfkit_evaluation_next().
+spfkit_status spfkit_policy_decide_next(spfkit_policy_decide *decide, spfkit_step *step_out, size_t *query_count_out);
+
+// Writes query `index` (from 0) of the last SPFKIT_STEP_LOOKUP to
+// `*query_out`; as spfkit_evaluation_query(): its name is borrowed from
+// the decision and stays valid until spfkit_policy_decide_free().
+spfkit_status spfkit_policy_decide_query(const spfkit_policy_decide *decide, size_t index, spfkit_query *query_out);
+
+// Answers query `id` with `count` records; as
+// spfkit_evaluation_answer_records().
+spfkit_status spfkit_policy_decide_answer_records(spfkit_policy_decide *decide, uint32_t id, const spfkit_rdata *records, size_t count);
+
+// Answers query `id` with a raw DNS response message; as
+// spfkit_evaluation_answer_message().
+spfkit_status spfkit_policy_decide_answer_message(spfkit_policy_decide *decide, uint32_t id, const uint8_t *message, size_t message_len);
+
+// Answers query `id` with no records (an spfkit_answer_kind value); as
+// spfkit_evaluation_answer_empty().
+spfkit_status spfkit_policy_decide_answer_empty(spfkit_policy_decide *decide, uint32_t id, uint32_t kind);
+
+// The caller's deadline has passed; as spfkit_evaluation_expire(): every
+// query unanswered, and every one the decision would still ask, is a
+// temporary DNS error (what that does is the settings' `temperror`), and
+// the next spfkit_policy_decide_next() gives SPFKIT_STEP_DONE. The
+// deadline applies to the message: lookups another recipient's decision
+// is waiting for are that decision's.
+spfkit_status spfkit_policy_decide_expire(spfkit_policy_decide *decide);
+
+// When the decision is done, gives `*out` a new decision the caller owns
+// (free with spfkit_policy_decision_free(); it outlives the decide
+// handle). Before that, SPFKIT_ERR_NOT_DONE and `*out` NULL.
+spfkit_status spfkit_policy_decide_decision(const spfkit_policy_decide *decide, spfkit_policy_decision **out);
+
+// Decides `recipient` of `message` (arguments and the recipient rules'
+// failures as for spfkit_policy_decide_new()), calling
+// `resolve(user_data, query, answerer)` for each DNS query as
+// spfkit_check() does, and gives `*out` the decision (free with
+// spfkit_policy_decision_free()); on failure `*out` is NULL. Blocks as
+// long as the callback does.
+spfkit_status spfkit_policy_message_decide(const spfkit_policy_message *message, const char *recipient, size_t recipient_len, spfkit_resolve_fn resolve, void *user_data, spfkit_policy_decision **out, spfkit_settings_error **error_out);
+
+// An action's stable name ("not-checked", "accept",
+// "accept-with-headers", "reject", "defer"), static; NULL for a number
+// that is no spfkit_policy_action.
+const char *spfkit_policy_action_name(uint32_t action);
+
+// A rule's stable name ("mail-from-reject", "forwarder-domain", ...),
+// static; NULL for a number that is no spfkit_policy_rule.
+const char *spfkit_policy_rule_name(uint32_t rule);
+
+// An iprev result's name as Authentication-Results writes it ("pass",
+// "fail", "temperror", "permerror"), static; NULL for a number that is
+// no spfkit_iprev_result.
+const char *spfkit_iprev_result_name(uint32_t result);
+
+// Frees a decision; NULL is fine. Strings lent by it die with it.
+void spfkit_policy_decision_free(spfkit_policy_decision *decision);
+
+// What to do with the recipient.
+spfkit_status spfkit_policy_decision_action(const spfkit_policy_decision *decision, spfkit_policy_action *action_out);
+
+// The rule that decided.
+spfkit_status spfkit_policy_decision_rule(const spfkit_policy_decision *decision, spfkit_policy_rule *rule_out);
+
+// The SMTP reply to send for SPFKIT_POLICY_ACTION_REJECT and _DEFER
+// (RFC 7372 and RFC 3463 codes: 550 5.7.23, 451 4.7.24, 550 5.7.25, 551
+// 5.7.1, ...). Writes the code to `*code_out`, the enhanced status code
+// ("5.7.23"; borrowed from the decision, valid until
+// spfkit_policy_decision_free(), do not free) to `*enhanced_out`, and the
+// text (a new string, printable ASCII, safe to send) to `*text_out`. For a
+// decision that sends none (every acceptance) the code is 0 and both
+// strings NULL.
+spfkit_status spfkit_policy_decision_reply(const spfkit_policy_decision *decision, uint16_t *code_out, const char **enhanced_out, char **text_out);
+
+// In log-only mode (`log_only = true`), the reply the decision would have
+// sent, as spfkit_policy_decision_reply() writes one; code 0 and NULL
+// strings otherwise.
+spfkit_status spfkit_policy_decision_intended(const spfkit_policy_decision *decision, uint16_t *code_out, const char **enhanced_out, char **text_out);
+
+// The recipient decided, as a new string: as given, angle brackets
+// removed; "" for one that is not `local@domain` (rule "bad-recipient").
+spfkit_status spfkit_policy_decision_recipient(const spfkit_policy_decision *decision, char **out, size_t *len_out);
+
+// The name of the trusted forwarder that decided, as a new string;
+// `*out` NULL when none did.
+spfkit_status spfkit_policy_decision_forwarder(const spfkit_policy_decision *decision, char **out, size_t *len_out);
+
+// The reputation key, `domain:RESULT` ("example.com:FAIL"), as a new
+// string: the message's MAIL FROM domain and result (HELO's when MAIL FROM
+// was not evaluated); `*out` NULL when nothing was checked.
+spfkit_status spfkit_policy_decision_reputation_key(const spfkit_policy_decision *decision, char **out, size_t *len_out);
+
+// The SPF result of `identity` (SPFKIT_IDENTITY_HELO or
+// SPFKIT_IDENTITY_MAIL_FROM; SPFKIT_IDENTITY_DECIDING is
+// SPFKIT_ERR_INVALID_ARGUMENT here) this decision rests on;
+// SPFKIT_ERR_NOT_CHECKED when it was not evaluated for it.
+spfkit_status spfkit_policy_decision_spf_result(const spfkit_policy_decision *decision, uint32_t identity, spfkit_result *result_out);
+
+// The best guess's result (`best_guess`, evaluated for a MAIL FROM
+// domain without SPF; never an SPF result); SPFKIT_ERR_NOT_CHECKED when
+// it was not evaluated.
+spfkit_status spfkit_policy_decision_best_guess(const spfkit_policy_decision *decision, spfkit_result *result_out);
+
+// Whether a pass was found unacceptable (RFC 8601 §2.7.2's `policy`).
+spfkit_status spfkit_policy_decision_unacceptable_pass(const spfkit_policy_decision *decision, bool *unacceptable_out);
+
+// iprev's result; SPFKIT_ERR_NOT_CHECKED when iprev was not checked.
+spfkit_status spfkit_policy_decision_iprev(const spfkit_policy_decision *decision, spfkit_iprev_result *iprev_out);
+
+// The DNS queries this decision asked in `*queries_out` and, if
+// `round_trips_out` is not NULL, the steps with queries it took. Lookups
+// an earlier recipient of the message made are not asked again, so a
+// later recipient's counts may be 0.
+spfkit_status spfkit_policy_decision_queries(const spfkit_policy_decision *decision, uint32_t *queries_out, uint32_t *round_trips_out);
+
+// The number of header fields to add: 0 unless the action is
+// SPFKIT_POLICY_ACTION_ACCEPT_WITH_HEADERS (the message's first accepted
+// recipient).
+spfkit_status spfkit_policy_decision_header_count(const spfkit_policy_decision *decision, size_t *count_out);
+
+// Writes header field `index` (from 0; Received-SPF comes before
+// Authentication-Results) to `*field_out`.
+spfkit_status spfkit_policy_decision_header(const spfkit_policy_decision *decision, size_t index, spfkit_header_field *field_out);
 
 #ifdef __cplusplus
 }  // extern "C"

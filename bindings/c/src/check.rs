@@ -24,8 +24,9 @@ pub struct spfkit_answerer {
 /// A blocking resolver: resolve `query` (borrowed for the call) and answer
 /// through `answerer` with one of spfkit_answerer_*() before returning. No
 /// answer counts as SPFKIT_ANSWER_TEMPERROR. Called on the thread that
-/// called spfkit_check(), once per query, in the evaluation's order. It must
-/// return normally: no longjmp() and no C++ exception out of it.
+/// called spfkit_check() (or spfkit_policy_message_decide()), once per
+/// query, in the evaluation's order. It must return normally: no longjmp()
+/// and no C++ exception out of it.
 pub type spfkit_resolve_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, query: *const spfkit_query, answerer: *mut spfkit_answerer)>;
 
@@ -75,6 +76,24 @@ pub unsafe extern "C" fn spfkit_answerer_empty(answerer: *mut spfkit_answerer, k
     })
 }
 
+/// The blocking resolver that asks `resolve(user_data, query, answerer)`
+/// (SPFKIT_ERR_NULL_PARAMETER for a NULL callback); no answer is a
+/// temporary error.
+pub(crate) fn callback_resolver(
+    resolve: spfkit_resolve_fn,
+    user_data: *mut c_void,
+) -> Result<impl Fn(&spf::Query) -> spf::Answer, spfkit_status> {
+    let resolve = resolve.ok_or(SPFKIT_ERR_NULL_PARAMETER)?;
+    Ok(move |q: &spf::Query| {
+        let name = CText::new(q.name.as_bytes());
+        let query = spfkit_query::lend(q, &name);
+        let mut answerer = spfkit_answerer { query: q.clone(), answer: None };
+        // SAFETY: the caller's callback, with pointers valid for the call.
+        unsafe { resolve(user_data, &query, &mut answerer) };
+        answerer.answer.unwrap_or(spf::Answer::TempError)
+    })
+}
+
 /// Evaluates a connection (arguments as for spfkit_evaluation_new()),
 /// calling `resolve(user_data, query, answerer)` for each DNS query, and
 /// gives `*out` the outcome (free with spfkit_outcome_free()); on failure
@@ -95,18 +114,10 @@ pub unsafe extern "C" fn spfkit_check(
         // Checked in spfkit_evaluation_new()'s order, so bad input gives the same status.
         let (mail_from, helo) = unsafe { (text(mail_from)?, text(helo)?) };
         let ip = unsafe { ip_text(ip) }?;
-        let resolve = resolve.ok_or(SPFKIT_ERR_NULL_PARAMETER)?;
+        let resolver = callback_resolver(resolve, user_data)?;
         if out.is_null() {
             return Err(SPFKIT_ERR_NULL_PARAMETER);
         }
-        let resolver = |q: &spf::Query| {
-            let name = CText::new(q.name.as_bytes());
-            let query = spfkit_query::lend(q, &name);
-            let mut answerer = spfkit_answerer { query: q.clone(), answer: None };
-            // SAFETY: the caller's callback, with pointers valid for the call.
-            unsafe { resolve(user_data, &query, &mut answerer) };
-            answerer.answer.unwrap_or(spf::Answer::TempError)
-        };
         let request = spf::Request::new(ip, mail_from, helo);
         request.check_bounds().map_err(|_| SPFKIT_ERR_INVALID_ARGUMENT)?;
         let outcome = spf::check(request, options_or_default(options), &resolver);

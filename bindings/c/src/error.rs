@@ -33,6 +33,10 @@ pub enum spfkit_status {
     SPFKIT_ERR_BUFFER_TOO_SMALL = 7011,
     /// Memory for a returned string could not be allocated.
     SPFKIT_ERR_OUT_OF_MEMORY = 7012,
+    /// Receiver-policy settings were refused (see spfkit_settings_error).
+    SPFKIT_ERR_SETTINGS = 7013,
+    /// A callback of the caller's reported a failure.
+    SPFKIT_ERR_CALLBACK = 7014,
     /// A bug inside spfkit was caught at the boundary. The handles involved
     /// may be in any state; free them.
     SPFKIT_ERR_PANIC = 7099,
@@ -53,6 +57,8 @@ c_enum!(spfkit_status => &'static CStr {
     SPFKIT_ERR_OUT_OF_RANGE = c"index out of range",
     SPFKIT_ERR_BUFFER_TOO_SMALL = c"the buffer is too small",
     SPFKIT_ERR_OUT_OF_MEMORY = c"out of memory",
+    SPFKIT_ERR_SETTINGS = c"the receiver-policy settings were refused",
+    SPFKIT_ERR_CALLBACK = c"a callback reported a failure",
     SPFKIT_ERR_PANIC = c"internal error in spfkit (a bug): the handles involved should be freed",
 });
 

@@ -2,18 +2,18 @@
 
 use std::ffi::c_char;
 use std::net::IpAddr;
-use std::ops::Range;
 
 use spfkit_core as spf;
 
-use crate::answer::{empty_answer, records_answer, spfkit_query, spfkit_rdata};
+use crate::answer::{spfkit_query, spfkit_rdata};
 use crate::enums::spfkit_step;
 use crate::error::Status;
 use crate::error::spfkit_status::{self, *};
-use crate::ffi::{CText, bytes, clear, give, handle, handle_mut, put, put_opt, text};
+use crate::ffi::{bytes, clear, give, handle, handle_mut, text};
 use crate::options::{options_or_default, spfkit_options};
 use crate::outcome::spfkit_outcome;
 use crate::panic::{boundary, free};
+use crate::steps::Stepper;
 
 /// One SPF evaluation of a connection, driven by the caller: call
 /// spfkit_evaluation_next(); on SPFKIT_STEP_LOOKUP read each query with
@@ -22,20 +22,23 @@ use crate::panic::{boundary, free};
 /// spfkit_evaluation_answer_*(); call next again until SPFKIT_STEP_DONE.
 /// Nothing here blocks or touches the network.
 pub struct spfkit_evaluation {
-    /// Keeps every query handed out (`query(id)`), and decodes raw answer
-    /// messages against them.
-    evaluation: spf::Evaluation,
-    /// The id and the NUL-terminated name of every query handed out, in
-    /// order: the names lent to C live as long as the evaluation. As many
-    /// as the evaluation asks, which its processing limits bound.
-    names: Vec<(u32, CText)>,
-    /// The last Lookup step's queries: their part of `names`.
-    batch: Range<usize>,
+    /// The evaluation, with the query names lent to C.
+    stepper: Stepper<spf::Evaluation>,
 }
 
 /// The client address as text, IPv4 or IPv6.
 pub(crate) unsafe fn ip_text(ip: *const c_char) -> Result<IpAddr, spfkit_status> {
     unsafe { text(ip) }?.trim().parse().map_err(|_| SPFKIT_ERR_INVALID_IP)
+}
+
+/// The client address as `len` bytes in network order, 4 or 16.
+pub(crate) unsafe fn ip_bytes(addr: *const u8, len: usize) -> Result<IpAddr, spfkit_status> {
+    unsafe { bytes(addr, len) }.and_then(|b| match b.len() {
+        4 => Ok(IpAddr::from(<[u8; 4]>::try_from(b).expect("4 bytes"))),
+        16 => Ok(IpAddr::from(<[u8; 16]>::try_from(b).expect("16 bytes"))),
+        0 if addr.is_null() => Err(SPFKIT_ERR_NULL_PARAMETER),
+        _ => Err(SPFKIT_ERR_INVALID_IP),
+    })
 }
 
 unsafe fn new_evaluation(
@@ -51,7 +54,7 @@ unsafe fn new_evaluation(
     let request = spf::Request::new(ip, mail_from, helo);
     request.check_bounds().map_err(|_| SPFKIT_ERR_INVALID_ARGUMENT)?;
     let evaluation = spf::Evaluation::new(request, options_or_default(options));
-    unsafe { give(out, spfkit_evaluation { evaluation, names: Vec::new(), batch: 0..0 }) }
+    unsafe { give(out, spfkit_evaluation { stepper: Stepper::new(evaluation) }) }
 }
 
 /// Starts an evaluation of the connection from `ip` (IPv4 or IPv6 text;
@@ -83,15 +86,7 @@ pub unsafe extern "C" fn spfkit_evaluation_new_ip(
     options: *const spfkit_options,
     out: *mut *mut spfkit_evaluation,
 ) -> spfkit_status {
-    boundary(|| {
-        let ip = unsafe { bytes(addr, addr_len) }.and_then(|b| match b.len() {
-            4 => Ok(IpAddr::from(<[u8; 4]>::try_from(b).expect("4 bytes"))),
-            16 => Ok(IpAddr::from(<[u8; 16]>::try_from(b).expect("16 bytes"))),
-            0 if addr.is_null() => Err(SPFKIT_ERR_NULL_PARAMETER),
-            _ => Err(SPFKIT_ERR_INVALID_IP),
-        });
-        unsafe { new_evaluation(ip, mail_from, helo, options, out) }
-    })
+    boundary(|| unsafe { new_evaluation(ip_bytes(addr, addr_len), mail_from, helo, options, out) })
 }
 
 /// Frees an evaluation and everything it lent out (query names); NULL is
@@ -113,27 +108,7 @@ pub unsafe extern "C" fn spfkit_evaluation_next(
     step_out: *mut spfkit_step,
     query_count_out: *mut usize,
 ) -> spfkit_status {
-    boundary(|| {
-        let e = unsafe { handle_mut(evaluation) }?;
-        if step_out.is_null() {
-            return Err(SPFKIT_ERR_NULL_PARAMETER);
-        }
-        let start = e.names.len();
-        let step = match e.evaluation.next() {
-            spf::Step::Lookup(queries) => {
-                e.names.extend(queries.iter().map(|q| (q.id.0, CText::new(q.name.as_bytes()))));
-                spfkit_step::SPFKIT_STEP_LOOKUP
-            }
-            spf::Step::Pending => spfkit_step::SPFKIT_STEP_PENDING,
-            spf::Step::Done(_) => spfkit_step::SPFKIT_STEP_DONE,
-        };
-        e.batch = start..e.names.len();
-        unsafe {
-            put(step_out, step)?;
-            put_opt(query_count_out, e.batch.len());
-        }
-        Ok(())
-    })
+    boundary(|| unsafe { handle_mut(evaluation)?.stepper.next(step_out, query_count_out) })
 }
 
 /// Writes query `index` (from 0) of the last SPFKIT_STEP_LOOKUP to
@@ -147,20 +122,7 @@ pub unsafe extern "C" fn spfkit_evaluation_query(
     index: usize,
     query_out: *mut spfkit_query,
 ) -> spfkit_status {
-    boundary(|| {
-        let e = unsafe { handle(evaluation) }?;
-        let (id, name) = e.names[e.batch.clone()].get(index).ok_or(SPFKIT_ERR_OUT_OF_RANGE)?;
-        let query = e.evaluation.query(spf::QueryId(*id)).expect("core keeps every query it handed out");
-        unsafe { put(query_out, spfkit_query::lend(query, name)) }
-    })
-}
-
-/// Core's refusal of an answer as a status.
-fn answered(result: Result<(), spf::AnswerError>) -> Status {
-    result.map_err(|err| match err {
-        spf::AnswerError::UnknownId => SPFKIT_ERR_UNKNOWN_ID,
-        spf::AnswerError::AlreadyAnswered => SPFKIT_ERR_ALREADY_ANSWERED,
-    })
+    boundary(|| unsafe { handle(evaluation)?.stepper.query(index, query_out) })
 }
 
 /// Answers query `id` with `count` records (RCODE 0). `records` and the
@@ -178,11 +140,7 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_records(
     records: *const spfkit_rdata,
     count: usize,
 ) -> spfkit_status {
-    boundary(|| {
-        let e = unsafe { handle_mut(evaluation) }?;
-        let answer = unsafe { records_answer(records, count) }?;
-        answered(e.evaluation.answer(spf::QueryId(id), answer))
-    })
+    boundary(|| unsafe { handle_mut(evaluation)?.stepper.answer_records(id, records, count) })
 }
 
 /// Answers query `id` with the raw DNS response message a resolver returned
@@ -199,15 +157,7 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_message(
     message: *const u8,
     message_len: usize,
 ) -> spfkit_status {
-    boundary(|| {
-        let e = unsafe { handle_mut(evaluation) }?;
-        let id = spf::QueryId(id);
-        // An unknown id is reported before a bad message pointer, as it
-        // always was.
-        let message = unsafe { bytes(message, message_len) }
-            .map_err(|status| if e.evaluation.query(id).is_some() { status } else { SPFKIT_ERR_UNKNOWN_ID })?;
-        answered(e.evaluation.answer_message(id, message))
-    })
+    boundary(|| unsafe { handle_mut(evaluation)?.stepper.answer_message(id, message, message_len) })
 }
 
 /// Answers query `id` with no records: an spfkit_answer_kind value
@@ -218,10 +168,7 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_empty(
     id: u32,
     kind: u32,
 ) -> spfkit_status {
-    boundary(|| {
-        let e = unsafe { handle_mut(evaluation) }?;
-        answered(e.evaluation.answer(spf::QueryId(id), empty_answer(kind)?))
-    })
+    boundary(|| unsafe { handle_mut(evaluation) }?.stepper.answer_empty(id, kind))
 }
 
 /// The caller's deadline has passed (RFC 7208 §4.6.4 asks for an overall
@@ -234,7 +181,7 @@ pub unsafe extern "C" fn spfkit_evaluation_answer_empty(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn spfkit_evaluation_expire(evaluation: *mut spfkit_evaluation) -> spfkit_status {
     boundary(|| {
-        unsafe { handle_mut(evaluation) }?.evaluation.expire();
+        unsafe { handle_mut(evaluation) }?.stepper.steps.expire();
         Ok(())
     })
 }
@@ -250,7 +197,7 @@ pub unsafe extern "C" fn spfkit_evaluation_outcome(
     boundary(|| {
         unsafe { clear(out) };
         let e = unsafe { handle(evaluation) }?;
-        let outcome = e.evaluation.outcome().ok_or(SPFKIT_ERR_NOT_DONE)?;
+        let outcome = e.stepper.steps.outcome().ok_or(SPFKIT_ERR_NOT_DONE)?;
         unsafe { give(out, spfkit_outcome::new(outcome.clone())) }
     })
 }

@@ -18,10 +18,15 @@
 //! - `c_enum` and `enums`: the C enumerations, each number written once;
 //! - `options` and `cache`: how to evaluate, the shared record cache;
 //! - `answer`: queries for C and the answers C gives;
-//! - `evaluation`: the step API;
+//! - `evaluation`: the step API (`steps`: its C side, shared with
+//!   `policy_decide`);
 //! - `check`: the blocking convenience with a resolver callback;
 //! - `outcome`: results, headers, SMTP reply, trace;
-//! - `record`: parsing records and their syntax errors.
+//! - `record`: parsing records and their syntax errors;
+//! - `policy_settings`, `policy`, `policy_decide`, `policy_decision`:
+//!   receiver policy (settings and their errors; the policy, its
+//!   per-recipient callback and messages; deciding a recipient, by steps
+//!   or blocking; the decision).
 
 #![allow(non_camel_case_types)]
 // Every exported function has the same safety contract, stated once in the
@@ -47,10 +52,18 @@ mod cache;
 
 mod answer;
 mod evaluation;
+mod steps;
 
 mod check;
 mod outcome;
 mod record;
+
+mod policy_settings;
+
+mod policy;
+
+mod policy_decide;
+mod policy_decision;
 
 use cache::spfkit_record_cache;
 use evaluation::spfkit_evaluation;

@@ -2,9 +2,9 @@
  * The C API's contract: the step API with parsed and raw answers, the
  * blocking callback, every outcome getter, record parsing, and the error
  * paths (NULL, bad UTF-8, bad addresses, out-of-range values, unknown and
- * repeated answers, NULL frees), and with api_bounds.c the API at its
- * bounds. Run under valgrind and with -fsanitize=address,undefined by the
- * Makefile.
+ * repeated answers, NULL frees), with api_bounds.c the API at its bounds,
+ * and with policy_api.c receiver policy's API. Run under valgrind and with
+ * -fsanitize=address,undefined by the Makefile.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -604,6 +604,7 @@ int main(void) {
     test_records();
     test_threads_and_cache();
     run_bounds_tests();
+    run_policy_tests();
     if (failures) {
         fprintf(stderr, "C API tests: %d failed\n", (int)failures);
         return 1;

@@ -33,4 +33,7 @@ extern _Atomic int failures;
  * answers by id, every definitive result. */
 void run_bounds_tests(void);
 
+/* policy_api.c: receiver policy's API. */
+void run_policy_tests(void);
+
 #endif

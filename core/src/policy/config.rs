@@ -45,39 +45,68 @@ impl Value {
     }
 
     /// Sets `path` (`log_only`, `mail_from.reject`,
-    /// `address."bob@example.net".log_only`: keys joined by `.`, a key with
-    /// dots or other characters in double quotes) in this table to
-    /// `value`, making the tables on the way: how a host without nested
-    /// objects (C) builds settings field by field. Setting a key twice
-    /// replaces its value.
+    /// `address."bob@example.net".log_only`, `forwarder[0].name`: keys
+    /// joined by `.`, a key with dots or other characters in double
+    /// quotes, `[N]` after a key for element N of its list) in this table
+    /// to `value`, making the tables and lists on the way: how a host
+    /// without nested objects (C) builds settings field by field. Setting
+    /// a key twice replaces its value; an index one past a list's end
+    /// appends to it (`forwarder[0]`, then `forwarder[1]`: the paths
+    /// errors name). On an error the tree is left as it was.
     ///
     /// ```
     /// use spfkit::policy::{settings_from_value, Value};
     /// let mut tree = Value::table();
     /// tree.set_path("mail_from.reject", Value::Array(vec![Value::String("fail".into()), Value::String("softfail".into())])).unwrap();
     /// tree.set_path("address.\"bob@example.net\".log_only", Value::Bool(true)).unwrap();
+    /// tree.set_path("forwarder[0].name", Value::String("pobox".into())).unwrap();
+    /// tree.set_path("forwarder[0].domain", Value::String("pobox.com".into())).unwrap();
     /// let settings = settings_from_value(&tree, "(built)").unwrap();
     /// assert_eq!(settings.addresses["bob@example.net"].log_only, Some(true));
+    /// assert_eq!(settings.rules.forwarders[0].name, "pobox");
+    /// assert!(tree.set_path("forwarder[2].name", Value::String("x".into())).is_err());
     /// ```
     pub fn set_path(&mut self, path: &str, value: Value) -> Result<(), String> {
-        let keys = split_path(path)?;
+        let steps = split_path(path)?;
+        // Every error is found before anything changes.
+        check_path(self, &steps)?;
+        let mut value = Some(value);
         let mut at = self;
-        for (i, key) in keys.iter().enumerate() {
-            let Value::Table(entries) = at else {
-                return Err(format!("{}: not a table", keys[..i].join(".")));
+        for (i, step) in steps.iter().enumerate() {
+            // What a missing step becomes: the value, or the container the
+            // next step goes into.
+            let mut fresh = || match steps.get(i + 1) {
+                None => value.take().unwrap_or_else(Value::table),
+                Some(PathStep::Key(_)) => Value::table(),
+                Some(PathStep::Index(_)) => Value::Array(Vec::new()),
             };
-            let pos = match entries.iter().position(|(k, _, _)| k == key) {
-                Some(p) => p,
-                None => {
-                    entries.push((key.clone(), 0, Value::table()));
-                    entries.len() - 1
+            let slot = match (step, at) {
+                (PathStep::Key(key), Value::Table(entries)) => {
+                    let pos = match entries.iter().position(|(k, _, _)| k == key) {
+                        Some(p) => p,
+                        None => {
+                            entries.push((key.clone(), 0, fresh()));
+                            entries.len() - 1
+                        }
+                    };
+                    &mut entries[pos].2
                 }
+                (PathStep::Index(n), Value::Array(items)) if *n <= items.len() => {
+                    if *n == items.len() {
+                        items.push(fresh());
+                    }
+                    &mut items[*n]
+                }
+                // check_path refused these already.
+                _ => return Err(format!("{}: not a table or list", show_path(&steps[..i]))),
             };
-            if i == keys.len() - 1 {
-                entries[pos].2 = value;
+            if i + 1 == steps.len() {
+                if let Some(v) = value.take() {
+                    *slot = v;
+                }
                 return Ok(());
             }
-            at = &mut entries[pos].2;
+            at = slot;
         }
         Ok(())
     }
@@ -94,12 +123,20 @@ impl Value {
     }
 }
 
-/// The keys of a dotted path; `"..."` quotes a key (`\"` and `\\` inside).
-fn split_path(path: &str) -> Result<Vec<String>, String> {
+/// One step of a key path: a table's key, or a list's element.
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum PathStep {
+    Key(String),
+    Index(usize),
+}
+
+/// The steps of a dotted path; `"..."` quotes a key (`\"` and `\\`
+/// inside), `[N]` after a key (or another index) is a list's element.
+fn split_path(path: &str) -> Result<Vec<PathStep>, String> {
     if path.len() > 1024 {
         return Err("a key path longer than 1024 bytes".to_owned());
     }
-    let mut keys = Vec::new();
+    let mut steps = Vec::new();
     let mut chars = path.chars().peekable();
     loop {
         let mut key = String::new();
@@ -115,7 +152,7 @@ fn split_path(path: &str) -> Result<Vec<String>, String> {
             }
         } else {
             while let Some(&c) = chars.peek() {
-                if c == '.' {
+                if c == '.' || c == '[' {
                     break;
                 }
                 key.push(c);
@@ -125,13 +162,67 @@ fn split_path(path: &str) -> Result<Vec<String>, String> {
                 return Err(format!("an empty key in the key path {path:?}"));
             }
         }
-        keys.push(key);
+        steps.push(PathStep::Key(key));
+        while chars.peek() == Some(&'[') {
+            chars.next();
+            let mut digits = String::new();
+            while let Some(c) = chars.next_if(char::is_ascii_digit) {
+                digits.push(c);
+            }
+            let index = (chars.next() == Some(']') && !digits.is_empty() && digits.len() <= 9)
+                .then(|| digits.parse::<usize>().ok())
+                .flatten()
+                .ok_or_else(|| format!("a malformed index in the key path {path:?}"))?;
+            steps.push(PathStep::Index(index));
+        }
         match chars.next() {
-            None => return Ok(keys),
+            None => return Ok(steps),
             Some('.') => {}
-            Some(_) => return Err(format!("text after a quoted key in the key path {path:?}")),
+            Some(_) => return Err(format!("text after a quoted key or an index in the key path {path:?}")),
         }
     }
+}
+
+/// Steps as errors write them: `forwarder[0].name`.
+fn show_path(steps: &[PathStep]) -> String {
+    let mut s = String::new();
+    for step in steps {
+        match step {
+            PathStep::Key(k) if s.is_empty() => s.push_str(&key_text(k)),
+            PathStep::Key(k) => {
+                s.push('.');
+                s.push_str(&key_text(k));
+            }
+            PathStep::Index(n) => s.push_str(&format!("[{n}]")),
+        }
+    }
+    if s.is_empty() { "(top level)".to_owned() } else { s }
+}
+
+/// Whether [`Value::set_path`] can follow `steps` from `tree`: every key
+/// into a table, every index into a list and at most one past its end.
+fn check_path(tree: &Value, steps: &[PathStep]) -> Result<(), String> {
+    // None: the steps so far go through what set_path would make.
+    let mut at = Some(tree);
+    for (i, step) in steps.iter().enumerate() {
+        let here = || show_path(&steps[..i]);
+        at = match (step, at) {
+            (PathStep::Key(_), None) => None,
+            (PathStep::Key(key), Some(Value::Table(entries))) => {
+                entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
+            }
+            (PathStep::Key(_), Some(_)) => return Err(format!("{}: not a table", here())),
+            (PathStep::Index(0), None) => None,
+            (PathStep::Index(n), None) => return Err(format!("{}[{n}]: past the end of a new list", here())),
+            (PathStep::Index(n), Some(Value::Array(items))) if *n < items.len() => Some(&items[*n]),
+            (PathStep::Index(n), Some(Value::Array(items))) if *n == items.len() => None,
+            (PathStep::Index(n), Some(Value::Array(items))) => {
+                return Err(format!("{}[{n}]: past the end of the list ({} entries)", here(), items.len()));
+            }
+            (PathStep::Index(_), Some(_)) => return Err(format!("{}: not a list", here())),
+        };
+    }
+    Ok(())
 }
 
 /// Why settings were refused.
@@ -676,6 +767,50 @@ mod tests {
         let mut scalar = Value::table();
         scalar.set_path("log_only", Value::Bool(true)).unwrap();
         assert!(scalar.set_path("log_only.x", Value::Bool(true)).is_err());
+        assert!(scalar.set_path("log_only[0]", Value::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn paths_index_lists() {
+        let mut tree = Value::table();
+        tree.set_path("forwarder[0].name", s("a")).unwrap();
+        tree.set_path("forwarder[0].domain", s("a.example")).unwrap();
+        tree.set_path("forwarder[1].name", s("b")).unwrap();
+        tree.set_path("forwarder[1].networks", Value::Array(vec![s("192.0.2.0/24")])).unwrap();
+        tree.set_path("address.\"x@ex.org\".forwarder[0].name", s("c")).unwrap();
+        tree.set_path("address.\"x@ex.org\".forwarder[0].address", s("x@c.example")).unwrap();
+        tree.set_path("skip_networks[0]", s("10.0.0.0/8")).unwrap();
+        tree.set_path("skip_networks[1]", s("10.0.0.1")).unwrap();
+        tree.set_path("skip_networks[0]", s("192.0.2.0/24")).unwrap();
+        let st = settings_from_value(&tree, "x").unwrap();
+        assert_eq!(st.rules.forwarders.len(), 2);
+        assert_eq!(st.rules.forwarders[1].name, "b");
+        assert_eq!(st.addresses["x@ex.org"].forwarders.as_ref().unwrap()[0].name, "c");
+        assert_eq!(st.skip_networks.len(), 2);
+        assert_eq!(st.skip_networks[0], "192.0.2.0/24".parse().unwrap());
+        // Errors leave the tree as it was: nothing made on the way.
+        let before = tree.clone();
+        for bad in [
+            "forwarder[3].name",
+            "forwarder[0][0]",
+            "domain.\"ex.org\".forwarder[1].name",
+            "log_only[1]",
+            "forwarder[x].name",
+            "forwarder[0",
+            "forwarder[]",
+            "forwarder[0]x",
+            "forwarder[1234567890]",
+            "skip_networks[0].x",
+        ] {
+            assert!(tree.set_path(bad, Value::Bool(true)).is_err(), "{bad:?}");
+            assert_eq!(tree, before, "{bad:?}");
+        }
+        let e = tree.set_path("forwarder[5].name", s("z")).unwrap_err();
+        assert!(e.starts_with("forwarder[5]: past the end of the list (2 entries)"), "{e}");
+        // A key that holds a bracket is quoted.
+        let mut quoted = Value::table();
+        quoted.set_path("\"a[1]\".b", Value::Bool(true)).unwrap();
+        assert_eq!(quoted, t(vec![("a[1]", t(vec![("b", Value::Bool(true))]))]));
     }
 
     #[test]
