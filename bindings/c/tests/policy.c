@@ -15,9 +15,6 @@
  * spfkit_policy_new() with SPFKIT_ERR_SETTINGS and an error naming its
  * error_key, on one line.
  *
- * Keys are set in sorted order, as the Rust harness's JSON map has them
- * (where settings hold two errors, the one reported depends on the order).
- *
  *   policy tests/policy/cases.json
  */
 #include <jansson.h>
@@ -78,20 +75,15 @@ static void path_with_key(char *out, const char *prefix, const char *key) {
     out[n] = 0;
 }
 
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static spfkit_status set_value(target t, const char *path, json_t *v);
 
-/* Each key of the object `v` under `prefix`, in sorted order. */
+/* Each key of the object `v` under `prefix`, in the file's order. */
 static spfkit_status set_object(target t, const char *prefix, json_t *v) {
     size_t n = json_object_size(v), i = 0;
     const char **keys = calloc(n ? n : 1, sizeof *keys);
     const char *key;
     json_t *value;
     json_object_foreach(v, key, value) keys[i++] = key;
-    qsort(keys, n, sizeof *keys, by_name);
     spfkit_status s = SPFKIT_OK;
     for (i = 0; i < n && s == SPFKIT_OK; i++) {
         char path[MAX_PATH];
