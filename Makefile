@@ -108,7 +108,11 @@ c-pkgconfig: lib | $(BUILD)
 	$(MAKE) --no-print-directory uninstall PREFIX=$(CURDIR)/$(BUILD)/prefix
 	@test -z "$$(find $(BUILD)/prefix -type f -o -type l)" || { echo "uninstall left files behind"; exit 1; }
 
-# examples/c/spfcheck against NSD serving the example zone (tests/dns/serve.py).
+# examples/c/spfcheck against NSD serving the example zone (tests/dns/serve.py);
+# examples/c/policy.c prints what README says it prints.
 c-example: lib | $(BUILD)
 	$(CC) $(STRICT) -Iinclude examples/c/spfcheck.c $(RELEASE)/libspfkit.a -lresolv $(LIBS) -o $(BUILD)/spfcheck
 	bash bindings/c/tests/example.sh $(BUILD)/spfcheck
+	$(CC) $(STRICT) -Iinclude examples/c/policy.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/policy_example
+	$(BUILD)/policy_example | diff -u examples/c/policy.expected -
+	@echo "examples/c/policy.c: its output as README shows"
