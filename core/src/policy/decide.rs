@@ -208,6 +208,23 @@ impl Message {
         self.start(valid_recipient(recipient.as_ref()), host)
     }
 
+    /// The recipient as [`decide`](Message::decide) reads it and as
+    /// [`Policy::with_recipient_rules`]' function is given it (one pair of
+    /// angle brackets removed), or `None` when it is not a UTF-8
+    /// `local@domain` (decided `not-checked` without asking the rules). For
+    /// a host whose per-recipient lookup is asynchronous: look this up,
+    /// then [`decide_with`](Message::decide_with).
+    ///
+    /// ```
+    /// use spfkit::policy::Message;
+    /// assert_eq!(Message::recipient_address("<Bob@example.net>").as_deref(), Some("Bob@example.net"));
+    /// assert_eq!(Message::recipient_address(b"\xff@example.net"), None);
+    /// assert_eq!(Message::recipient_address("no-at-sign"), None);
+    /// ```
+    pub fn recipient_address(raw: impl AsRef<[u8]>) -> Option<String> {
+        valid_recipient(raw.as_ref()).ok()
+    }
+
     fn start(&self, recipient: Result<String, ()>, host: Option<Overrides>) -> Decide {
         let shared = Arc::clone(&self.0);
         Decide(Machine::new(move |dns| decide(Ctx { shared, dns }, recipient, host)))
