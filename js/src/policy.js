@@ -88,8 +88,8 @@ export function policyApi(k) {
   /**
    * The caller's settings (or overrides) `value` as a tree of the
    * WebAssembly side's: strings (cut), numbers, booleans, fresh arrays, a
-   * Map per plain object (its own enumerable string keys; a key whose
-   * value is undefined left out, as JSON does), and `{ other: kind }` for
+   * Map per plain object (its own enumerable string keys, sorted; a key
+   * whose value is undefined left out, as JSON does), and `{ other: kind }` for
    * anything else: null, a function, a Date or Map, a value nested too
    * deep, a value whose getter or proxy trap threw. Core refuses each of
    * those naming its key. At most one entry more than core takes is
@@ -158,14 +158,18 @@ export function policyApi(k) {
         }
         return out;
       }
+      // In sorted order, as core's TOML reader gives a table's keys, so
+      // that every host names the same key when more than one is wrong
+      // (UTF-16 order, which differs from UTF-8's only past U+FFFF).
+      if (keys.length > maxSettingsTable + 1) keys.length = maxSettingsTable + 1;
+      keys.sort();
       const out = new Map();
-      const count = Math.min(keys.length, maxSettingsTable + 1);
-      for (let i = 0; i < count; i++) {
-        const key = cut(keys[i]);
+      for (const name of keys) {
+        const key = cut(name);
         spend(key.length);
         let item;
         try {
-          item = v[keys[i]];
+          item = v[name];
         } catch {
           out.set(key, UNREADABLE);
           continue;
@@ -266,9 +270,15 @@ export function policyApi(k) {
     let later = false;
     try {
       given = rules(address);
-      later = isThenable(given);
     } catch (e) {
       throw failed(`threw: ${described(e)}`, e);
+    }
+    try {
+      later = isThenable(given);
+    } catch (e) {
+      // A `then` that throws when read (a revoked proxy): what awaiting
+      // the value would make of it, a rejection.
+      throw failed(`rejected: ${described(e)}`, e);
     }
     if (later) {
       try {
