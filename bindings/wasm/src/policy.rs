@@ -29,11 +29,16 @@ const MAX_DEPTH: u32 = 32;
 /// A settings error for the JS layer: code `policy-settings`, with core's
 /// file, line, key and message (`reason`).
 fn settings_error(e: &SettingsError) -> JsValue {
-    let line = e.line.map_or(JsValue::NULL, |l| JsValue::from(l));
+    let line = e.line.map_or(JsValue::NULL, JsValue::from);
     error(
         "policy-settings",
         &e.to_string(),
-        &[("file", e.file.as_str().into()), ("line", line), ("key", e.key.as_str().into()), ("reason", e.message.as_str().into())],
+        &[
+            ("file", e.file.as_str().into()),
+            ("line", line),
+            ("key", e.key.as_str().into()),
+            ("reason", e.message.as_str().into()),
+        ],
     )
 }
 
@@ -143,8 +148,12 @@ impl WasmPolicy {
         let ip: IpAddr = ip_text.trim().parse().map_err(|_| {
             error("invalid-address", &format!("{} is not an IP address", errors::shown_str(&ip_text)), &[])
         })?;
-        let connection =
-            Connection { ip, helo: string_arg(&helo, "helo")?, mail_from: string_arg(&mail_from, "mailFrom")?, authenticated };
+        let connection = Connection {
+            ip,
+            helo: string_arg(&helo, "helo")?,
+            mail_from: string_arg(&mail_from, "mailFrom")?,
+            authenticated,
+        };
         Ok(PolicyMessage { inner: self.inner.message(connection) })
     }
 }
@@ -171,8 +180,8 @@ impl PolicyMessage {
             None
         } else {
             let file = string_arg(&file, "file")?;
-            let o = core_policy::overrides_from_value(&tree(&overrides, 0), &file, true)
-                .map_err(|e| settings_error(&e))?;
+            let o =
+                core_policy::overrides_from_value(&tree(&overrides, 0), &file, true).map_err(|e| settings_error(&e))?;
             Some(o)
         };
         Ok(PolicyDecide { inner: self.inner.decide_with(raw, host) })
