@@ -37,9 +37,9 @@ const MAX_RECIPIENT = 1024;
 /** `policyApi(k)`: the policy classes on core.js's helpers `k`. */
 export function policyApi(k) {
   const {
-    SpfError, InvalidArgumentError, InternalError, init, rethrown, guarded, needLoaded, optionsArg, must, string, boolean, fn, shown,
-    snapshot, queryId, drive, timeoutArg, isThenable, bound, isBytes, typedArrayLength, EVALUATION_OPTIONS,
-    CHECK_OPTIONS,
+    SpfError, InvalidArgumentError, InternalError, init, rethrown, guarded, needLoaded, optionsArg, must, string,
+    boolean, fn, shown, snapshot, queryId, drive, timeoutArg, isThenable, bound, isBytes, typedArrayLength,
+    EVALUATION_OPTIONS, CHECK_OPTIONS,
   } = k;
 
   /**
@@ -206,10 +206,12 @@ export function policyApi(k) {
     authenticated: boolean,
   };
 
+  const REQUIRED = [['ip', 'the client\'s address'], ['helo', 'the HELO/EHLO name'], ['mailFrom', 'the MAIL FROM address, "" for <>']];
+
   function connectionArg(connection) {
     if (connection === undefined || connection === null) must('connection', 'an object { ip, helo, mailFrom }', connection);
     const c = optionsArg(connection, CONNECTION, 'connection');
-    for (const [key, what] of [['ip', 'the client\'s address'], ['helo', 'the HELO/EHLO name'], ['mailFrom', 'the MAIL FROM address, "" for <>']]) {
+    for (const [key, what] of REQUIRED) {
       if (c[key] === undefined) throw new InvalidArgumentError(`connection.${key} is required (${what})`);
     }
     return c;
@@ -470,7 +472,8 @@ export function policyApi(k) {
   async function initPolicy(source) {
     await init(source ?? new URL('../dist/spfkit_wasm_policy_bg.wasm', import.meta.url));
     if (!hasPolicy()) {
-      throw new InternalError('spfkit was loaded without the receiver policy (init() came first): initPolicy() must come first');
+      throw new InternalError(
+        'spfkit was loaded without the receiver policy (init() came first): initPolicy() must come first');
     }
   }
 
