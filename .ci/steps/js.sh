@@ -10,4 +10,5 @@ rm -f "$CI/js.xml"
 (cd js && SPFKIT_JUNIT="$CI/js.xml" node scripts/test-packed.js)
 counts junit "$CI/js.xml"
 counts expect "$SPFKIT_COUNTS" js/suite/checkhost=suite js/suite/step-api=suite js/suite/web-worker=suite \
-    js/vectors/parse=vectors.parse js/vectors/check=vectors.check
+    js/vectors/parse=vectors.parse js/vectors/check=vectors.check \
+    js/policy/cases=policy.cases js/policy/bad-settings=policy.bad_settings

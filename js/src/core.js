@@ -14,6 +14,7 @@ import initWasm, {
   queryMessage,
   version as wasmVersion,
 } from '../dist/spfkit_wasm.js';
+import { policyApi } from './policy.js';
 
 /** The name does not exist (RCODE 3). */
 export const NXDOMAIN = 'NXDOMAIN';
@@ -740,3 +741,13 @@ export function dohResolver(options = {}) {
     }
   };
 }
+
+// ---------------------------------------------------------------------------
+// Receiver policy (policy.js), on the helpers above
+// ---------------------------------------------------------------------------
+
+export const { Policy, PolicyMessage, PolicyDecide, PolicySettingsError, RecipientRulesError, initPolicy } = policyApi({
+  SpfError, InvalidArgumentError, InternalError, init, rethrown, guarded, needLoaded, optionsArg, must, string, boolean, fn, shown,
+  snapshot, queryId, drive, timeoutArg, isThenable, bound, isBytes, typedArrayLength, EVALUATION_OPTIONS,
+  CHECK_OPTIONS,
+});

@@ -1,5 +1,9 @@
 // Types of the package `spfkit` (src/core.js, with src/node.js's additions).
 
+// The receiver policy: Policy, PolicyMessage, PolicyDecide, Decision, the
+// settings' schema.
+export * from './policy-types.js';
+
 /** The name does not exist. */
 export const NXDOMAIN: 'NXDOMAIN';
 /** The name exists without records of the type asked. */

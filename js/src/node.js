@@ -1,6 +1,7 @@
-// Node: the module is loaded on import, from the .wasm in this package, so
-// every function works at once. Adds systemResolver(): DNS over UDP and
-// TCP, the same wire format as the spfkit command.
+// Node: the module is loaded on import, from the .wasm in this package
+// (the one with the receiver policy), so every function works at once.
+// Adds systemResolver(): DNS over UDP and TCP, the same wire format as the
+// spfkit command.
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { getServers } from 'node:dns';
@@ -10,7 +11,8 @@ import { connect, isIP } from 'node:net';
 import { initSync, dnsQuery, InvalidArgumentError, NXDOMAIN, TEMPERROR } from './core.js';
 import * as core from './core.js';
 
-initSync(readFileSync(new URL('../dist/spfkit_wasm_bg.wasm', import.meta.url)));
+// The module with the receiver policy (Policy): its size matters little here.
+initSync(readFileSync(new URL('../dist/spfkit_wasm_policy_bg.wasm', import.meta.url)));
 
 export * from './core.js';
 
@@ -181,4 +183,11 @@ export function checkHost(ip, sender, helo, options) {
 /** As core's analyze(); the system's DNS servers when no resolver is given. */
 export function analyze(domain, options) {
   return core.analyze(domain, withSystemResolver(options));
+}
+
+/** As core's Policy; the system's DNS servers when no resolver is given. */
+export class Policy extends core.Policy {
+  constructor(settings, options) {
+    super(settings, withSystemResolver(options));
+  }
 }

@@ -257,7 +257,7 @@ fn recipient_bytes(v: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 #[pyfunction]
 #[pyo3(name = "_policy_recipient")]
 pub(crate) fn policy_recipient(recipient: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    Ok(pol::Message::recipient(recipient_bytes(recipient)?))
+    Ok(pol::Message::recipient_address(recipient_bytes(recipient)?))
 }
 
 /// A host's overrides (a dict, or None for none), checked by core as an

@@ -20,10 +20,15 @@ struct BoundsOut {
     max_txt: usize,
     /// Bytes of a DNS message (spf::wire::MAX_MESSAGE).
     max_message: usize,
+    /// Entries of a settings list (spf::policy::MAX_LIST).
+    max_settings_list: usize,
+    /// Entries of a settings table (spf::policy::MAX_OVERRIDES, the
+    /// `domain` and `address` tables' bound).
+    max_settings_table: usize,
 }
 
 /// Core's bounds: { maxLength, maxLimit, maxNodes, maxRecords, maxTxt,
-/// maxMessage }.
+/// maxMessage, maxSettingsList, maxSettingsTable }.
 #[wasm_bindgen]
 pub fn bounds() -> JsValue {
     crate::values::to_js(&BoundsOut {
@@ -33,5 +38,7 @@ pub fn bounds() -> JsValue {
         max_records: spf::Answer::MAX_RECORDS,
         max_txt: spf::RData::MAX_TXT,
         max_message: spf::wire::MAX_MESSAGE,
+        max_settings_list: spf::policy::MAX_LIST,
+        max_settings_table: spf::policy::MAX_OVERRIDES,
     })
 }

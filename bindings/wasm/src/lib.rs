@@ -20,6 +20,9 @@
 //! - `answers`: a resolver's value as core's answer;
 //! - `outcome`, `report`: what a check or an analysis gives, as objects;
 //! - `records`: `checkDomain`, `parseRecord`;
+//! - `policy` (feature `policy`): receiver policy, the classes `Policy`,
+//!   `PolicyMessage` and `PolicyDecide` (settings from a snapshot tree,
+//!   decisions out);
 //! - `wire`: `queryMessage`, for DNS over HTTPS;
 //! - `bounds`: core's bounds for the JS layer.
 
@@ -29,6 +32,8 @@ mod errors;
 mod idna;
 mod options;
 mod outcome;
+#[cfg(feature = "policy")]
+mod policy;
 mod records;
 mod report;
 mod steps;
@@ -41,4 +46,10 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Whether this module holds the receiver policy (feature `policy`).
+#[wasm_bindgen(js_name = hasPolicy)]
+pub fn has_policy() -> bool {
+    cfg!(feature = "policy")
 }

@@ -26,7 +26,7 @@ struct QueryOut<'a> {
 
 /// A step as JS sees it: the queries ([{ id, name, type }]), [] while
 /// answers are outstanding, null when done.
-fn step_out<T>(step: spf::Step<'_, T>) -> JsValue {
+pub(crate) fn step_out<T>(step: spf::Step<'_, T>) -> JsValue {
     match step {
         spf::Step::Lookup(qs) => {
             let out: Vec<QueryOut<'_>> =
@@ -40,7 +40,7 @@ fn step_out<T>(step: spf::Step<'_, T>) -> JsValue {
 
 /// Answers query `id` with a resolver's value, read against the query
 /// core handed out with that id.
-fn answer(m: &mut impl spf::Steps, id: u32, v: &JsValue) -> Result<(), JsValue> {
+pub(crate) fn answer(m: &mut impl spf::Steps, id: u32, v: &JsValue) -> Result<(), JsValue> {
     let qid = spf::QueryId(id);
     let q = m.query(qid).ok_or_else(|| errors::answer(id, spf::AnswerError::UnknownId))?;
     let given = answers::read(q, v)?;

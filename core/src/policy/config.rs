@@ -377,6 +377,11 @@ pub fn settings_from_value(tree: &Value, file: &str) -> Result<Settings, Setting
 /// per-recipient callback gives one); `address_level` allows
 /// `prospective`.
 pub fn overrides_from_value(tree: &Value, file: &str, address_level: bool) -> Result<Overrides, SettingsError> {
+    if !matches!(tree, Value::Table(_)) {
+        // Named as settings_from_value names it, not by an empty key.
+        let top = At { file, line: 0, key: "(top level)".to_owned() };
+        return Err(top.error(format!("must be a table, not {}", tree.type_name())));
+    }
     overrides_at(tree, &At { file, line: 0, key: String::new() }, address_level)
 }
 
@@ -748,6 +753,17 @@ mod tests {
             assert!(e.to_string().starts_with("policy.toml: "), "{e}");
             assert!(!e.to_string().contains(['\r', '\n']), "{e}");
         }
+    }
+
+    #[test]
+    fn overrides_that_are_no_table_are_the_top_level() {
+        let e = overrides_from_value(&Value::Array(vec![]), "host", true).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.to_string().as_str()),
+            ("(top level)", "host: (top level): must be a table, not a list")
+        );
+        let e = overrides_from_value(&t(vec![("log_only", s("yes"))]), "host", true).unwrap_err();
+        assert_eq!(e.key, "log_only");
     }
 
     #[test]

@@ -208,21 +208,20 @@ impl Message {
         self.start(valid_recipient(recipient.as_ref()), host)
     }
 
-    /// `recipient` as [`decide`](Message::decide) reads it: the address
-    /// without one pair of angle brackets around it, or `None` when it is
-    /// not a UTF-8 `local@domain` (decided `not-checked`, rule
-    /// `bad-recipient`). What [`Policy::with_recipient_rules`]'s function
-    /// is given; a host that asks its own lookup first (an async one, a
-    /// callback in the host's language) asks it for this, then calls
-    /// [`decide_with`](Message::decide_with).
+    /// The recipient as [`decide`](Message::decide) reads it and as
+    /// [`Policy::with_recipient_rules`]' function is given it (one pair of
+    /// angle brackets removed), or `None` when it is not a UTF-8
+    /// `local@domain` (decided `not-checked` without asking the rules). For
+    /// a host whose per-recipient lookup is asynchronous: look this up,
+    /// then [`decide_with`](Message::decide_with).
     ///
     /// ```
     /// use spfkit::policy::Message;
-    /// assert_eq!(Message::recipient("<Bob@example.net>").as_deref(), Some("Bob@example.net"));
-    /// assert_eq!(Message::recipient(b"\xff@example.net"), None);
-    /// assert_eq!(Message::recipient("no-at-sign"), None);
+    /// assert_eq!(Message::recipient_address("<Bob@example.net>").as_deref(), Some("Bob@example.net"));
+    /// assert_eq!(Message::recipient_address(b"\xff@example.net"), None);
+    /// assert_eq!(Message::recipient_address("no-at-sign"), None);
     /// ```
-    pub fn recipient(raw: impl AsRef<[u8]>) -> Option<String> {
+    pub fn recipient_address(raw: impl AsRef<[u8]>) -> Option<String> {
         valid_recipient(raw.as_ref()).ok()
     }
 
