@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect
+import signal
 import smtplib
 import sys
 import time
@@ -133,13 +134,17 @@ def main(argv: Optional[list[str]] = None) -> None:
         ap.error(str(e))
     deliver = relay_to(*host_port(ap, args.relay, "--relay")) if args.relay else print_message
     controller = Controller(SpfHandler(Policy(settings, timeout=args.timeout), deliver), hostname=host, port=port)
+    # SIGTERM (a service manager) and SIGINT (Ctrl-C) stop it, set here
+    # rather than left to KeyboardInterrupt: a process started with SIGINT
+    # ignored (a background job of a shell) would otherwise never stop.
+    stopping: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: stopping.append(signum))
     controller.start()
     print(f"spf_aiosmtpd: listening on {args.listen}", file=sys.stderr)
     try:
-        while True:
-            time.sleep(3600)  # the controller serves from its own thread
-    except KeyboardInterrupt:
-        pass
+        while not stopping:
+            time.sleep(0.2)  # the controller serves from its own thread
     finally:
         controller.stop()
 
