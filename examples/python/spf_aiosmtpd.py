@@ -14,7 +14,7 @@ the first accepted recipient's decision (Received-SPF,
 Authentication-Results) at the top of the message and hands the message
 on. What to do with each recipient is in the settings
 (docs/policy-settings.md), not here. A decision that fails (the settings'
-per-recipient lookup raising, a broken resolver) is ``451 4.7.24``: the
+per-recipient lookup raising, a broken resolver) is ``451 4.3.0``: the
 recipient is never accepted unchecked.
 
 Without ``--relay`` the messages are written to standard output (a
@@ -39,7 +39,7 @@ from spfkit.policy import Action, Message, Policy, Settings
 #: with the header fields added). A function or a coroutine function.
 Deliver = Callable[[str, list[str], bytes], Union[None, Awaitable[None]]]
 
-TEMPFAIL = "451 4.7.24 SPF check failed, try again later"
+TEMPFAIL = "451 4.3.0 SPF check failed, try again later"
 
 
 class SpfHandler:

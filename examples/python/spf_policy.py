@@ -22,7 +22,7 @@ One Message per Postfix ``instance`` (one SMTP transaction) serves all of
 its recipients, so SPF is evaluated once per message and the header fields
 go with its first accepted recipient. A decision that fails (the settings'
 per-recipient lookup raising, a broken resolver) answers
-``DEFER_IF_PERMIT 4.7.24``: never accepted unchecked. DNS is dnspython's
+``DEFER_IF_PERMIT 4.3.0``: never accepted unchecked. DNS is dnspython's
 asyncio resolver.
 """
 
@@ -41,7 +41,7 @@ from spfkit.policy import Action, Decision, Message, Policy, Settings
 MESSAGES = 10_000
 #: Postfix closes idle policy connections well before this.
 IDLE_SECONDS = 600
-TEMPFAIL = "DEFER_IF_PERMIT 4.7.24 SPF check failed"
+TEMPFAIL = "DEFER_IF_PERMIT 4.3.0 SPF check failed"
 
 
 def one_line(value: str) -> str:

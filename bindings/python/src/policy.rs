@@ -8,8 +8,10 @@
 //! checks every key and value, so a dict and a TOML file are refused with
 //! the same errors (`spfkit.PolicySettingsError`: file, line, key). Only
 //! what a tree cannot carry is refused here: a key that is not a str
-//! (TypeError), and nesting past [`MAX_DEPTH`], which no setting has and a
-//! dict that holds itself would otherwise recurse into for ever.
+//! (TypeError), nesting past [`MAX_DEPTH`], which no setting has and a
+//! dict that holds itself would otherwise recurse into for ever, and more
+//! than a settings file may hold in all ([`Budget`]: a list that holds
+//! itself 1,024 times is shallow yet endless).
 
 use std::sync::Arc;
 
@@ -29,6 +31,20 @@ use crate::steps::{Query, Steps, drive};
 /// `address."a@b".forwarder[0].networks[0]`, 5 below the top).
 const MAX_DEPTH: usize = 16;
 
+/// What a tree may cost in all, as a settings file's 16 MiB: each value 16
+/// bytes, each string its length too. Past it every value is
+/// `Value::Other`, which core refuses at the first key it sits under.
+struct Budget(usize);
+
+impl Budget {
+    fn spend(&mut self, bytes: usize) -> bool {
+        self.0 = self.0.saturating_sub(bytes.saturating_add(16));
+        self.0 > 0
+    }
+}
+
+const TOO_LARGE: Value = Value::Other("more than a settings file may hold (16 MiB)");
+
 /// A core settings error as `spfkit.PolicySettingsError`.
 pub(crate) fn settings_error(py: Python<'_>, e: pol::SettingsError) -> PyErr {
     let text = e.to_string();
@@ -38,13 +54,20 @@ pub(crate) fn settings_error(py: Python<'_>, e: pol::SettingsError) -> PyErr {
 /// A Python value as a settings value: str, int, bool, list or tuple, dict
 /// (any Mapping); anything else is `Value::Other` naming its type, which
 /// core refuses at the key it sits under.
-fn value(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+fn value(v: &Bound<'_, PyAny>, depth: usize, budget: &mut Budget) -> PyResult<Value> {
     if depth > MAX_DEPTH {
         return Ok(Value::Other("a value nested too deep"));
     }
+    if !budget.spend(0) {
+        return Ok(TOO_LARGE);
+    }
     if let Ok(s) = v.cast::<PyString>() {
         // Lone surrogates become U+FFFD, which no setting takes.
-        return Ok(Value::String(s.to_string_lossy().into_owned()));
+        let text = s.to_string_lossy();
+        if !budget.spend(text.len()) {
+            return Ok(TOO_LARGE);
+        }
+        return Ok(Value::String(text.into_owned()));
     }
     if v.is_instance_of::<PyBool>() {
         return Ok(Value::Bool(v.is_truthy()?));
@@ -55,13 +78,13 @@ fn value(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if let Ok(l) = v.cast::<PyList>() {
         // A copy first: reading the items runs no Python code, but a
         // snapshot cannot change size under us whatever happens.
-        return items(&l.to_tuple(), depth);
+        return items(&l.to_tuple(), depth, budget);
     }
     if let Ok(t) = v.cast::<PyTuple>() {
-        return items(t, depth);
+        return items(t, depth, budget);
     }
     if let Some(d) = mapping(v)? {
-        return table(&d, depth);
+        return table(&d, depth, budget);
     }
     Ok(Value::Other(if v.is_instance_of::<PyFloat>() {
         "a float"
@@ -74,10 +97,10 @@ fn value(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     }))
 }
 
-fn items(t: &Bound<'_, PyTuple>, depth: usize) -> PyResult<Value> {
+fn items(t: &Bound<'_, PyTuple>, depth: usize, budget: &mut Budget) -> PyResult<Value> {
     // Core refuses a list of more than MAX_LIST entries by its length,
     // before any entry: the rest need not be converted.
-    let items = t.iter().take(pol::MAX_LIST + 1).map(|i| value(&i, depth + 1)).collect::<PyResult<_>>()?;
+    let items = t.iter().take(pol::MAX_LIST + 1).map(|i| value(&i, depth + 1, budget)).collect::<PyResult<_>>()?;
     Ok(Value::Array(items))
 }
 
@@ -93,7 +116,7 @@ fn mapping<'py>(v: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyDict>>> {
     Ok(None)
 }
 
-fn table(d: &Bound<'_, PyDict>, depth: usize) -> PyResult<Value> {
+fn table(d: &Bound<'_, PyDict>, depth: usize, budget: &mut Budget) -> PyResult<Value> {
     let mut entries = Vec::new();
     // Core refuses more [domain] or [address] entries than MAX_OVERRIDES
     // by the count, and any other table at its first unknown key.
@@ -102,7 +125,7 @@ fn table(d: &Bound<'_, PyDict>, depth: usize) -> PyResult<Value> {
         let Ok(key) = k.cast::<PyString>() else {
             return Err(PyTypeError::new_err(format!("policy settings keys are str, not {}", shown(&k))));
         };
-        entries.push((key.to_string_lossy().into_owned(), 0, value(&v, depth + 1)?));
+        entries.push((key.to_string_lossy().into_owned(), 0, value(&v, depth + 1, budget)?));
     }
     Ok(Value::Table(entries))
 }
@@ -110,7 +133,7 @@ fn table(d: &Bound<'_, PyDict>, depth: usize) -> PyResult<Value> {
 /// The top-level table: a Mapping, else TypeError.
 fn top(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
     match mapping(v)? {
-        Some(d) => table(&d, 0),
+        Some(d) => table(&d, 0, &mut Budget(pol::MAX_FILE)),
         None => Err(PyTypeError::new_err(format!("{what} is a dict, not {}", shown(v)))),
     }
 }
@@ -142,7 +165,7 @@ impl Settings {
             };
             if let (Value::Table(entries), Some(keys)) = (&mut tree, keys) {
                 // A key in both is set twice: core says so.
-                if let Value::Table(more) = table(keys, 0)? {
+                if let Value::Table(more) = table(keys, 0, &mut Budget(pol::MAX_FILE))? {
                     entries.extend(more);
                 }
             }

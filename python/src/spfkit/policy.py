@@ -36,8 +36,8 @@ UTF-8 ``local@domain``) and returning a dict of the keys an
 What it raises propagates out of ``decide()`` unchanged, and a return
 value that is no dict or None is a TypeError, one with a bad key or value
 ``PolicySettingsError``: the recipient is not decided, and the caller
-answers it with a temporary failure (``451 4.7.24``, Postfix's
-``DEFER_IF_PERMIT``), never accepts it unchecked, as the examples in
+answers it with a temporary failure (``451 4.3.0``, Postfix's
+``DEFER_IF_PERMIT``; X.3.0, a mail system trouble, not an SPF result), never accepts it unchecked, as the examples in
 examples/python do.
 """
 
