@@ -588,9 +588,10 @@ typedef struct {
   // "Received-SPF" or "Authentication-Results".
   const char *name;
   size_t name_len;
-  // The value, without the name and ": ". Control characters never
-  // appear, but a value that would make a line over 998 characters is
-  // folded with CRLF and a space (RFC 5322 §2.2.3): write it as it is.
+  // The value, without the name and ": ". No control character
+  // appears in it except the CRLF of a fold: a value that would make a
+  // line over 998 characters is folded with CRLF and a space (RFC 5322
+  // §2.2.3); write it as it is.
   const char *value;
   size_t value_len;
 } spfkit_header_field;

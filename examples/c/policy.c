@@ -51,8 +51,10 @@ int main(void) {
 
     /* Mail from example.com, forwarded by pobox.com's server. */
     spfkit_policy_message *message = NULL;
-    if (spfkit_policy_message_new(policy, "198.51.100.7", "<bob@example.com>", "forward.pobox.com", false, &message))
+    if (spfkit_policy_message_new(policy, "198.51.100.7", "<bob@example.com>", "forward.pobox.com", false, &message)) {
+        spfkit_policy_free(policy);
         return 1;
+    }
     const char *recipients[] = {"<alice+lists@example.net>", "<dave@example.net>", "<carol@example.net>"};
     for (size_t i = 0; i < 3; i++) {
         spfkit_policy_decision *d = NULL;

@@ -440,9 +440,10 @@ pub struct spfkit_header_field {
     /// "Received-SPF" or "Authentication-Results".
     pub name: *const c_char,
     pub name_len: usize,
-    /// The value, without the name and ": ". Control characters never
-    /// appear, but a value that would make a line over 998 characters is
-    /// folded with CRLF and a space (RFC 5322 §2.2.3): write it as it is.
+    /// The value, without the name and ": ". No control character
+    /// appears in it except the CRLF of a fold: a value that would make a
+    /// line over 998 characters is folded with CRLF and a space (RFC 5322
+    /// §2.2.3); write it as it is.
     pub value: *const c_char,
     pub value_len: usize,
 }
