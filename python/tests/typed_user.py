@@ -6,7 +6,7 @@ import asyncio
 from typing import Any, Optional
 
 import spfkit
-from spfkit.policy import Action, Decision, Policy, Rule, Settings
+from spfkit.policy import Action, Decision, Policy, Rule, Settings, SettingsDict
 
 
 def resolve(name: str, rdtype: str) -> Any:
@@ -54,6 +54,17 @@ def rules(recipient: str) -> Optional[dict[str, Any]]:
 
 async def arules(recipient: str) -> Optional[dict[str, Any]]:
     return rules(recipient)
+
+
+def settings_typos_are_type_errors() -> None:
+    # Not run: under --strict, mypy fails the file if an ignore below goes
+    # unused, so each line asserts that the schema refuses it.
+    Settings(mail_form={"reject": ["fail"]})  # type: ignore[call-arg]
+    Settings(log_only="yes")  # type: ignore[arg-type]
+    Settings(mail_from={"reject": ["pass"]})  # type: ignore[list-item]
+    Settings(iprev="always")  # type: ignore[arg-type]
+    typed: SettingsDict = {"authserv_id": "mx.example.net", "forwarder": [{"name": "fw", "domain": "fw.example"}]}
+    Settings(typed)
 
 
 def policy_decisions() -> list[str]:

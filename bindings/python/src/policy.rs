@@ -55,11 +55,12 @@ pub(crate) fn settings_error(py: Python<'_>, e: pol::SettingsError) -> PyErr {
 /// (any Mapping); anything else is `Value::Other` naming its type, which
 /// core refuses at the key it sits under.
 fn value(v: &Bound<'_, PyAny>, depth: usize, budget: &mut Budget) -> PyResult<Value> {
-    if depth > MAX_DEPTH {
-        return Ok(Value::Other("a value nested too deep"));
-    }
+    // Spent first: every value made costs, the ones refused too.
     if !budget.spend(0) {
         return Ok(TOO_LARGE);
+    }
+    if depth > MAX_DEPTH {
+        return Ok(Value::Other("a value nested too deep"));
     }
     if let Ok(s) = v.cast::<PyString>() {
         // Lone surrogates become U+FFFD, which no setting takes.
@@ -100,7 +101,17 @@ fn value(v: &Bound<'_, PyAny>, depth: usize, budget: &mut Budget) -> PyResult<Va
 fn items(t: &Bound<'_, PyTuple>, depth: usize, budget: &mut Budget) -> PyResult<Value> {
     // Core refuses a list of more than MAX_LIST entries by its length,
     // before any entry: the rest need not be converted.
-    let items = t.iter().take(pol::MAX_LIST + 1).map(|i| value(&i, depth + 1, budget)).collect::<PyResult<_>>()?;
+    let mut items = Vec::new();
+    for i in t.iter().take(pol::MAX_LIST + 1) {
+        let v = value(&i, depth + 1, budget)?;
+        let spent = v == TOO_LARGE;
+        items.push(v);
+        // One refused value says it: the rest of a list past the budget
+        // is not made at all.
+        if spent {
+            break;
+        }
+    }
     Ok(Value::Array(items))
 }
 
@@ -125,7 +136,12 @@ fn table(d: &Bound<'_, PyDict>, depth: usize, budget: &mut Budget) -> PyResult<V
         let Ok(key) = k.cast::<PyString>() else {
             return Err(PyTypeError::new_err(format!("policy settings keys are str, not {}", shown(&k))));
         };
-        entries.push((key.to_string_lossy().into_owned(), 0, value(&v, depth + 1, budget)?));
+        let v = value(&v, depth + 1, budget)?;
+        let spent = v == TOO_LARGE;
+        entries.push((key.to_string_lossy().into_owned(), 0, v));
+        if spent {
+            break;
+        }
     }
     Ok(Value::Table(entries))
 }

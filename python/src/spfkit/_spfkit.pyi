@@ -4,10 +4,10 @@ from ipaddress import IPv4Address, IPv6Address
 from os import PathLike
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from typing_extensions import final
+from typing_extensions import Unpack, final
 
 from ._types import Identity, Limits, Result
-from .policy import Action, IprevResult, Rule
+from .policy import Action, IprevResult, Rule, SettingsDict
 
 __version__: str
 # Private: for the pure-Python package (core's checks, shared with the native functions).
@@ -344,7 +344,7 @@ def analyze(
 # argument that is no Mapping.
 @final
 class Settings:
-    def __new__(cls, settings: Optional[Mapping[str, Any]] = None, /, **keys: Any) -> Settings: ...
+    def __new__(cls, settings: Optional[Mapping[str, Any]] = None, /, **keys: Unpack[SettingsDict]) -> Settings: ...
     @staticmethod
     def from_dict(settings: Mapping[str, Any], *, file: str = "<dict>") -> Settings: ...
     @staticmethod

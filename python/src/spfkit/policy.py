@@ -48,7 +48,7 @@ import enum
 import inspect
 import ipaddress
 import math
-from typing import Any, Awaitable, Callable, Coroutine, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Coroutine, Literal, Mapping, Optional, Sequence, TypedDict, Union
 
 from . import _spfkit
 from ._check import DEFAULT_TIMEOUT, _coroutine_function, _drive, _timeout
@@ -69,8 +69,74 @@ __all__ = [
     "RecipientRules",
     "Rule",
     "Settings",
+    "BestGuessPolicyDict",
+    "ForwarderDict",
+    "IdentityRulesDict",
+    "OverridesDict",
+    "ProspectiveDict",
+    "SettingsDict",
+    "UnacceptablePassDict",
 ]
 
+
+# The settings schema (docs/policy-settings.md) for type checkers: keyword
+# arguments of Settings() are checked against SettingsDict, and a dict can
+# be annotated with it. Core checks every value at run time either way.
+_ResultName = Literal["fail", "softfail", "neutral", "none", "permerror"]
+
+class IdentityRulesDict(TypedDict, total=False):
+    """`helo` and `mail_from` (docs/policy-settings.md)."""
+    check: bool
+    reject: Sequence[_ResultName]
+    temperror: Literal["accept", "defer"]
+    only_minus_all: bool
+    must_pass: Sequence[str]
+
+class ForwarderDict(TypedDict, total=False):
+    """One `[[forwarder]]`: a name and one of networks, domain, address."""
+    name: str
+    networks: Sequence[str]
+    domain: str
+    address: str
+
+class UnacceptablePassDict(TypedDict, total=False):
+    plus_all: bool
+    max_addresses: int
+    domains: Sequence[str]
+    reject: bool
+
+class BestGuessPolicyDict(TypedDict, total=False):
+    reject: Sequence[_ResultName]
+
+class ProspectiveDict(TypedDict, total=False):
+    forward_path: str
+    outbound: Sequence[str]
+
+class OverridesDict(TypedDict, total=False):
+    """The keys a recipient domain, a recipient address or a per-recipient
+    callback may set (`prospective` only for an address)."""
+    helo: IdentityRulesDict
+    mail_from: IdentityRulesDict
+    forwarder: Sequence[ForwarderDict]
+    never_reject_without_forwarders: bool
+    unacceptable_pass: UnacceptablePassDict
+    best_guess_policy: BestGuessPolicyDict
+    iprev: Literal["off", "report", "require"]
+    log_only: bool
+    prospective: ProspectiveDict
+
+class SettingsDict(OverridesDict, total=False):
+    """The whole schema of docs/policy-settings.md."""
+    authserv_id: str
+    header: Literal["received-spf", "authentication-results", "both", "none"]
+    hide_receiver: bool
+    recipient_delimiter: str
+    skip_networks: Sequence[str]
+    trusted_relays: Sequence[str]
+    skip_authenticated: bool
+    best_guess: str
+    domain: Mapping[str, OverridesDict]
+    address: Mapping[str, OverridesDict]
 
 class Action(str, enum.Enum):
     """What the MTA does with a recipient; compares equal to core's name."""
