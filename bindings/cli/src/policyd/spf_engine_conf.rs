@@ -1,0 +1,830 @@
+//! `spfkit policyd --policyd-spf-conf FILE`: the settings of a
+//! postfix-policyd-spf-python `policyd-spf.conf` (spf-engine 3.0.4, Debian
+//! 12's package) as spfkit's, so an administrator can swap the programs
+//! and keep the file.
+//!
+//! # The format, as spf-engine reads it
+//!
+//! One `Key = value` per line; `#` starts a comment anywhere on a line
+//! (a value cannot hold `#`); blank lines are skipped; spaces around the
+//! key and the value are not part of them; lines end in LF, CRLF or CR.
+//! Keys are case-sensitive, values too (`HELO_reject = fail` is not
+//! `Fail`). Where spf-engine logs a line and goes on (no `=`, more than
+//! one `=`, an unknown key) or silently reads a value as something else
+//! (a misspelt `Fail`, `True` in the wrong case, `Mock = False`), this
+//! reader stops with an error naming the file, the line and the key, so a
+//! file is never half read. A key set twice is an error too (spf-engine
+//! keeps the last). Lists are comma-separated without spaces, as
+//! spf-engine requires (`" x"` matched nothing there).
+//!
+//! # What each key becomes
+//!
+//! Keys left out take spf-engine's defaults, not spfkit's: without
+//! `Header_Type` the header is `Received-SPF` alone, and without
+//! `Authserv_Id` (or with `HOSTNAME`) the authserv-id is the host name, as
+//! spf-engine's `socket.gethostname()` (read from
+//! `/proc/sys/kernel/hostname`).
+//!
+//! | key | becomes |
+//! |---|---|
+//! | `HELO_reject` | `helo.reject`: `Fail` `["fail"]`, `Softfail` `["fail", "softfail"]`, `SPF_Not_Pass` `["fail", "softfail", "neutral"]`; `False` `[]` (and no permerror or temperror refusal either, as there); `Null` `[]` (a bounce's MAIL FROM is `postmaster@<HELO>`, whose fail `mail_from.reject` refuses; an error with `Mail_From_reject = False` or `No_Check`); `No_Check` `helo.check = false` |
+//! | `Mail_From_reject` | `mail_from.reject` likewise (`Fail`, `Softfail`, `SPF_Not_Pass`, `False`, `No_Check`) |
+//! | `PermError_reject = True` | `"permerror"` added to the `reject` of each identity not `False`/`Null`/`No_Check` |
+//! | `TempError_Defer = True` | `temperror = "defer"` for the same |
+//! | `No_Mail = True` | `only_minus_all = true` for both |
+//! | `Reject_Not_Pass_Domains` | `helo.must_pass` (not with `Null`) and `mail_from.must_pass`, with a warning: must-pass also refuses none and permerror |
+//! | `skip_addresses` | `skip_networks` (empty: none) |
+//! | `Whitelist` | `trusted_relays`: never refused on SPF, as before, but checked and reported |
+//! | `Domain_Whitelist` | one `[[forwarder]]` with `domain` each |
+//! | `Header_Type` | `header`: `SPF` `"received-spf"` (also when absent), `AR` `"authentication-results"`, `None` `"none"` |
+//! | `Authserv_Id` | `authserv_id` (`HOSTNAME`: the host name) |
+//! | `TestOnly` | `0`: `log_only = true` (and [`Converted::log_only`]); `1`: nothing |
+//! | `Lookup_Time` | [`Converted::timeout`] (1 to 3600 seconds) |
+//! | `Void_Limit` | `2` only (spfkit's limit, RFC 7208 §4.6.4), else an error |
+//! | `Hide_Receiver` | nothing: spfkit never writes the recipient into a header |
+//! | `debugLevel`, `QueueID`, `Reason_Message`, `SPF_Enhanced_Status_Codes = No`, `Whitelist_Lookup_Time`, `defaultSeedOnly` (not `0`), the milter's `Socket`, `PidFile`, `UserID`, `UMask`, `InternalHosts`, `IntHosts`, `MacroList` | a warning each: ignored, nothing in spfkit changes what they changed in a decision |
+//! | `HELO_pass_restriction`, `Mail_From_pass_restriction`, `Prospective`, `Per_User`, `HELO_Whitelist`, `Domain_Whitelist_PTR`, `Mock`, `defaultSeedOnly = 0` | an error unless empty (spf-engine's "off"): going on without them would change decisions |
+//!
+//! A warning also says when bounces (the null sender) are refused on more
+//! results than before: spf-engine checks a bounce by HELO alone, under
+//! `HELO_reject`; spfkit also checks its MAIL FROM, `postmaster@<HELO>`
+//! (RFC 7208 §2.4), under `Mail_From_reject`'s rules.
+//!
+//! The text is the caller's: a file that is not UTF-8 is refused before
+//! it gets here (spf-engine, reading it as UTF-8, stops on it too); NUL
+//! bytes and other controls are errors like any bad value; every message
+//! quotes at most 64 characters of what it read, escaped.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use spfkit::policy::{MAX_FILE, Settings, SettingsError, Value, settings_from_value};
+
+/// A `policyd-spf.conf` as spfkit's settings.
+#[derive(Clone, Debug)]
+pub struct Converted {
+    /// The settings (the global rules; this format has no per-recipient
+    /// ones).
+    pub settings: Settings,
+    /// What was read but has no effect in spfkit, or an effect that
+    /// differs from spf-engine's, one line each:
+    /// `policyd-spf.conf:3: debugLevel: ignored: ...`.
+    pub warnings: Vec<String>,
+    /// `Lookup_Time`: the DNS time limit of each check, when set.
+    pub timeout: Option<Duration>,
+    /// `TestOnly = 0`: decide and report, never reject or defer (also set
+    /// in `settings.rules.log_only`).
+    pub log_only: bool,
+}
+
+/// Settings from the text of a `policyd-spf.conf`; `file` names it in
+/// errors and warnings (`policyd-spf.conf:7: HELO_reject: "fail" is not
+/// ...`). See the module's documentation for each key.
+pub fn settings_from_policyd_spf_conf(text: &str, file: &str) -> Result<Converted, SettingsError> {
+    convert(text, file, host_name().as_deref())
+}
+
+/// The host name, as Python's `socket.gethostname()` has it (the kernel's
+/// node name), when it can be an authserv-id.
+fn host_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim();
+    usable_authserv_id(name).then(|| name.to_owned())
+}
+
+fn usable_authserv_id(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 255 && name.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// How spf-engine converts a key's value (its `nameConversion`): Python's
+/// `int()` for these, the text for the others.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Integer,
+}
+
+/// Every key spf-engine 3.0.4's reader knows (policydspfsupp.py), and
+/// `QueueID`, which its manual documents but its reader does not know.
+const KEYS: &[(&str, Kind)] = &[
+    ("debugLevel", Kind::Integer),
+    ("HELO_reject", Kind::Text),
+    ("Mail_From_reject", Kind::Text),
+    ("PermError_reject", Kind::Text),
+    ("TempError_Defer", Kind::Text),
+    ("Mail_From_pass_restriction", Kind::Text),
+    ("HELO_pass_restriction", Kind::Text),
+    ("Prospective", Kind::Text),
+    ("Whitelist", Kind::Text),
+    ("skip_addresses", Kind::Text),
+    ("HELO_Whitelist", Kind::Text),
+    ("Domain_Whitelist", Kind::Text),
+    ("Domain_Whitelist_PTR", Kind::Text),
+    ("No_Mail", Kind::Text),
+    ("Reject_Not_Pass_Domains", Kind::Text),
+    ("Per_User", Kind::Text),
+    ("TestOnly", Kind::Integer),
+    ("defaultSeedOnly", Kind::Integer),
+    ("SPF_Enhanced_Status_Codes", Kind::Text),
+    ("Header_Type", Kind::Text),
+    ("Hide_Receiver", Kind::Text),
+    ("Authserv_Id", Kind::Text),
+    ("Lookup_Time", Kind::Integer),
+    ("Whitelist_Lookup_Time", Kind::Integer),
+    ("Void_Limit", Kind::Integer),
+    ("Reason_Message", Kind::Text),
+    // Python's bool() of the text: true unless empty.
+    ("Mock", Kind::Text),
+    ("QueueID", Kind::Text),
+    // The milter front end's (pyspf-milter); the policy server ignores them.
+    ("Socket", Kind::Text),
+    ("PidFile", Kind::Text),
+    ("UserID", Kind::Text),
+    ("UMask", Kind::Integer),
+    ("InternalHosts", Kind::Text),
+    ("IntHosts", Kind::Text),
+    ("MacroList", Kind::Text),
+];
+
+const MILTER_KEYS: &[&str] = &["Socket", "PidFile", "UserID", "UMask", "InternalHosts", "IntHosts", "MacroList"];
+
+/// At most this many characters of what was read go into a message.
+const SHOWN: usize = 64;
+
+/// `s` quoted and escaped (no control character reaches a log line), cut
+/// at [`SHOWN`] characters.
+fn shown(s: &str) -> String {
+    let cut: String = s.chars().take(SHOWN).collect();
+    let more = if s.chars().nth(SHOWN).is_some() { "..." } else { "" };
+    format!("{cut:?}{more}")
+}
+
+/// A key as written, for an error about it: bare when it is a plain word.
+fn key_shown(s: &str) -> String {
+    if !s.is_empty() && s.len() <= SHOWN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        s.to_owned()
+    } else {
+        shown(s)
+    }
+}
+
+/// Lines as Python's text-mode `readline` splits them: at LF, CRLF or CR.
+struct Lines<'t>(&'t str);
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+    fn next(&mut self) -> Option<&'t str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let (line, rest) = match self.0.find(['\n', '\r']) {
+            None => (self.0, ""),
+            Some(i) => {
+                let end = if self.0[i..].starts_with("\r\n") { i + 2 } else { i + 1 };
+                (&self.0[..i], &self.0[end..])
+            }
+        };
+        self.0 = rest;
+        Some(line)
+    }
+}
+
+/// A key's value and line.
+#[derive(Clone, Copy)]
+struct Entry<'t> {
+    line: u32,
+    value: &'t str,
+}
+
+/// The file's keys, each read once.
+struct Conf<'t> {
+    file: &'t str,
+    entries: HashMap<&'static str, Entry<'t>>,
+}
+
+impl<'t> Conf<'t> {
+    fn error(&self, line: Option<u32>, key: &str, message: impl Into<String>) -> SettingsError {
+        SettingsError { file: self.file.to_owned(), line, key: key.to_owned(), message: message.into() }
+    }
+
+    fn read(text: &'t str, file: &'t str) -> Result<Conf<'t>, SettingsError> {
+        let mut conf = Conf { file, entries: HashMap::new() };
+        if text.len() > MAX_FILE {
+            return Err(conf.error(None, "(file)", format!("larger than {MAX_FILE} bytes")));
+        }
+        if text.starts_with('\u{feff}') {
+            return Err(conf.error(
+                Some(1),
+                "(file)",
+                "starts with a byte-order mark (U+FEFF), which spf-engine reads as part of the first key, \
+                 ignoring that line: save the file without it",
+            ));
+        }
+        for (n, raw) in Lines(text).enumerate() {
+            // At most 16 MiB of text: fewer lines than u32 counts.
+            let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            let content = raw.split_once('#').map_or(raw, |(before, _)| before).trim();
+            if content.is_empty() {
+                continue;
+            }
+            let mut parts = content.splitn(3, '=');
+            let name = parts.next().unwrap_or_default().trim();
+            let value = match (parts.next(), parts.next()) {
+                (Some(value), None) => value.trim(),
+                (None, _) => {
+                    return Err(conf.error(
+                        Some(line),
+                        &key_shown(content),
+                        "not a \"Key = value\" line (spf-engine ignores it)",
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(conf.error(
+                        Some(line),
+                        &key_shown(name),
+                        "more than one \"=\" on the line: spf-engine ignores such a line (a value cannot hold \"=\")",
+                    ));
+                }
+            };
+            let Some(&(key, kind)) = KEYS.iter().find(|(k, _)| *k == name) else {
+                let message = match KEYS.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    Some((k, _)) => format!("unknown key: keys are case-sensitive, this is not {k} (spf-engine ignores it)"),
+                    None => "unknown key (spf-engine ignores it)".to_owned(),
+                };
+                return Err(conf.error(Some(line), &key_shown(name), message));
+            };
+            if kind == Kind::Integer && value.parse::<i64>().is_err() {
+                return Err(conf.error(
+                    Some(line),
+                    key,
+                    format!("{} is not an integer (spf-engine does not start with it)", shown(value)),
+                ));
+            }
+            if let Some(first) = conf.entries.insert(key, Entry { line, value }) {
+                return Err(conf.error(
+                    Some(line),
+                    key,
+                    format!("set twice, first on line {} (spf-engine keeps the last)", first.line),
+                ));
+            }
+        }
+        Ok(conf)
+    }
+
+    fn get(&self, key: &str) -> Option<Entry<'t>> {
+        self.entries.get(key).copied()
+    }
+
+    /// An integer key's value (checked by [`Conf::read`]).
+    fn int(&self, key: &str) -> Option<(Entry<'t>, i64)> {
+        self.get(key).map(|e| (e, e.value.parse().unwrap_or_default()))
+    }
+
+    /// `True` or `False`, which spf-engine compares case-sensitively with
+    /// `"True"`; absent is `False`.
+    fn true_false(&self, key: &str) -> Result<bool, SettingsError> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Entry { value: "True", .. }) => Ok(true),
+            Some(Entry { value: "False", .. }) => Ok(false),
+            Some(e) => Err(self.error(
+                Some(e.line),
+                key,
+                format!("{} is not True or False (case matters: spf-engine reads anything but True as False)", shown(e.value)),
+            )),
+        }
+    }
+
+    /// A comma-separated list; empty for an empty value (spf-engine's
+    /// "none").
+    fn list(&self, key: &str, e: Entry<'t>) -> Result<Vec<&'t str>, SettingsError> {
+        if e.value.is_empty() {
+            return Ok(Vec::new());
+        }
+        e.value
+            .split(',')
+            .map(|item| {
+                if item.is_empty() {
+                    Err(self.error(Some(e.line), key, "an empty entry (a stray comma)"))
+                } else if item.contains(char::is_whitespace) {
+                    Err(self.error(
+                        Some(e.line),
+                        key,
+                        format!(
+                            "{} holds a space: entries are separated by commas alone (spf-engine matches nothing \
+                             with such an entry)",
+                            shown(item)
+                        ),
+                    ))
+                } else {
+                    Ok(item)
+                }
+            })
+            .collect()
+    }
+
+    /// A list of networks, each checked as spf-engine's Python
+    /// `ipaddress` would take it.
+    fn networks(&self, key: &str, e: Entry<'t>) -> Result<Value, SettingsError> {
+        let items = self.list(key, e)?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            network(item).map_err(|why| self.error(Some(e.line), key, why))?;
+            out.push(Value::String(item.to_owned()));
+        }
+        Ok(Value::Array(out))
+    }
+
+    /// A key with no equivalent: an error unless its value is empty
+    /// (spf-engine's "off").
+    fn unsupported(&self, key: &str, why: &str) -> Result<(), SettingsError> {
+        match self.get(key) {
+            Some(e) if !e.value.is_empty() => Err(self.error(Some(e.line), key, why)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Checks a network as spf-engine's `ipaddress.IPv4Network(...)` /
+/// `IPv6Network(...)` (strict) does: an address, or an address and a
+/// prefix length with no host bits set.
+fn network(item: &str) -> Result<(), String> {
+    if item.contains("//") {
+        return Err(format!(
+            "{}: write one \"/\" (spf-engine 3 refuses \"//\" too, and stops reading the list there)",
+            shown(item)
+        ));
+    }
+    let (addr, prefix) = item.split_once('/').map_or((item, None), |(a, p)| (a, Some(p)));
+    let ip: IpAddr = addr.parse().map_err(|_| format!("{} is not an IP address or network", shown(item)))?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = match prefix {
+        None => max,
+        Some(p) if p.contains(['.', ':']) => {
+            return Err(format!("{}: write a prefix length (/24), not a netmask", shown(item)));
+        }
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|&n| n <= max && p.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| format!("{}: the prefix length is not 0 to {max}", shown(item)))?,
+    };
+    let host_bits = match ip {
+        IpAddr::V4(a) => u32::from(a).checked_shl(u32::from(len)).unwrap_or(0) != 0,
+        IpAddr::V6(a) => u128::from(a).checked_shl(u32::from(len)).unwrap_or(0) != 0,
+    };
+    if host_bits {
+        return Err(format!(
+            "{}: bits set past the prefix length (spf-engine refuses such a network at every message, and stops \
+             reading the list there)",
+            shown(item)
+        ));
+    }
+    Ok(())
+}
+
+/// What a result set holds, as bits: the results that refuse, and
+/// whether temperror defers.
+const FAIL: u8 = 1;
+const SOFTFAIL: u8 = 2;
+const NEUTRAL: u8 = 4;
+const PERMERROR: u8 = 8;
+const TEMPERROR: u8 = 16;
+
+const NAMES: [(u8, &str); 5] = [
+    (FAIL, "fail"),
+    (SOFTFAIL, "softfail"),
+    (NEUTRAL, "neutral"),
+    (PERMERROR, "permerror"),
+    (TEMPERROR, "temperror"),
+];
+
+/// The `reject` list of `bits` (temperror has its own setting).
+fn reject_list(bits: u8) -> Value {
+    Value::Array(
+        NAMES
+            .iter()
+            .filter(|(b, _)| bits & b != 0 && *b != TEMPERROR)
+            .map(|(_, n)| Value::String((*n).to_owned()))
+            .collect(),
+    )
+}
+
+fn names(bits: u8) -> String {
+    NAMES.iter().filter(|(b, _)| bits & b != 0).map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+}
+
+/// `HELO_reject` and `Mail_From_reject`'s values.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reject {
+    Fail,
+    Softfail,
+    SpfNotPass,
+    Null,
+    False,
+    NoCheck,
+}
+
+impl Reject {
+    fn word(self) -> &'static str {
+        match self {
+            Reject::Fail => "Fail",
+            Reject::Softfail => "Softfail",
+            Reject::SpfNotPass => "SPF_Not_Pass",
+            Reject::Null => "Null",
+            Reject::False => "False",
+            Reject::NoCheck => "No_Check",
+        }
+    }
+
+    /// What refuses under this policy, `PermError_reject` and
+    /// `TempError_Defer` counted: spf-engine's `_get_resultcodes`.
+    fn bits(self, flags: u8) -> u8 {
+        match self {
+            Reject::Fail | Reject::Null => FAIL | flags,
+            Reject::Softfail => FAIL | SOFTFAIL | flags,
+            Reject::SpfNotPass => FAIL | SOFTFAIL | NEUTRAL | flags,
+            Reject::False | Reject::NoCheck => 0,
+        }
+    }
+}
+
+/// The settings tree being built, and which spf-engine key (and line)
+/// each path came from, so core's errors name the key of the file.
+struct Tree<'a> {
+    file: &'a str,
+    value: Value,
+    origins: Vec<(String, &'static str, Option<u32>)>,
+}
+
+impl Tree<'_> {
+    fn set(&mut self, path: &str, value: Value, key: &'static str, line: Option<u32>) -> Result<(), SettingsError> {
+        self.value.set_path(path, value).map_err(|why| SettingsError {
+            file: self.file.to_owned(),
+            line,
+            key: key.to_owned(),
+            message: format!("cannot set {path}: {why}"),
+        })?;
+        self.origin(path, key, line);
+        Ok(())
+    }
+
+    fn origin(&mut self, path: &str, key: &'static str, line: Option<u32>) {
+        self.origins.push((path.to_owned(), key, line));
+    }
+
+    fn settings(&self) -> Result<Settings, SettingsError> {
+        settings_from_value(&self.value, self.file).map_err(|e| {
+            let under = |path: &str| {
+                e.key.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            };
+            match self.origins.iter().filter(|(p, _, _)| under(p)).max_by_key(|(p, _, _)| p.len()) {
+                Some((_, key, line)) => SettingsError {
+                    file: e.file.clone(),
+                    line: *line,
+                    key: (*key).to_owned(),
+                    message: format!("{} (as spfkit's {})", e.message, e.key),
+                },
+                None => e,
+            }
+        })
+    }
+}
+
+/// [`settings_from_policyd_spf_conf`] with the host name given (`None`:
+/// unknown).
+fn convert(text: &str, file: &str, host: Option<&str>) -> Result<Converted, SettingsError> {
+    let conf = Conf::read(text, file)?;
+    let mut tree = Tree { file, value: Value::table(), origins: Vec::new() };
+    // (line, text): sorted by line at the end.
+    let mut warnings: Vec<(u32, String)> = Vec::new();
+    let mut warn = |e: Option<Entry<'_>>, key: &str, text: &str| {
+        let line = e.map_or(0, |e| e.line);
+        let at = if line > 0 { format!("{file}:{line}") } else { file.to_owned() };
+        warnings.push((line, format!("{at}: {key}: {text}")));
+    };
+
+    // What refuses, per identity.
+    let helo = reject_policy(&conf, "HELO_reject", true)?;
+    let mail_from = reject_policy(&conf, "Mail_From_reject", false)?;
+    let flags = if conf.true_false("PermError_reject")? { PERMERROR } else { 0 }
+        | if conf.true_false("TempError_Defer")? { TEMPERROR } else { 0 };
+    let no_mail = conf.true_false("No_Mail")?;
+    if helo.0 == Reject::Null && matches!(mail_from.0, Reject::False | Reject::NoCheck) {
+        return Err(conf.error(
+            helo.1.map(|e| e.line),
+            "HELO_reject",
+            format!(
+                "Null with Mail_From_reject = {}: Null refuses a bounce (the null sender) whose HELO fails, which \
+                 spfkit does through the bounce's MAIL FROM, postmaster@<HELO>, and Mail_From_reject = {} refuses \
+                 nothing there; use HELO_reject = Fail or False",
+                mail_from.0.word(),
+                mail_from.0.word()
+            ),
+        ));
+    }
+    let must_pass = match conf.get("Reject_Not_Pass_Domains") {
+        Some(e) => {
+            let domains = conf.list("Reject_Not_Pass_Domains", e)?;
+            if !domains.is_empty() {
+                warn(
+                    Some(e),
+                    "Reject_Not_Pass_Domains",
+                    "mapped to helo.must_pass and mail_from.must_pass, which refuse every result but pass from \
+                     these domains and their subdomains: none and permerror too, which spf-engine accepted (unless \
+                     PermError_reject), and whatever No_Mail says",
+                );
+            }
+            Some((e, Value::Array(domains.into_iter().map(|d| Value::String(d.to_owned())).collect())))
+        }
+        None => None,
+    };
+    for (prefix, (policy, entry)) in [("helo", helo), ("mail_from", mail_from)] {
+        let line = entry.map(|e| e.line);
+        let key = if prefix == "helo" { "HELO_reject" } else { "Mail_From_reject" };
+        if policy == Reject::NoCheck {
+            tree.set(&format!("{prefix}.check"), Value::Bool(false), key, line)?;
+            continue;
+        }
+        // False and Null (HELO alone) refuse nothing on this identity,
+        // permerror and temperror included.
+        let bits = if policy == Reject::Null { 0 } else { policy.bits(flags) };
+        tree.set(&format!("{prefix}.reject"), reject_list(bits), key, line)?;
+        let temperror = if bits & TEMPERROR != 0 { "defer" } else { "accept" };
+        tree.set(&format!("{prefix}.temperror"), Value::String(temperror.to_owned()), key, line)?;
+        if no_mail {
+            let line = conf.get("No_Mail").map(|e| e.line);
+            tree.set(&format!("{prefix}.only_minus_all"), Value::Bool(true), "No_Mail", line)?;
+        }
+        // spf-engine applies the domains' rule over False too, not over
+        // Null's HELO (a bounce's MAIL FROM is postmaster@<HELO>).
+        if let Some((e, domains)) = &must_pass {
+            if policy != Reject::Null {
+                tree.set(&format!("{prefix}.must_pass"), domains.clone(), "Reject_Not_Pass_Domains", Some(e.line))?;
+            }
+        }
+    }
+    // A bounce: spf-engine checks HELO alone, under HELO_reject (not at
+    // all under No_Check); spfkit checks MAIL FROM (postmaster@<HELO>,
+    // the same evaluation) under mail_from's rules too.
+    let bounce_before = match helo.0 {
+        Reject::NoCheck | Reject::False => 0,
+        policy => policy.bits(flags),
+    };
+    let bounce_now = if mail_from.0 == Reject::NoCheck { 0 } else { mail_from.0.bits(flags) };
+    let more = bounce_now & !bounce_before;
+    if more != 0 {
+        let key = match (helo.1, mail_from.1) {
+            (Some(_), Some(_)) => "HELO_reject, Mail_From_reject",
+            (Some(_), None) => "HELO_reject",
+            _ => "Mail_From_reject",
+        };
+        warn(
+            helo.1.or(mail_from.1),
+            key,
+            &format!(
+                "a bounce (the null sender) whose HELO name gives {} is now refused: spf-engine checked bounces by \
+                 HELO_reject alone; spfkit also checks their MAIL FROM, postmaster@<HELO> (RFC 7208 section 2.4), \
+                 under Mail_From_reject's rules",
+                names(more)
+            ),
+        );
+    }
+
+    // Who is not checked, or never refused.
+    if let Some(e) = conf.get("skip_addresses") {
+        tree.set("skip_networks", conf.networks("skip_addresses", e)?, "skip_addresses", Some(e.line))?;
+    }
+    if let Some(e) = conf.get("Whitelist") {
+        tree.set("trusted_relays", conf.networks("Whitelist", e)?, "Whitelist", Some(e.line))?;
+    }
+    if let Some(e) = conf.get("Domain_Whitelist") {
+        let line = Some(e.line);
+        tree.origin("forwarder", "Domain_Whitelist", line);
+        for (i, domain) in conf.list("Domain_Whitelist", e)?.into_iter().enumerate() {
+            let lower = domain.to_ascii_lowercase();
+            let lower = lower.strip_suffix('.').unwrap_or(&lower);
+            let name = if lower.len() <= 64 && lower.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            {
+                lower.to_owned()
+            } else {
+                format!("Domain_Whitelist-{}", i + 1)
+            };
+            tree.set(&format!("forwarder[{i}].name"), Value::String(name), "Domain_Whitelist", line)?;
+            let domain = Value::String(domain.to_owned());
+            tree.set(&format!("forwarder[{i}].domain"), domain, "Domain_Whitelist", line)?;
+        }
+    }
+
+    // Headers.
+    let header = match conf.get("Header_Type") {
+        None | Some(Entry { value: "SPF", .. }) => "received-spf",
+        Some(Entry { value: "AR", .. }) => "authentication-results",
+        Some(Entry { value: "None", .. }) => "none",
+        Some(e) => {
+            return Err(conf.error(
+                Some(e.line),
+                "Header_Type",
+                format!(
+                    "{} is not SPF, AR or None (case matters: spf-engine reads a value holding \"AR\" as AR, any \
+                     other as SPF)",
+                    shown(e.value)
+                ),
+            ));
+        }
+    };
+    let line = conf.get("Header_Type").map(|e| e.line);
+    tree.set("header", Value::String(header.to_owned()), "Header_Type", line)?;
+    match conf.get("Authserv_Id") {
+        Some(e) if e.value != "HOSTNAME" => {
+            tree.set("authserv_id", Value::String(e.value.to_owned()), "Authserv_Id", Some(e.line))?;
+        }
+        e => match host.filter(|h| usable_authserv_id(h)) {
+            Some(h) => tree.set("authserv_id", Value::String(h.to_owned()), "Authserv_Id", e.map(|e| e.line))?,
+            None => warn(
+                e,
+                "Authserv_Id",
+                "spf-engine uses the host name (HOSTNAME, its default), which could not be read here: \
+                 authserv_id stays \"unknown\"; write Authserv_Id = <this host's name>",
+            ),
+        },
+    }
+
+    // Test mode.
+    let mut log_only = false;
+    if let Some((e, n)) = conf.int("TestOnly") {
+        match n {
+            0 => {
+                log_only = true;
+                tree.set("log_only", Value::Bool(true), "TestOnly", Some(e.line))?;
+            }
+            1 => {}
+            _ => {
+                return Err(conf.error(
+                    Some(e.line),
+                    "TestOnly",
+                    "must be 0 (test only: never reject or defer) or 1 (normal operation)",
+                ));
+            }
+        }
+    }
+    if let Some((e, n)) = conf.int("defaultSeedOnly") {
+        if n == 0 {
+            return Err(conf.error(
+                Some(e.line),
+                "defaultSeedOnly",
+                "0 asks for test mode under TestOnly's old name, which spf-engine 3.0.4 reads but never uses \
+                 (TestOnly, default 1, decides): this file ran in normal operation; write TestOnly = 0 for test \
+                 mode, or remove the line",
+            ));
+        }
+        warn(
+            Some(e),
+            "defaultSeedOnly",
+            "ignored: TestOnly's old name, which spf-engine 3.0.4 reads but never uses (TestOnly decides)",
+        );
+    }
+
+    // DNS.
+    let mut timeout = None;
+    if let Some((e, n)) = conf.int("Lookup_Time") {
+        if !(1..=3600).contains(&n) {
+            return Err(conf.error(
+                Some(e.line),
+                "Lookup_Time",
+                "must be 1 to 3600 seconds (spf-engine reads 0 or less as no overall limit; spfkit always has one)",
+            ));
+        }
+        timeout = Some(Duration::from_secs(n.unsigned_abs()));
+    }
+    if let Some((e, n)) = conf.int("Void_Limit") {
+        if n != 2 {
+            return Err(conf.error(
+                Some(e.line),
+                "Void_Limit",
+                "spfkit keeps RFC 7208's limit of 2 void lookups (section 4.6.4): remove the line",
+            ));
+        }
+    }
+    if let Some(e) = conf.get("Whitelist_Lookup_Time") {
+        warn(
+            Some(e),
+            "Whitelist_Lookup_Time",
+            "ignored: Domain_Whitelist checks share each decision's DNS time limit (Lookup_Time or --timeout)",
+        );
+    }
+
+    // Replies and logs.
+    match conf.get("SPF_Enhanced_Status_Codes") {
+        None | Some(Entry { value: "Yes", .. }) => {}
+        Some(e @ Entry { value: "No", .. }) => warn(
+            Some(e),
+            "SPF_Enhanced_Status_Codes",
+            "ignored: spfkit always sends RFC 7372's enhanced status codes (5.7.23, 5.7.24, 4.7.24)",
+        ),
+        Some(e) => {
+            return Err(conf.error(
+                Some(e.line),
+                "SPF_Enhanced_Status_Codes",
+                format!("{} is not Yes or No (case matters)", shown(e.value)),
+            ));
+        }
+    }
+    if let Some(e) = conf.get("Reason_Message") {
+        warn(
+            Some(e),
+            "Reason_Message",
+            "ignored: spfkit's reply texts are fixed per rule, with the record's own exp= explanation for fail \
+             (docs/policy-settings.md, \"Replies\")",
+        );
+    }
+    if let Some(e) = conf.get("debugLevel") {
+        warn(Some(e), "debugLevel", "ignored: logging is spfkit's own (one line per decision, docs/postfix.md)");
+    }
+    if let Some(e) = conf.get("QueueID") {
+        warn(
+            Some(e),
+            "QueueID",
+            "ignored: logging is spfkit's own (spf-engine 3.0.4's reader does not know this key either)",
+        );
+    }
+    for &key in MILTER_KEYS {
+        if let Some(e) = conf.get(key) {
+            warn(Some(e), key, "ignored: a setting of spf-engine's milter, which its policy server ignores too");
+        }
+    }
+    // Hide_Receiver: spf-engine hides the recipient's domain (or
+    // address); spfkit never writes the recipient into a header.
+
+    // No equivalent: going on without them would change decisions.
+    for key in ["HELO_pass_restriction", "Mail_From_pass_restriction"] {
+        conf.unsupported(
+            key,
+            "no equivalent: spf-engine answers this restriction class on a pass, spfkit never does; see \
+             docs/receiver-policy.md, \"From postfix-policyd-spf-python\", or remove the line",
+        )?;
+    }
+    conf.unsupported(
+        "Prospective",
+        "no equivalent: spf-engine checks every message as if sent from this address (for an outbound relay), \
+         spfkit checks the real client; keep postfix-policyd-spf-python for that service",
+    )?;
+    conf.unsupported(
+        "Per_User",
+        "per-recipient settings are [address.\"user@domain\"] tables of a TOML settings file (--config): \
+         convert that file by hand (docs/postfix.md)",
+    )?;
+    conf.unsupported(
+        "HELO_Whitelist",
+        "no equivalent (it trusts a client whose HELO name is listed and resolves to its address): list those \
+         hosts' addresses in Whitelist, or their domains in Domain_Whitelist if they publish SPF",
+    )?;
+    conf.unsupported(
+        "Domain_Whitelist_PTR",
+        "no equivalent (it trusts an unverified PTR name, which the client's owner controls): list those \
+         forwarders' addresses in Whitelist, or their domains in Domain_Whitelist if they publish SPF",
+    )?;
+    conf.unsupported(
+        "Mock",
+        "an instance with Mock set (to any value but an empty one, \"False\" too) answers DUNNO to every request \
+         and checks nothing: remove its check_policy_service line instead of converting it",
+    )?;
+
+    let settings = tree.settings()?;
+    warnings.sort_by_key(|(line, _)| if *line == 0 { u32::MAX } else { *line });
+    Ok(Converted { settings, warnings: warnings.into_iter().map(|(_, w)| w).collect(), timeout, log_only })
+}
+
+/// `HELO_reject` or `Mail_From_reject`: spf-engine's default `Fail` when
+/// absent.
+fn reject_policy<'t>(conf: &Conf<'t>, key: &str, helo: bool) -> Result<(Reject, Option<Entry<'t>>), SettingsError> {
+    let Some(e) = conf.get(key) else {
+        return Ok((Reject::Fail, None));
+    };
+    let policy = match e.value {
+        "Fail" => Reject::Fail,
+        "Softfail" => Reject::Softfail,
+        "SPF_Not_Pass" => Reject::SpfNotPass,
+        "Null" if helo => Reject::Null,
+        "False" => Reject::False,
+        "No_Check" => Reject::NoCheck,
+        other => {
+            let words = if helo {
+                "Fail, Softfail, SPF_Not_Pass, Null, False or No_Check"
+            } else {
+                "Fail, Softfail, SPF_Not_Pass, False or No_Check"
+            };
+            let message = if !helo && other == "Null" {
+                "Null is a value of HELO_reject alone: spf-engine reads it here as refusing nothing".to_owned()
+            } else {
+                format!(
+                    "{} is not {words} (case matters: spf-engine reads any other value as refusing nothing)",
+                    shown(other)
+                )
+            };
+            return Err(conf.error(Some(e.line), key, message));
+        }
+    };
+    Ok((policy, Some(e)))
+}
