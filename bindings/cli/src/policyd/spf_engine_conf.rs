@@ -828,3 +828,477 @@ fn reject_policy<'t>(conf: &Conf<'t>, key: &str, helo: bool) -> Result<(Reject, 
     };
     Ok((policy, Some(e)))
 }
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spfkit::policy::{Cidr, ForwarderKind, HeaderForm, IdentityRules, Rules, TempErrorAction};
+    use spfkit::{ResultSet, SpfResult};
+
+    /// Debian 12's /etc/postfix-policyd-spf-python/policyd-spf.conf
+    /// (postfix-policyd-spf-python 3.0.4-2), as shipped.
+    const STOCK: &str = include_str!("../../../../tests/policyd/policyd-spf.conf");
+    /// The package's policyd-spf.conf.commented, decompressed.
+    const COMMENTED: &str = include_str!("../../../../tests/policyd/policyd-spf.conf.commented");
+    const HOST: &str = "mx.test.example";
+    const FILE: &str = "policyd-spf.conf";
+
+    use SpfResult::{Fail, Neutral, PermError, SoftFail};
+
+    fn load(text: &str) -> Converted {
+        convert(text, FILE, Some(HOST)).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    fn fails(text: &str) -> SettingsError {
+        match convert(text, FILE, Some(HOST)) {
+            Ok(c) => panic!("{text:?} loaded: {:?}", c.settings),
+            Err(e) => e,
+        }
+    }
+
+    fn cidr(s: &str) -> Cidr {
+        s.parse().unwrap()
+    }
+
+    fn rules(check: bool, reject: &[SpfResult], temperror: TempErrorAction) -> IdentityRules {
+        IdentityRules { check, reject: ResultSet::of(reject), temperror, only_minus_all: false, must_pass: Vec::new() }
+    }
+
+    const ACCEPT: TempErrorAction = TempErrorAction::Accept;
+    const DEFER: TempErrorAction = TempErrorAction::Defer;
+
+    /// Every field compared (a field added to Settings breaks this until
+    /// it is compared too).
+    fn assert_same(got: &Settings, want: &Settings) {
+        let Settings {
+            rules,
+            domains,
+            addresses,
+            recipient_delimiter,
+            skip_networks,
+            trusted_relays,
+            skip_authenticated,
+            header,
+            authserv_id,
+            hide_receiver,
+            best_guess,
+        } = got;
+        assert_eq!(rules, &want.rules);
+        assert_eq!(domains, &want.domains);
+        assert_eq!(addresses, &want.addresses);
+        assert_eq!(recipient_delimiter, &want.recipient_delimiter);
+        assert_eq!(skip_networks, &want.skip_networks);
+        assert_eq!(trusted_relays, &want.trusted_relays);
+        assert_eq!(skip_authenticated, &want.skip_authenticated);
+        assert_eq!(header, &want.header);
+        assert_eq!(authserv_id, &want.authserv_id);
+        assert_eq!(hide_receiver, &want.hide_receiver);
+        assert_eq!(best_guess.is_some(), want.best_guess.is_some());
+    }
+
+    /// What Debian's stock file means, written out by hand.
+    fn stock_settings(authserv_id: &str) -> Settings {
+        Settings {
+            rules: Rules {
+                helo: rules(true, &[Fail], ACCEPT),
+                mail_from: rules(true, &[Fail], ACCEPT),
+                forwarders: Vec::new(),
+                never_reject_without_forwarders: false,
+                log_only: false,
+                ..Rules::default()
+            },
+            domains: HashMap::new(),
+            addresses: HashMap::new(),
+            recipient_delimiter: "+".to_owned(),
+            // 127.0.0.0/8,::ffff:127.0.0.0/104,::1: the IPv4-mapped network
+            // is IPv4's, as clients are matched.
+            skip_networks: vec![cidr("127.0.0.0/8"), cidr("127.0.0.0/8"), cidr("::1/128")],
+            trusted_relays: Vec::new(),
+            // spfkit's default: spf-engine has no such key (docs/postfix.md).
+            skip_authenticated: true,
+            // spf-engine's default, Received-SPF alone.
+            header: HeaderForm::ReceivedSpf,
+            authserv_id: authserv_id.to_owned(),
+            hide_receiver: false,
+            best_guess: None,
+        }
+    }
+
+    #[test]
+    fn debians_stock_file_loads_as_shipped() {
+        let c = load(STOCK);
+        assert_same(&c.settings, &stock_settings(HOST));
+        assert_eq!(
+            c.warnings,
+            ["policyd-spf.conf:3: debugLevel: ignored: logging is spfkit's own (one line per decision, docs/postfix.md)"]
+        );
+        assert_eq!(c.timeout, None);
+        assert!(!c.log_only);
+        // Through the public function, with this machine's host name.
+        let c = settings_from_policyd_spf_conf(STOCK, FILE).unwrap();
+        let host = host_name();
+        assert_same(&c.settings, &stock_settings(host.as_deref().unwrap_or("unknown")));
+        assert_eq!(c.warnings.len(), if host.is_some() { 1 } else { 2 }, "{:?}", c.warnings);
+        // Without a host name: a warning, and spfkit's "unknown".
+        let c = convert(STOCK, FILE, None).unwrap();
+        assert_same(&c.settings, &stock_settings("unknown"));
+        assert!(c.warnings[1].starts_with("policyd-spf.conf: Authserv_Id: spf-engine uses the host name"), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn the_commented_example_loads_too() {
+        let c = load(COMMENTED);
+        let mut want = stock_settings("HEADER");
+        // Its live lines: Hide_Receiver = Yes (nothing to do) and
+        // Authserv_Id = HEADER (taken as written, as spf-engine does).
+        want.authserv_id = "HEADER".to_owned();
+        assert_same(&c.settings, &want);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].starts_with("policyd-spf.conf:3: debugLevel: "));
+    }
+
+    #[test]
+    fn helo_reject_values() {
+        let cases: [(&str, IdentityRules); 6] = [
+            ("Fail", rules(true, &[Fail], ACCEPT)),
+            ("Softfail", rules(true, &[Fail, SoftFail], ACCEPT)),
+            ("SPF_Not_Pass", rules(true, &[Fail, SoftFail, Neutral], ACCEPT)),
+            ("Null", rules(true, &[], ACCEPT)),
+            ("False", rules(true, &[], ACCEPT)),
+            ("No_Check", IdentityRules { check: false, ..IdentityRules::default() }),
+        ];
+        for (word, want) in cases {
+            let c = load(&format!("HELO_reject = {word}\n"));
+            assert_eq!(c.settings.rules.helo, want, "{word}");
+            assert_eq!(c.settings.rules.mail_from, rules(true, &[Fail], ACCEPT), "{word}");
+        }
+    }
+
+    #[test]
+    fn mail_from_reject_values() {
+        let cases: [(&str, IdentityRules); 5] = [
+            ("Fail", rules(true, &[Fail], ACCEPT)),
+            ("Softfail", rules(true, &[Fail, SoftFail], ACCEPT)),
+            ("SPF_Not_Pass", rules(true, &[Fail, SoftFail, Neutral], ACCEPT)),
+            ("False", rules(true, &[], ACCEPT)),
+            ("No_Check", IdentityRules { check: false, ..IdentityRules::default() }),
+        ];
+        for (word, want) in cases {
+            let c = load(&format!("Mail_From_reject = {word}\n"));
+            assert_eq!(c.settings.rules.mail_from, want, "{word}");
+            assert_eq!(c.settings.rules.helo, rules(true, &[Fail], ACCEPT), "{word}");
+        }
+    }
+
+    #[test]
+    fn permerror_and_temperror_flags() {
+        let c = load("PermError_reject = True\nTempError_Defer = True\nHELO_reject = SPF_Not_Pass\n");
+        assert_eq!(c.settings.rules.helo, rules(true, &[Fail, SoftFail, Neutral, PermError], DEFER));
+        assert_eq!(c.settings.rules.mail_from, rules(true, &[Fail, PermError], DEFER));
+        // False (and Null's HELO) refuse nothing, flags or not.
+        let c = load("PermError_reject = True\nTempError_Defer = True\nHELO_reject = False\nMail_From_reject = False\n");
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.settings.rules.helo, rules(true, &[], ACCEPT));
+        assert_eq!(c.settings.rules.mail_from, rules(true, &[], ACCEPT));
+        let c = load("PermError_reject = True\nTempError_Defer = True\nHELO_reject = Null\n");
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.settings.rules.helo, rules(true, &[], ACCEPT));
+        assert_eq!(c.settings.rules.mail_from, rules(true, &[Fail, PermError], DEFER));
+        let c = load("PermError_reject = False\nTempError_Defer = False\n");
+        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+    }
+
+    #[test]
+    fn no_mail_and_domains_that_must_pass() {
+        let c = load("No_Mail = True\nReject_Not_Pass_Domains = aol.com,Hotmail.COM.\n");
+        for r in [&c.settings.rules.helo, &c.settings.rules.mail_from] {
+            assert!(r.only_minus_all);
+            assert_eq!(r.must_pass, ["aol.com", "hotmail.com"]);
+        }
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].starts_with("policyd-spf.conf:2: Reject_Not_Pass_Domains: mapped to"), "{:?}", c.warnings);
+        let c = load("No_Mail = False\nReject_Not_Pass_Domains =\n");
+        assert!(!c.settings.rules.helo.only_minus_all && c.settings.rules.helo.must_pass.is_empty());
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // Null's HELO is never refused for a sender; False's is, for these
+        // domains (spf-engine applies them over False).
+        let c = load("HELO_reject = Null\nReject_Not_Pass_Domains = aol.com\n");
+        assert!(c.settings.rules.helo.must_pass.is_empty());
+        assert_eq!(c.settings.rules.mail_from.must_pass, ["aol.com"]);
+        let c = load("HELO_reject = False\nMail_From_reject = False\nReject_Not_Pass_Domains = aol.com\n");
+        assert_eq!(c.settings.rules.helo.must_pass, ["aol.com"]);
+        assert_eq!(c.settings.rules.mail_from.must_pass, ["aol.com"]);
+    }
+
+    #[test]
+    fn networks_and_forwarders() {
+        let c = load("skip_addresses =\nWhitelist = 192.0.2.0/24,2001:db8::/32,198.51.100.7,::ffff:203.0.113.0/120\n");
+        assert!(c.settings.skip_networks.is_empty());
+        assert_eq!(
+            c.settings.trusted_relays,
+            [cidr("192.0.2.0/24"), cidr("2001:db8::/32"), cidr("198.51.100.7/32"), cidr("203.0.113.0/24")]
+        );
+        let c = load("skip_addresses = 10.0.0.0/08,::1\n");
+        assert_eq!(c.settings.skip_networks, [cidr("10.0.0.0/8"), cidr("::1/128")]);
+        let long = format!("{}.example", "a".repeat(60));
+        let c = load(&format!("Domain_Whitelist = pobox.com,Trusted-Forwarder.ORG.,{long}\n"));
+        let f = &c.settings.rules.forwarders;
+        assert_eq!(f.len(), 3);
+        assert_eq!((f[0].name.as_str(), &f[0].kind), ("pobox.com", &ForwarderKind::Domain("pobox.com".into())));
+        assert_eq!(f[1].name, "trusted-forwarder.org");
+        assert_eq!(f[1].kind, ForwarderKind::Domain("trusted-forwarder.org".into()));
+        assert_eq!((f[2].name.as_str(), &f[2].kind), ("Domain_Whitelist-3", &ForwarderKind::Domain(long)));
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn headers_and_authserv_id() {
+        for (word, want) in
+            [("SPF", HeaderForm::ReceivedSpf), ("AR", HeaderForm::AuthenticationResults), ("None", HeaderForm::None)]
+        {
+            assert_eq!(load(&format!("Header_Type = {word}\n")).settings.header, want, "{word}");
+        }
+        assert_eq!(load("Authserv_Id = mx.example.net\n").settings.authserv_id, "mx.example.net");
+        assert_eq!(load("Authserv_Id = HOSTNAME\n").settings.authserv_id, HOST);
+        let c = convert("Authserv_Id = HOSTNAME\nHeader_Type = AR\n", FILE, None).unwrap();
+        assert_eq!(c.settings.authserv_id, "unknown");
+        assert!(c.warnings[0].starts_with("policyd-spf.conf:1: Authserv_Id: spf-engine uses the host name"));
+        // A host name that cannot be an authserv-id is not used.
+        let c = convert("", FILE, Some("bad host")).unwrap();
+        assert_eq!(c.settings.authserv_id, "unknown");
+        assert_eq!(c.warnings.len(), 1);
+        for hide in ["Yes", "No", "anything"] {
+            let c = load(&format!("Hide_Receiver = {hide}\n"));
+            assert!(!c.settings.hide_receiver && c.warnings.is_empty(), "{hide}");
+        }
+    }
+
+    #[test]
+    fn test_mode_and_timeouts() {
+        let c = load("TestOnly = 0\n");
+        assert!(c.log_only && c.settings.rules.log_only);
+        let c = load("TestOnly = 1\n");
+        assert!(!c.log_only && !c.settings.rules.log_only);
+        let c = load("defaultSeedOnly = 1\nTestOnly = 0\n");
+        assert!(c.log_only);
+        assert!(c.warnings[0].starts_with("policyd-spf.conf:1: defaultSeedOnly: ignored"), "{:?}", c.warnings);
+        assert_eq!(load("Lookup_Time = 5\n").timeout, Some(Duration::from_secs(5)));
+        assert_eq!(load("Lookup_Time = +3600\n").timeout, Some(Duration::from_secs(3600)));
+        let c = load("Void_Limit = 2\n");
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn keys_without_effect_warn() {
+        let text = "debugLevel = 5\nQueueID = True\nReason_Message = Message {rejectdefer} due to: {spf}.\n\
+                    SPF_Enhanced_Status_Codes = No\nWhitelist_Lookup_Time = 10\nSocket = local:/run/x.sock\n\
+                    PidFile = /run/x.pid\nUserID = pyspf-milter\nUMask = 7\nInternalHosts = 127.0.0.1\n\
+                    IntHosts = False\nMacroList = daemon_name|ORIGINATING\n";
+        let c = load(text);
+        let keys: Vec<&str> = c.warnings.iter().map(|w| w.split(": ").nth(1).unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "debugLevel",
+                "QueueID",
+                "Reason_Message",
+                "SPF_Enhanced_Status_Codes",
+                "Whitelist_Lookup_Time",
+                "Socket",
+                "PidFile",
+                "UserID",
+                "UMask",
+                "InternalHosts",
+                "IntHosts",
+                "MacroList"
+            ]
+        );
+        for (i, w) in c.warnings.iter().enumerate() {
+            assert!(w.starts_with(&format!("policyd-spf.conf:{}: ", i + 1)), "{w}");
+        }
+        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+        assert!(load("SPF_Enhanced_Status_Codes = Yes\n").warnings.is_empty());
+        // Keys with no equivalent are fine when empty: spf-engine's "off".
+        let off = "HELO_pass_restriction =\nMail_From_pass_restriction =\nProspective =\nPer_User =\n\
+                   HELO_Whitelist =\nDomain_Whitelist_PTR =\nMock =\nDomain_Whitelist =\nWhitelist =\n";
+        let c = load(off);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert!(c.settings.rules.forwarders.is_empty() && c.settings.trusted_relays.is_empty());
+    }
+
+    #[test]
+    fn bounces_refused_on_more_results_are_told() {
+        for (text, line, results) in [
+            ("HELO_reject = False\n", "1", "fail"),
+            ("HELO_reject = No_Check\nPermError_reject = True\n", "1", "fail, permerror"),
+            ("Mail_From_reject = Softfail\n", "1", "softfail"),
+            ("HELO_reject = Null\nMail_From_reject = SPF_Not_Pass\nTempError_Defer = True\n", "1", "softfail, neutral"),
+        ] {
+            let c = load(text);
+            let w = c.warnings.iter().find(|w| w.contains("a bounce")).unwrap_or_else(|| panic!("{text:?}"));
+            assert!(w.starts_with(&format!("policyd-spf.conf:{line}: ")), "{w}");
+            assert!(w.contains(&format!("gives {results} is now refused")), "{w}");
+        }
+        for text in ["", "HELO_reject = SPF_Not_Pass\n", "HELO_reject = Null\n", "Mail_From_reject = No_Check\n"] {
+            assert!(load(text).warnings.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn line_ends_comments_and_spaces() {
+        let c = load("# a comment\r\n\r\n  TestOnly=0   # test mode\rHELO_reject\t=\tSoftfail\n\n");
+        assert!(c.log_only);
+        assert_eq!(c.settings.rules.helo.reject, ResultSet::of(&[Fail, SoftFail]));
+        // A CR ends a line, as Python reads it: the error is on line 3.
+        let e = fails("debugLevel = 1\r\nTestOnly = 1\rHELO_reject = x\n");
+        assert_eq!((e.line, e.key.as_str()), (Some(3), "HELO_reject"));
+        let c = load("");
+        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+    }
+
+    /// (file, line, key, part of the message)
+    #[test]
+    fn errors_name_the_line_and_the_key() {
+        let long_domains: Vec<String> = (0..65).map(|i| format!("f{i}.example")).collect();
+        let forwarders = format!("Domain_Whitelist = {}\n", long_domains.join(","));
+        let cases: Vec<(String, u32, &str, &str)> = vec![
+            ("HELO_reject = fail".into(), 1, "HELO_reject", "\"fail\" is not Fail, Softfail, SPF_Not_Pass, Null"),
+            ("\nMail_From_reject = Null".into(), 2, "Mail_From_reject", "Null is a value of HELO_reject alone"),
+            ("Mail_From_reject = SPF_Required".into(), 1, "Mail_From_reject", "is not Fail, Softfail, SPF_Not_Pass, False or No_Check"),
+            ("HELO_reject =".into(), 1, "HELO_reject", "\"\" is not Fail"),
+            ("PermError_reject = true".into(), 1, "PermError_reject", "is not True or False"),
+            ("TempError_Defer = 1".into(), 1, "TempError_Defer", "is not True or False"),
+            ("No_Mail = yes".into(), 1, "No_Mail", "is not True or False"),
+            ("HELO_reject = Null\nMail_From_reject = False".into(), 1, "HELO_reject", "Null with Mail_From_reject = False"),
+            ("Mail_From_reject = No_Check\nHELO_reject = Null".into(), 2, "HELO_reject", "Null with Mail_From_reject = No_Check"),
+            ("skip_addresses = 127.0.0.0/8,::ffff:127.0.0.0//104,::1".into(), 1, "skip_addresses", "write one \"/\""),
+            ("skip_addresses = 10.0.0.1/8".into(), 1, "skip_addresses", "bits set past the prefix length"),
+            ("skip_addresses = 10.0.0.0/255.0.0.0".into(), 1, "skip_addresses", "not a netmask"),
+            ("skip_addresses = 10.0.0.0/8, 192.0.2.0/24".into(), 1, "skip_addresses", "holds a space"),
+            ("skip_addresses = 10.0.0.0/8,".into(), 1, "skip_addresses", "an empty entry"),
+            ("skip_addresses = 10.0.0.0/33".into(), 1, "skip_addresses", "prefix length is not 0 to 32"),
+            ("skip_addresses = 2001:db8::/129".into(), 1, "skip_addresses", "prefix length is not 0 to 128"),
+            ("skip_addresses = 10.0.0.0/-8".into(), 1, "skip_addresses", "prefix length is not 0 to 32"),
+            ("Whitelist = mail.example.com".into(), 1, "Whitelist", "is not an IP address or network"),
+            ("Whitelist = [::1]".into(), 1, "Whitelist", "is not an IP address or network"),
+            ("Reject_Not_Pass_Domains = aol.com,not..valid".into(), 1, "Reject_Not_Pass_Domains", "(as spfkit's helo.must_pass[1])"),
+            ("Domain_Whitelist = pobox.com,localhost".into(), 1, "Domain_Whitelist", "(as spfkit's forwarder[1].domain)"),
+            (forwarders, 1, "Domain_Whitelist", "more than 64 forwarders (as spfkit's forwarder)"),
+            ("Authserv_Id = mx example".into(), 1, "Authserv_Id", "without spaces (a host name) (as spfkit's authserv_id)"),
+            ("Authserv_Id =".into(), 1, "Authserv_Id", "cannot be empty"),
+            ("Header_Type = Both".into(), 1, "Header_Type", "\"Both\" is not SPF, AR or None"),
+            ("Header_Type = ar".into(), 1, "Header_Type", "is not SPF, AR or None"),
+            ("TestOnly = 2".into(), 1, "TestOnly", "must be 0"),
+            ("TestOnly = yes".into(), 1, "TestOnly", "\"yes\" is not an integer"),
+            ("debugLevel = high".into(), 1, "debugLevel", "is not an integer"),
+            ("UMask = 0o7".into(), 1, "UMask", "is not an integer"),
+            ("Lookup_Time = 99999999999999999999".into(), 1, "Lookup_Time", "is not an integer"),
+            ("defaultSeedOnly = 0".into(), 1, "defaultSeedOnly", "never uses"),
+            ("Lookup_Time = 0".into(), 1, "Lookup_Time", "1 to 3600 seconds"),
+            ("Lookup_Time = 3601".into(), 1, "Lookup_Time", "1 to 3600 seconds"),
+            ("Void_Limit = 3".into(), 1, "Void_Limit", "limit of 2"),
+            ("SPF_Enhanced_Status_Codes = no".into(), 1, "SPF_Enhanced_Status_Codes", "is not Yes or No"),
+            ("HELO_pass_restriction = helo_passed_spf".into(), 1, "HELO_pass_restriction", "no equivalent"),
+            ("Mail_From_pass_restriction = spf_fin, passed_spf".into(), 1, "Mail_From_pass_restriction", "no equivalent"),
+            ("Prospective = 192.168.0.4".into(), 1, "Prospective", "no equivalent"),
+            ("Per_User = text,/etc/pypolicyd-spf/userconf".into(), 1, "Per_User", "[address.\"user@domain\"]"),
+            ("HELO_Whitelist = relay.example.com".into(), 1, "HELO_Whitelist", "no equivalent"),
+            ("Domain_Whitelist_PTR = yahoo.com".into(), 1, "Domain_Whitelist_PTR", "no equivalent"),
+            ("Mock = False".into(), 1, "Mock", "\"False\" too"),
+            ("Unknown_Key = 1".into(), 1, "Unknown_Key", "unknown key"),
+            ("helo_reject = Fail".into(), 1, "helo_reject", "case-sensitive, this is not HELO_reject"),
+            ("Syslog = True".into(), 1, "Syslog", "unknown key"),
+            ("= Fail".into(), 1, "\"\"", "unknown key"),
+            ("HELO_pass_restriction".into(), 1, "HELO_pass_restriction", "not a \"Key = value\" line"),
+            ("Reason_Message = a=b".into(), 1, "Reason_Message", "more than one \"=\""),
+            ("TestOnly = 1\n\n TestOnly = 1".into(), 3, "TestOnly", "set twice, first on line 1"),
+            ("\u{feff}debugLevel = 1".into(), 1, "(file)", "byte-order mark"),
+        ];
+        for (text, line, key, part) in &cases {
+            let e = fails(text);
+            assert_eq!((e.line, e.key.as_str()), (Some(*line), *key), "{text:?}: {e}");
+            let shown = e.to_string();
+            assert!(shown.starts_with(&format!("{FILE}:{line}: {key}: ")), "{shown}");
+            assert!(shown.contains(part), "{text:?}: {shown}");
+        }
+    }
+
+    /// No panic, and every message short and free of control characters.
+    fn survives(text: &str) -> Result<Converted, SettingsError> {
+        let r = convert(text, FILE, Some(HOST));
+        let lines = match &r {
+            Ok(c) => c.warnings.clone(),
+            Err(e) => vec![e.to_string()],
+        };
+        for l in lines {
+            assert!(l.len() < 1024, "{} bytes: {}...", l.len(), &l[..200]);
+            assert!(!l.contains(char::is_control), "{l:?}");
+        }
+        r
+    }
+
+    #[test]
+    fn hostile_input() {
+        let mb = "A".repeat(1 << 20);
+        for text in [
+            mb.clone(),
+            format!("{mb} = 1"),
+            format!("Authserv_Id = {mb}"),
+            format!("HELO_reject = {mb}"),
+            format!("Lookup_Time = {}", "9".repeat(1 << 20)),
+            format!("skip_addresses = {}", "1".repeat(1 << 20)),
+            format!("skip_addresses = {}", "127.0.0.1,".repeat(100_000)),
+            format!("Reject_Not_Pass_Domains = {}", "a.example,".repeat(100_000)),
+            format!("Domain_Whitelist = {}", ",".repeat(1 << 20)),
+            format!("Reason_Message = {}", "=".repeat(1 << 20)),
+            "HELO\0reject = Fail".to_owned(),
+            "HELO_reject = Fail\0".to_owned(),
+            "Authserv_Id = mx\0evil".to_owned(),
+            "Authserv_Id = mx\u{1b}[31m".to_owned(),
+            "skip_addresses = 127.0.0.1\0".to_owned(),
+            "Domain_Whitelist = pobox.com\u{7f}".to_owned(),
+            "\u{2028}HELO_reject\u{85} = Fail\u{a0}".to_owned(),
+            "Header_Type = \u{202e}RA".to_owned(),
+            "\0\0\0".to_owned(),
+            "#\0\n\0 = \0".to_owned(),
+        ] {
+            let _ = survives(&text);
+        }
+        // The largest file read, and one byte more.
+        let big = format!("{}\nTestOnly = 0\n", "#".repeat(MAX_FILE - 14));
+        assert_eq!(big.len(), MAX_FILE);
+        assert!(survives(&big).unwrap().log_only);
+        let e = survives(&format!("{big} ")).unwrap_err();
+        assert_eq!((e.key.as_str(), e.line), ("(file)", None));
+        // Many lines: the line number still counts them.
+        let e = survives(&format!("{}Bad = 1\n", "\n".repeat(1_000_000))).unwrap_err();
+        assert_eq!(e.line, Some(1_000_001));
+    }
+
+    #[test]
+    fn random_files_never_panic() {
+        // Lines built from spf-engine's keys, values and the characters its
+        // reader treats specially, by a fixed pseudo-random sequence.
+        let pieces = [
+            "HELO_reject", "Mail_From_reject", "skip_addresses", "Whitelist", "Domain_Whitelist", "Authserv_Id",
+            "TestOnly", "Lookup_Time", "Header_Type", "Reject_Not_Pass_Domains", "PermError_reject", "Null", "False",
+            "True", "Fail", "AR", "0", "1", "-1", "127.0.0.0/8", "::1", "/", "//", "=", " = ", "#", ",", " ", "\t",
+            "\n", "\r", "\r\n", "\0", "\u{feff}", "é", "\u{10ffff}", "a.example", "HOSTNAME", "..", "[", "]",
+        ];
+        let mut state: u64 = 0x5eed;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let mut loaded = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next() % 12 {
+                text.push_str(pieces[next() % pieces.len()]);
+            }
+            loaded += usize::from(survives(&text).is_ok());
+        }
+        assert!(loaded > 100, "{loaded}");
+    }
+}
