@@ -249,7 +249,9 @@ impl<'t> Conf<'t> {
             };
             let Some(&(key, kind)) = KEYS.iter().find(|(k, _)| *k == name) else {
                 let message = match KEYS.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-                    Some((k, _)) => format!("unknown key: keys are case-sensitive, this is not {k} (spf-engine ignores it)"),
+                    Some((k, _)) => {
+                        format!("unknown key: keys are case-sensitive, this is not {k} (spf-engine ignores it)")
+                    }
                     None => "unknown key (spf-engine ignores it)".to_owned(),
                 };
                 return Err(conf.error(Some(line), &key_shown(name), message));
@@ -291,7 +293,10 @@ impl<'t> Conf<'t> {
             Some(e) => Err(self.error(
                 Some(e.line),
                 key,
-                format!("{} is not True or False (case matters: spf-engine reads anything but True as False)", shown(e.value)),
+                format!(
+                    "{} is not True or False (case matters: spf-engine reads anything but True as False)",
+                    shown(e.value)
+                ),
             )),
         }
     }
@@ -392,13 +397,8 @@ const NEUTRAL: u8 = 4;
 const PERMERROR: u8 = 8;
 const TEMPERROR: u8 = 16;
 
-const NAMES: [(u8, &str); 5] = [
-    (FAIL, "fail"),
-    (SOFTFAIL, "softfail"),
-    (NEUTRAL, "neutral"),
-    (PERMERROR, "permerror"),
-    (TEMPERROR, "temperror"),
-];
+const NAMES: [(u8, &str); 5] =
+    [(FAIL, "fail"), (SOFTFAIL, "softfail"), (NEUTRAL, "neutral"), (PERMERROR, "permerror"), (TEMPERROR, "temperror")];
 
 /// The `reject` list of `bits` (temperror has its own setting).
 fn reject_list(bits: u8) -> Value {
@@ -605,8 +605,7 @@ fn convert(text: &str, file: &str, host: Option<&str>) -> Result<Converted, Sett
         for (i, domain) in conf.list("Domain_Whitelist", e)?.into_iter().enumerate() {
             let lower = domain.to_ascii_lowercase();
             let lower = lower.strip_suffix('.').unwrap_or(&lower);
-            let name = if lower.len() <= 64 && lower.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            {
+            let name = if lower.len() <= 64 && lower.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
                 lower.to_owned()
             } else {
                 format!("Domain_Whitelist-{}", i + 1)
@@ -829,7 +828,6 @@ fn reject_policy<'t>(conf: &Conf<'t>, key: &str, helo: bool) -> Result<(Reject, 
     Ok((policy, Some(e)))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -931,7 +929,9 @@ mod tests {
         assert_same(&c.settings, &stock_settings(HOST));
         assert_eq!(
             c.warnings,
-            ["policyd-spf.conf:3: debugLevel: ignored: logging is spfkit's own (one line per decision, docs/postfix.md)"]
+            [
+                "policyd-spf.conf:3: debugLevel: ignored: logging is spfkit's own (one line per decision, docs/postfix.md)"
+            ]
         );
         assert_eq!(c.timeout, None);
         assert!(!c.log_only);
@@ -943,7 +943,11 @@ mod tests {
         // Without a host name: a warning, and spfkit's "unknown".
         let c = convert(STOCK, FILE, None).unwrap();
         assert_same(&c.settings, &stock_settings("unknown"));
-        assert!(c.warnings[1].starts_with("policyd-spf.conf: Authserv_Id: spf-engine uses the host name"), "{:?}", c.warnings);
+        assert!(
+            c.warnings[1].starts_with("policyd-spf.conf: Authserv_Id: spf-engine uses the host name"),
+            "{:?}",
+            c.warnings
+        );
     }
 
     #[test]
@@ -997,7 +1001,8 @@ mod tests {
         assert_eq!(c.settings.rules.helo, rules(true, &[Fail, SoftFail, Neutral, PermError], DEFER));
         assert_eq!(c.settings.rules.mail_from, rules(true, &[Fail, PermError], DEFER));
         // False (and Null's HELO) refuse nothing, flags or not.
-        let c = load("PermError_reject = True\nTempError_Defer = True\nHELO_reject = False\nMail_From_reject = False\n");
+        let c =
+            load("PermError_reject = True\nTempError_Defer = True\nHELO_reject = False\nMail_From_reject = False\n");
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
         assert_eq!(c.settings.rules.helo, rules(true, &[], ACCEPT));
         assert_eq!(c.settings.rules.mail_from, rules(true, &[], ACCEPT));
@@ -1006,7 +1011,10 @@ mod tests {
         assert_eq!(c.settings.rules.helo, rules(true, &[], ACCEPT));
         assert_eq!(c.settings.rules.mail_from, rules(true, &[Fail, PermError], DEFER));
         let c = load("PermError_reject = False\nTempError_Defer = False\n");
-        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+        assert_same(
+            &c.settings,
+            &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) },
+        );
     }
 
     #[test]
@@ -1017,7 +1025,11 @@ mod tests {
             assert_eq!(r.must_pass, ["aol.com", "hotmail.com"]);
         }
         assert_eq!(c.warnings.len(), 1);
-        assert!(c.warnings[0].starts_with("policyd-spf.conf:2: Reject_Not_Pass_Domains: mapped to"), "{:?}", c.warnings);
+        assert!(
+            c.warnings[0].starts_with("policyd-spf.conf:2: Reject_Not_Pass_Domains: mapped to"),
+            "{:?}",
+            c.warnings
+        );
         let c = load("No_Mail = False\nReject_Not_Pass_Domains =\n");
         assert!(!c.settings.rules.helo.only_minus_all && c.settings.rules.helo.must_pass.is_empty());
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -1117,7 +1129,10 @@ mod tests {
         for (i, w) in c.warnings.iter().enumerate() {
             assert!(w.starts_with(&format!("policyd-spf.conf:{}: ", i + 1)), "{w}");
         }
-        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+        assert_same(
+            &c.settings,
+            &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) },
+        );
         assert!(load("SPF_Enhanced_Status_Codes = Yes\n").warnings.is_empty());
         // Keys with no equivalent are fine when empty: spf-engine's "off".
         let off = "HELO_pass_restriction =\nMail_From_pass_restriction =\nProspective =\nPer_User =\n\
@@ -1154,7 +1169,10 @@ mod tests {
         let e = fails("debugLevel = 1\r\nTestOnly = 1\rHELO_reject = x\n");
         assert_eq!((e.line, e.key.as_str()), (Some(3), "HELO_reject"));
         let c = load("");
-        assert_same(&c.settings, &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) });
+        assert_same(
+            &c.settings,
+            &Settings { skip_networks: Settings::default().skip_networks, ..stock_settings(HOST) },
+        );
     }
 
     /// (file, line, key, part of the message)
@@ -1165,13 +1183,28 @@ mod tests {
         let cases: Vec<(String, u32, &str, &str)> = vec![
             ("HELO_reject = fail".into(), 1, "HELO_reject", "\"fail\" is not Fail, Softfail, SPF_Not_Pass, Null"),
             ("\nMail_From_reject = Null".into(), 2, "Mail_From_reject", "Null is a value of HELO_reject alone"),
-            ("Mail_From_reject = SPF_Required".into(), 1, "Mail_From_reject", "is not Fail, Softfail, SPF_Not_Pass, False or No_Check"),
+            (
+                "Mail_From_reject = SPF_Required".into(),
+                1,
+                "Mail_From_reject",
+                "is not Fail, Softfail, SPF_Not_Pass, False or No_Check",
+            ),
             ("HELO_reject =".into(), 1, "HELO_reject", "\"\" is not Fail"),
             ("PermError_reject = true".into(), 1, "PermError_reject", "is not True or False"),
             ("TempError_Defer = 1".into(), 1, "TempError_Defer", "is not True or False"),
             ("No_Mail = yes".into(), 1, "No_Mail", "is not True or False"),
-            ("HELO_reject = Null\nMail_From_reject = False".into(), 1, "HELO_reject", "Null with Mail_From_reject = False"),
-            ("Mail_From_reject = No_Check\nHELO_reject = Null".into(), 2, "HELO_reject", "Null with Mail_From_reject = No_Check"),
+            (
+                "HELO_reject = Null\nMail_From_reject = False".into(),
+                1,
+                "HELO_reject",
+                "Null with Mail_From_reject = False",
+            ),
+            (
+                "Mail_From_reject = No_Check\nHELO_reject = Null".into(),
+                2,
+                "HELO_reject",
+                "Null with Mail_From_reject = No_Check",
+            ),
             ("skip_addresses = 127.0.0.0/8,::ffff:127.0.0.0//104,::1".into(), 1, "skip_addresses", "write one \"/\""),
             ("skip_addresses = 10.0.0.1/8".into(), 1, "skip_addresses", "bits set past the prefix length"),
             ("skip_addresses = 10.0.0.0/255.0.0.0".into(), 1, "skip_addresses", "not a netmask"),
@@ -1182,10 +1215,25 @@ mod tests {
             ("skip_addresses = 10.0.0.0/-8".into(), 1, "skip_addresses", "prefix length is not 0 to 32"),
             ("Whitelist = mail.example.com".into(), 1, "Whitelist", "is not an IP address or network"),
             ("Whitelist = [::1]".into(), 1, "Whitelist", "is not an IP address or network"),
-            ("Reject_Not_Pass_Domains = aol.com,not..valid".into(), 1, "Reject_Not_Pass_Domains", "(as spfkit's helo.must_pass[1])"),
-            ("Domain_Whitelist = pobox.com,localhost".into(), 1, "Domain_Whitelist", "(as spfkit's forwarder[1].domain)"),
+            (
+                "Reject_Not_Pass_Domains = aol.com,not..valid".into(),
+                1,
+                "Reject_Not_Pass_Domains",
+                "(as spfkit's helo.must_pass[1])",
+            ),
+            (
+                "Domain_Whitelist = pobox.com,localhost".into(),
+                1,
+                "Domain_Whitelist",
+                "(as spfkit's forwarder[1].domain)",
+            ),
             (forwarders, 1, "Domain_Whitelist", "more than 64 forwarders (as spfkit's forwarder)"),
-            ("Authserv_Id = mx example".into(), 1, "Authserv_Id", "without spaces (a host name) (as spfkit's authserv_id)"),
+            (
+                "Authserv_Id = mx example".into(),
+                1,
+                "Authserv_Id",
+                "without spaces (a host name) (as spfkit's authserv_id)",
+            ),
             ("Authserv_Id =".into(), 1, "Authserv_Id", "cannot be empty"),
             ("Header_Type = Both".into(), 1, "Header_Type", "\"Both\" is not SPF, AR or None"),
             ("Header_Type = ar".into(), 1, "Header_Type", "is not SPF, AR or None"),
@@ -1200,7 +1248,12 @@ mod tests {
             ("Void_Limit = 3".into(), 1, "Void_Limit", "limit of 2"),
             ("SPF_Enhanced_Status_Codes = no".into(), 1, "SPF_Enhanced_Status_Codes", "is not Yes or No"),
             ("HELO_pass_restriction = helo_passed_spf".into(), 1, "HELO_pass_restriction", "no equivalent"),
-            ("Mail_From_pass_restriction = spf_fin, passed_spf".into(), 1, "Mail_From_pass_restriction", "no equivalent"),
+            (
+                "Mail_From_pass_restriction = spf_fin, passed_spf".into(),
+                1,
+                "Mail_From_pass_restriction",
+                "no equivalent",
+            ),
             ("Prospective = 192.168.0.4".into(), 1, "Prospective", "no equivalent"),
             ("Per_User = text,/etc/pypolicyd-spf/userconf".into(), 1, "Per_User", "[address.\"user@domain\"]"),
             ("HELO_Whitelist = relay.example.com".into(), 1, "HELO_Whitelist", "no equivalent"),
@@ -1281,10 +1334,47 @@ mod tests {
         // Lines built from spf-engine's keys, values and the characters its
         // reader treats specially, by a fixed pseudo-random sequence.
         let pieces = [
-            "HELO_reject", "Mail_From_reject", "skip_addresses", "Whitelist", "Domain_Whitelist", "Authserv_Id",
-            "TestOnly", "Lookup_Time", "Header_Type", "Reject_Not_Pass_Domains", "PermError_reject", "Null", "False",
-            "True", "Fail", "AR", "0", "1", "-1", "127.0.0.0/8", "::1", "/", "//", "=", " = ", "#", ",", " ", "\t",
-            "\n", "\r", "\r\n", "\0", "\u{feff}", "é", "\u{10ffff}", "a.example", "HOSTNAME", "..", "[", "]",
+            "HELO_reject",
+            "Mail_From_reject",
+            "skip_addresses",
+            "Whitelist",
+            "Domain_Whitelist",
+            "Authserv_Id",
+            "TestOnly",
+            "Lookup_Time",
+            "Header_Type",
+            "Reject_Not_Pass_Domains",
+            "PermError_reject",
+            "Null",
+            "False",
+            "True",
+            "Fail",
+            "AR",
+            "0",
+            "1",
+            "-1",
+            "127.0.0.0/8",
+            "::1",
+            "/",
+            "//",
+            "=",
+            " = ",
+            "#",
+            ",",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\r\n",
+            "\0",
+            "\u{feff}",
+            "é",
+            "\u{10ffff}",
+            "a.example",
+            "HOSTNAME",
+            "..",
+            "[",
+            "]",
         ];
         let mut state: u64 = 0x5eed;
         let mut next = move || {
