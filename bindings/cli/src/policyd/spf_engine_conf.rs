@@ -50,10 +50,12 @@
 //! `HELO_reject`; spfkit also checks its MAIL FROM, `postmaster@<HELO>`
 //! (RFC 7208 §2.4), under `Mail_From_reject`'s rules.
 //!
-//! The text is the caller's: a file that is not UTF-8 is refused before
-//! it gets here (spf-engine, reading it as UTF-8, stops on it too); NUL
-//! bytes and other controls are errors like any bad value; every message
-//! quotes at most 64 characters of what it read, escaped.
+//! The caller reads the file, and refuses one that is not UTF-8
+//! (`std::fs::read_to_string` does, with `ErrorKind::InvalidData`), as
+//! spf-engine, which reads it as UTF-8, refuses it too. Past that nothing
+//! in the text makes this reader panic: a file over 16 MiB is an error,
+//! NUL bytes and other controls are errors like any bad value, and every
+//! message quotes at most 64 characters of what it read, escaped.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
