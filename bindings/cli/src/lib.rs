@@ -8,6 +8,7 @@
 //! assert!(matches!(cmd, Command::Check(_)));
 //! ```
 
+pub mod policyd;
 pub mod resolver;
 pub mod zonefile;
 

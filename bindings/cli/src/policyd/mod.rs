@@ -1,0 +1,1 @@
+pub mod spf_engine_conf;
