@@ -115,6 +115,11 @@ impl Logger {
         }
     }
 
+    /// Whether messages go to standard error.
+    pub fn is_stderr(&self) -> bool {
+        matches!(self.sink, Sink::Stderr)
+    }
+
     /// Where messages go, for the start-up line.
     pub fn describe(&self) -> String {
         match &self.sink {

@@ -334,7 +334,10 @@ pub fn main(args: PolicydArgs) -> ExitCode {
         }
     };
     if spawn && args.log == LogTo::Stderr {
-        say("--log-stderr cannot be used without --listen: standard error is Postfix's socket then");
+        let msg = "--log-stderr cannot be used without --listen: standard error is Postfix's socket then";
+        // Syslog is the only place Postfix's administrator may see it.
+        Logger::syslog(Path::new(log::DEV_LOG)).0.error(msg);
+        say(msg);
         return ExitCode::from(EXIT_USAGE as u8);
     }
     let logger = match &args.log {
@@ -364,7 +367,9 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     // that is no socket.
     let fail = |logger: &Logger, code: i32, msg: &str| {
         logger.error(msg);
-        say(msg);
+        if !logger.is_stderr() {
+            say(msg);
+        }
         ExitCode::from(code as u8)
     };
     let listener = match (&args.listen, inherited) {

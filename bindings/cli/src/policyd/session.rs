@@ -186,7 +186,7 @@ impl<'a> Session<'a> {
 
     fn request(&mut self, r: &Request) -> String {
         if r.get("request") != Some(b"smtpd_access_policy".as_slice()) {
-            return self.bad(&format!("request={} (not smtpd_access_policy)", show(r.value("request"))));
+            return self.bad(&format!("{} (not smtpd_access_policy)", attribute("request", r.value("request"))));
         }
         if let Some(name) = r.duplicated(&KNOWN) {
             return self.bad(&format!("{name} given more than once"));
@@ -213,7 +213,7 @@ impl<'a> Session<'a> {
     fn rcpt(&mut self, r: &Request) -> String {
         let address = r.value("client_address");
         let Some(ip) = parse_ip(address) else {
-            return self.bad(&format!("client_address={} is not an IP address", show(address)));
+            return self.bad(&format!("{} is not an IP address", attribute("client_address", address)));
         };
         let connection = Connection {
             ip,
@@ -246,7 +246,9 @@ impl<'a> Session<'a> {
         };
         let mut line = String::from("data:");
         field(&mut line, "instance", id);
-        field(&mut line, "queue_id", r.value("queue_id"));
+        if !r.value("queue_id").is_empty() {
+            field(&mut line, "queue_id", r.value("queue_id"));
+        }
         match header {
             Some(h) => {
                 let name = h.split(':').next().unwrap_or_default().to_owned();
@@ -384,14 +386,19 @@ fn decision_line(r: &Request, d: &Decision, action: &str, elapsed: Duration) -> 
     line
 }
 
-/// Appends ` name=value` to a log line, the value quoted when it is empty
-/// or holds a space, a quote or a backslash, and shown by [`show`].
+/// Appends ` name=value` to a log line: see [`attribute`].
 fn field(line: &mut String, name: &str, value: &[u8]) {
-    let shown = show(value);
     line.push(' ');
-    line.push_str(name);
-    line.push('=');
-    if shown.is_empty() || shown.contains([' ', '"', '\\']) {
+    line.push_str(&attribute(name, value));
+}
+
+/// `name=value` for a log line, the value shown by [`show`] and quoted
+/// when it is empty or holds a space or a quote (a quote or a backslash
+/// inside quotes is escaped with a backslash).
+fn attribute(name: &str, value: &[u8]) -> String {
+    let shown = show(value);
+    let mut line = format!("{name}=");
+    if shown.is_empty() || shown.contains([' ', '"']) {
         line.push('"');
         for c in shown.chars() {
             if matches!(c, '"' | '\\') {
@@ -403,6 +410,7 @@ fn field(line: &mut String, name: &str, value: &[u8]) {
     } else {
         line.push_str(&shown);
     }
+    line
 }
 
 /// Bytes from a stranger as printable text: UTF-8 kept, control
