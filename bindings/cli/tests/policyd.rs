@@ -808,3 +808,45 @@ fn check_config_and_arguments() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
 }
+
+#[test]
+fn a_thousand_connections() {
+    // This test's own descriptors: a thousand sockets and some.
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < 2048 {
+            lim.rlim_cur = lim.rlim_max.min(2048);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    let ns = NameServer::start();
+    let dir = TempDir::new("thousand");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let mut d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
+            .args(["--listen", "tcp:127.0.0.1:0", "--max-connections", "1100", "--log-file", log.to_str().unwrap()]),
+        &log,
+    );
+    // A thousand idle connections, each with a thread of the server's...
+    let mut idle: Vec<TcpStream> = (0..1000).map(|_| d.tcp()).collect();
+    // ...and a new one is answered at once.
+    let mut conn = d.tcp();
+    let start = Instant::now();
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "K0")), FAIL_REPLY);
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    // Three hundred of them ask at once, each its own message.
+    for (i, c) in idle.iter_mut().enumerate().take(300) {
+        c.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", &format!("K{i}")).as_bytes()).unwrap();
+    }
+    for c in idle.iter_mut().take(300) {
+        assert_eq!(read_reply(c), FAIL_REPLY);
+    }
+    drop(idle);
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "K1")), FAIL_REPLY);
+    assert!(d.alive());
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert_eq!(d.log().matches("]: decision: ").count(), 302);
+}

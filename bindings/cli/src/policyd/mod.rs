@@ -446,6 +446,17 @@ pub fn main(args: PolicydArgs) -> ExitCode {
         ));
     }
 
+    if let Some(limit) = server::raise_descriptor_limit(args.max_connections) {
+        logger.warning(&format!(
+            "open descriptors are limited to {limit}: fewer than --max-connections {} may need (raise the limit, \
+             e.g. LimitNOFILE= in a systemd unit)",
+            args.max_connections
+        ));
+    }
+    // A panic (a bug) is logged where the logs go, never on standard error.
+    let logger = Arc::new(logger);
+    let hook_log = Arc::clone(&logger);
+    std::panic::set_hook(Box::new(move |info| hook_log.error(&format!("internal error (please report): {info}"))));
     let server = Arc::new(Server {
         ctx: Context::new(current, Box::new(StubDns { servers: nameservers }), logger),
         stop,

@@ -163,7 +163,14 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
         parser.feed(&buf[..n], &mut parsed);
         let completed = !parsed.is_empty();
         for p in parsed.drain(..) {
-            let reply = session.handle(&p);
+            // A bug must not take the server down, nor write to standard
+            // error (Postfix's socket in spawn mode): the panic hook logs
+            // it, and the connection, whose state is unknown, is closed.
+            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle(&p)));
+            let Ok(reply) = handled else {
+                ctx.log.error(&format!("{peer}: internal error answering a request; connection closed"));
+                return;
+            };
             if let Err(e) = writer.write_all(&reply).and_then(|()| writer.flush()) {
                 ctx.log.warning(&format!("{peer}: cannot send the reply: {e}; connection closed"));
                 return;
@@ -224,7 +231,9 @@ impl Listener {
     /// Listens on TCP `addr` (`HOST:PORT`, `[v6]:PORT`; a name is resolved
     /// and its first address that binds is used).
     pub fn tcp(addr: &str) -> Result<Listener, String> {
-        TcpListener::bind(addr).map(Listener::Tcp).map_err(|e| format!("tcp:{addr}: {e}"))
+        let listener = TcpListener::bind(addr).map_err(|e| format!("tcp:{addr}: {e}"))?;
+        longer_queue(listener.as_fd());
+        Ok(Listener::Tcp(listener))
     }
 
     /// Listens on a unix socket at `path`, with permissions `mode`. A
@@ -248,6 +257,7 @@ impl Listener {
             Err(e) => return Err(format!("unix:{shown}: {e}")),
         }
         let listener = UnixListener::bind(path).map_err(|e| format!("unix:{shown}: {e}"))?;
+        longer_queue(listener.as_fd());
         let made = std::fs::symlink_metadata(path).map_err(|e| format!("unix:{shown}: {e}"))?;
         let file = SocketFile { path: path.to_owned(), id: (made.dev(), made.ino()) };
         let listener = Listener::Unix(listener, Some(file));
@@ -349,6 +359,37 @@ impl Listener {
             Listener::Tcp(l) => l.accept().map(|(s, a)| (Stream::Tcp(s), format!("{a} (connection {id})"))),
             Listener::Unix(l, _) => l.accept().map(|(s, _)| (Stream::Unix(s), format!("unix (connection {id})"))),
         }
+    }
+}
+
+/// The listen queue as long as the system allows (`net.core.somaxconn`,
+/// 4096 on current Linux) rather than std's 128: connections past
+/// `--max-connections` wait there. (Calling listen(2) again on a listening
+/// socket only changes its queue.) A socket from systemd keeps its unit's
+/// `Backlog=`.
+fn longer_queue(fd: BorrowedFd<'_>) {
+    // SAFETY: listen(2) on a socket this process just bound.
+    unsafe { libc::listen(fd.as_raw_fd(), libc::SOMAXCONN) };
+}
+
+/// Raises the soft limit on open descriptors toward the hard one when
+/// `connections` (and some to spare) would not fit: each connection holds
+/// one, each decision a socket more while it waits for DNS. The limit
+/// reached, when it is still short.
+pub fn raise_descriptor_limit(connections: usize) -> Option<u64> {
+    let want = (2 * connections + 64) as u64;
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        let mut lim: libc::rlimit = core::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        if (lim.rlim_cur as u64) >= want {
+            return None;
+        }
+        let raised = libc::rlimit { rlim_cur: (want as libc::rlim_t).min(lim.rlim_max), rlim_max: lim.rlim_max };
+        let now = if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 { raised.rlim_cur } else { lim.rlim_cur };
+        ((now as u64) < want).then_some(now as u64)
     }
 }
 

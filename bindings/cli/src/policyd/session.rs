@@ -113,13 +113,13 @@ pub struct Context {
     current: RwLock<Arc<Current>>,
     /// How decisions get DNS answers.
     pub dns: Box<dyn Dns>,
-    /// The log.
-    pub log: Logger,
+    /// The log (shared with the panic hook).
+    pub log: Arc<Logger>,
 }
 
 impl Context {
     /// A context deciding with `current`.
-    pub fn new(current: Current, dns: Box<dyn Dns>, log: Logger) -> Context {
+    pub fn new(current: Current, dns: Box<dyn Dns>, log: Arc<Logger>) -> Context {
         Context { current: RwLock::new(Arc::new(current)), dns, log }
     }
 
@@ -459,7 +459,7 @@ mod tests {
     fn context(header: HeaderForm) -> Context {
         let settings = Settings { authserv_id: "mx.example.net".into(), header, ..Settings::default() };
         let current = Current { policy: Policy::new(settings), timeout: Duration::from_secs(5) };
-        Context::new(current, Box::new(zone()), Logger::memory())
+        Context::new(current, Box::new(zone()), Arc::new(Logger::memory()))
     }
 
     fn ask(s: &mut Session<'_>, lines: &str) -> String {
@@ -546,6 +546,63 @@ mod tests {
         // Headers were left for DATA requests that never came: said once.
         let warned = ctx.log.lines().iter().filter(|l| l.contains("never prepended")).count();
         assert!(warned <= 1);
+    }
+
+    /// Byte soup built from the protocol's own pieces and random bytes:
+    /// every request gets one well-formed reply, nothing panics.
+    #[test]
+    fn random_requests_get_one_reply_each() {
+        let ctx = context(HeaderForm::Both);
+        let mut s = Session::new(&ctx, "test");
+        let mut parser = protocol::Parser::new();
+        let pieces: [&[u8]; 22] = [
+            b"request=smtpd_access_policy\n",
+            b"protocol_state=RCPT\n",
+            b"protocol_state=DATA\n",
+            b"protocol_state=END-OF-MESSAGE\n",
+            b"client_address=192.0.2.7\n",
+            b"client_address=::ffff:198.51.100.1\n",
+            b"client_address=[IPv6:2001:db8::1]\n",
+            b"sender=a@example.com\n",
+            b"sender=<>\n",
+            b"sender=a@\xff.example\n",
+            b"recipient=b@example.net\n",
+            b"recipient=<c@example.net>\n",
+            b"recipient=\n",
+            b"instance=1\n",
+            b"instance=2\n",
+            b"helo_name=mail.example.com\n",
+            b"sasl_username=u\n",
+            b"\n",
+            b"\r\n",
+            b"=x\n",
+            b"junk",
+            b"\x00\xff=\xfe",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut out, mut replies) = (Vec::new(), 0);
+        for _ in 0..50_000 {
+            let n = next();
+            if n % 5 == 0 {
+                parser.feed(&[(n >> 8) as u8], &mut out);
+            } else {
+                parser.feed(pieces[(n >> 8) as usize % pieces.len()], &mut out);
+            }
+            for p in out.drain(..) {
+                let reply = s.handle(&p);
+                assert!(reply.starts_with(b"action=") && reply.ends_with(b"\n\n"), "{reply:?}");
+                assert_eq!(reply.iter().filter(|&&b| b == b'\n').count(), 2, "{reply:?}");
+                replies += 1;
+            }
+        }
+        assert!(replies > 1000, "{replies}");
+        assert!(s.instances.len() <= MAX_INSTANCES);
     }
 
     #[test]
