@@ -152,7 +152,9 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         Some("policyd") => return policyd::parse_args(args).map(Command::Policyd),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
-        Some(other) => return Err(format!("unknown command {other:?}; the commands are `check`, `lint` and `policyd`")),
+        Some(other) => {
+            return Err(format!("unknown command {other:?}; the commands are `check`, `lint` and `policyd`"));
+        }
         None => return Err("missing command; the commands are `check`, `lint` and `policyd`".into()),
     }
     let (mut ip, mut sender, mut helo) = (None, None, None);

@@ -404,8 +404,12 @@ fn tcp_listener() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     assert!(d.listening.starts_with("tcp:127.0.0.1:"), "{}", d.listening);
@@ -433,7 +437,14 @@ fn unix_socket_replaces_a_stale_file() {
     let args = ["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()];
     let listen = format!("unix:{}", path.display());
     let mut d = Daemon::start(
-        Daemon::command(&args).args(["--listen", &listen, "--socket-mode", "0660", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&args).args([
+            "--listen",
+            &listen,
+            "--socket-mode",
+            "0660",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     assert_eq!(d.listening, listen);
@@ -528,8 +539,12 @@ fn hostile_requests_then_a_normal_one() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let mut conn = d.tcp();
@@ -537,8 +552,11 @@ fn hostile_requests_then_a_normal_one() {
     line.resize(line.len() + (1 << 20), b'a');
     line.extend_from_slice(b"\n\n");
     let many: String = (0..10_000).map(|i| format!("attribute{i}=value\n")).chain(["\n".into()]).collect();
-    let junk: Vec<u8> =
-        (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).filter(|&b| b != b'\n' && b != b'=').chain(*b"\n\n").collect();
+    let junk: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .filter(|&b| b != b'\n' && b != b'=')
+        .chain(*b"\n\n")
+        .collect();
     let hostile: Vec<(&str, Vec<u8>)> = vec![
         ("a line over 16384 bytes", line),
         ("more than 256 attributes", many.into_bytes()),
@@ -546,7 +564,10 @@ fn hostile_requests_then_a_normal_one() {
         ("request=smtp (not smtpd_access_policy)", b"request=smtp\nprotocol_state=RCPT\n\n".to_vec()),
         ("no protocol_state", b"request=smtpd_access_policy\nclient_address=192.0.2.1\n\n".to_vec()),
         ("client_address=\"\" is not an IP address", b"request=smtpd_access_policy\nprotocol_state=RCPT\n\n".to_vec()),
-        ("client_address=\\xff\\xfe is not", b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=\xff\xfe\n\n".to_vec()),
+        (
+            "client_address=\\xff\\xfe is not",
+            b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=\xff\xfe\n\n".to_vec(),
+        ),
         ("an empty request", b"\n".to_vec()),
     ];
     for (why, request) in &hostile {
@@ -607,8 +628,12 @@ fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let mut conn = d.tcp();
@@ -639,8 +664,12 @@ fn sigterm_finishes_a_slow_request() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let addr = d.listening.strip_prefix("tcp:").unwrap().to_owned();
@@ -672,8 +701,12 @@ fn slow_dns_holds_up_only_its_own_connection() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let mut slow = d.tcp();
@@ -702,8 +735,14 @@ fn the_timeout_expires_a_decision() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--timeout", "1", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--timeout",
+            "1",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let mut conn = d.tcp();
@@ -722,8 +761,14 @@ fn connections_past_the_limit_wait() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--max-connections", "1", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--max-connections",
+            "1",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     let mut first = d.tcp();
@@ -748,8 +793,12 @@ fn syslog_datagrams_by_default() {
     let syslog = UnixDatagram::bind(&socket).unwrap();
     syslog.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--syslog-socket", socket.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--syslog-socket",
+            socket.to_str().unwrap(),
+        ]),
         &dir.path("unused"),
     );
     assert!(d.stderr.lock().unwrap().contains(&format!("logging to syslog ({}, facility mail", socket.display())));
@@ -778,12 +827,14 @@ fn syslog_datagrams_by_default() {
 fn check_config_and_arguments() {
     let dir = TempDir::new("check");
     let good = write_settings(&dir, SETTINGS);
-    let out = Command::new(BIN).args(["policyd", "--check-config", "--config", good.to_str().unwrap()]).output().unwrap();
+    let out =
+        Command::new(BIN).args(["policyd", "--check-config", "--config", good.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}: ok\n", good.display()));
     let bad = dir.path("bad.toml");
     std::fs::write(&bad, "authserv_id = \"mx\"\n[mail_from]\nreject = [\"pass\"]\n").unwrap();
-    let out = Command::new(BIN).args(["policyd", "--config", bad.to_str().unwrap(), "--check-config"]).output().unwrap();
+    let out =
+        Command::new(BIN).args(["policyd", "--config", bad.to_str().unwrap(), "--check-config"]).output().unwrap();
     assert_eq!(out.status.code(), Some(spfkit_cli::policyd::EXIT_SETTINGS), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with(&format!("spfkit policyd: {}:3: mail_from.reject[0]: ", bad.display())), "{stderr}");
@@ -803,7 +854,8 @@ fn check_config_and_arguments() {
 
     let out = Command::new(BIN).args(["policyd", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: spfkit policyd"));
-    for bad in [&["policyd", "--bogus"][..], &["policyd", "--listen", "udp:1"], &["policyd", "--max-connections", "x"]] {
+    for bad in [&["policyd", "--bogus"][..], &["policyd", "--listen", "udp:1"], &["policyd", "--max-connections", "x"]]
+    {
         let out = Command::new(BIN).args(bad).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
@@ -825,8 +877,14 @@ fn a_thousand_connections() {
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-            .args(["--listen", "tcp:127.0.0.1:0", "--max-connections", "1100", "--log-file", log.to_str().unwrap()]),
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--max-connections",
+            "1100",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
         &log,
     );
     // A thousand idle connections, each with a thread of the server's...

@@ -202,11 +202,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<PolicydArgs,
             "--timeout" => out.timeout = Some(parse_timeout(&value()?)?),
             "--max-connections" => {
                 let v = value()?;
-                out.max_connections = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_MAX_CONNECTIONS).contains(n))
-                    .ok_or_else(|| format!("--max-connections: {v:?} is not a number from 1 to {MAX_MAX_CONNECTIONS}"))?;
+                out.max_connections =
+                    v.parse::<usize>().ok().filter(|n| (1..=MAX_MAX_CONNECTIONS).contains(n)).ok_or_else(|| {
+                        format!("--max-connections: {v:?} is not a number from 1 to {MAX_MAX_CONNECTIONS}")
+                    })?;
             }
             "--log-file" | "--log-stderr" | "--syslog-socket" => {
                 if let Some(earlier) = &log_given {
@@ -266,8 +265,8 @@ pub fn load_settings(source: &SettingsSource) -> Result<Loaded, String> {
         SettingsSource::Defaults => Ok(Loaded { settings: Settings::default(), warnings: Vec::new(), timeout: None }),
         SettingsSource::Toml(path) => {
             let text = read_text(path)?;
-            let settings = spfkit::policy::settings_from_toml(&text, &path.display().to_string())
-                .map_err(|e| e.to_string())?;
+            let settings =
+                spfkit::policy::settings_from_toml(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
             Ok(Loaded { settings, warnings: Vec::new(), timeout: None })
         }
         SettingsSource::PolicydSpf(path) => {
@@ -292,7 +291,8 @@ fn read_text(path: &Path) -> Result<String, String> {
     if bytes.len() > max {
         return Err(format!("{}: larger than {max} bytes", path.display()));
     }
-    String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("{}: not UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to()))
 }
 
 /// The policy and DNS limit from loaded settings.

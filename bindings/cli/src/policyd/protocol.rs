@@ -243,7 +243,8 @@ mod tests {
         long.resize(MAX_LINE + 10, b'x');
         long.extend_from_slice(b"\n\n");
         let many: Vec<u8> = (0..10_000).flat_map(|i| format!("n{i}=v\n").into_bytes()).chain(*b"\n").collect();
-        let big: Vec<u8> = (0..20).flat_map(|_| [b"n=".as_slice(), &[b'y'; 4000], b"\n"].concat()).chain(*b"\n").collect();
+        let big: Vec<u8> =
+            (0..20).flat_map(|_| [b"n=".as_slice(), &[b'y'; 4000], b"\n"].concat()).chain(*b"\n").collect();
         let cases: [(&[u8], &str); 6] = [
             (&long, "a line over"),
             (&many, "more than 256 attributes"),

@@ -270,8 +270,8 @@ impl Listener {
     /// process, `LISTEN_FDS=1`, the socket is descriptor 3), TCP or unix
     /// as it is; `None` when systemd passed nothing to this process.
     pub fn systemd() -> Result<Option<Listener>, String> {
-        let for_us = std::env::var("LISTEN_PID").ok().and_then(|p| p.trim().parse::<u32>().ok())
-            == Some(std::process::id());
+        let for_us =
+            std::env::var("LISTEN_PID").ok().and_then(|p| p.trim().parse::<u32>().ok()) == Some(std::process::id());
         if !for_us {
             return Ok(None);
         }

@@ -328,7 +328,8 @@ pub fn action_for(d: &Decision) -> (String, Option<String>) {
             None => ("550 5.7.23 SPF validation failed".to_owned(), None),
         },
         Action::Defer => {
-            let (enhanced, text) = d.reply.as_ref().map_or(("4.7.24", "SPF temporary error"), |r| (r.enhanced, &r.text));
+            let (enhanced, text) =
+                d.reply.as_ref().map_or(("4.7.24", "SPF temporary error"), |r| (r.enhanced, &r.text));
             (format!("DEFER_IF_PERMIT {enhanced} {text}"), None)
         }
     }
@@ -472,7 +473,8 @@ mod tests {
     }
 
     const PASS: &str = "protocol_state=RCPT\nclient_address=192.0.2.7\nhelo_name=x\nsender=a@example.com\ninstance=1\n";
-    const FAIL: &str = "protocol_state=RCPT\nclient_address=198.51.100.1\nhelo_name=x\nsender=a@example.com\ninstance=2\n";
+    const FAIL: &str =
+        "protocol_state=RCPT\nclient_address=198.51.100.1\nhelo_name=x\nsender=a@example.com\ninstance=2\n";
 
     #[test]
     fn headers_once_per_message_the_second_at_data() {
@@ -534,7 +536,10 @@ mod tests {
         let ctx = context(HeaderForm::Both);
         let mut s = Session::new(&ctx, "test");
         for i in 0..3 * MAX_INSTANCES {
-            let r = ask(&mut s, &format!("{}recipient=b@example.net\n", PASS.replace("instance=1", &format!("instance={i}"))));
+            let r = ask(
+                &mut s,
+                &format!("{}recipient=b@example.net\n", PASS.replace("instance=1", &format!("instance={i}"))),
+            );
             assert!(r.starts_with("PREPEND Received-SPF"), "{r}");
         }
         assert_eq!(s.instances.len(), MAX_INSTANCES);
