@@ -10,11 +10,11 @@
 //!   carry (Postfix adds one header per reply) is prepended now.
 //! - Any other state: `DUNNO`, logged.
 //!
-//! Replies ([`action_for`]): an accepted recipient is `DUNNO`, or `PREPEND
-//! <header>` for the decision that carries the headers; never `OK`, which
-//! would end the restriction list and skip what follows it. A refusal is
-//! `550 5.7.23 <text>` (the decision's code, enhanced code and text); a
-//! deferral is `DEFER_IF_PERMIT 4.7.24 <text>`, so that a later
+//! Replies ([`action_for`]): an accepted recipient is `DUNNO`, or
+//! `PREPEND Name: value` for the decision that carries the headers; never
+//! `OK`, which would end the restriction list and skip what follows it. A
+//! refusal is `550 5.7.23 text` (the decision's code, enhanced code and
+//! text); a deferral is `DEFER_IF_PERMIT 4.7.24 text`, so that a later
 //! restriction that rejects still rejects (with its own permanent reply),
 //! and the recipient is deferred only if it would otherwise be accepted.
 
