@@ -39,6 +39,10 @@ pub const MAX_INSTANCES: usize = 8;
 /// The longest value written into a log line, in bytes; longer ones are
 /// cut and end in `...`.
 pub const MAX_LOGGED_VALUE: usize = 256;
+/// Bad requests logged per connection; later ones are answered all the
+/// same, without a line each (one byte, a newline, is a bad request: the
+/// log must not grow a hundredfold faster than what a peer sends).
+pub const MAX_LOGGED_BAD: u32 = 10;
 
 /// The attributes read; each may be given once.
 const KNOWN: [&str; 10] = [
@@ -152,6 +156,7 @@ pub struct Session<'a> {
     peer: String,
     instances: VecDeque<Instance>,
     seen_data: bool,
+    bad: u32,
 }
 
 impl Drop for Session<'_> {
@@ -165,7 +170,7 @@ impl Drop for Session<'_> {
 impl<'a> Session<'a> {
     /// A session for the connection from `peer` (as logged).
     pub fn new(ctx: &'a Context, peer: impl Into<String>) -> Session<'a> {
-        Session { ctx, peer: peer.into(), instances: VecDeque::new(), seen_data: false }
+        Session { ctx, peer: peer.into(), instances: VecDeque::new(), seen_data: false, bad: 0 }
     }
 
     /// The reply to `parsed`, whole (`action=...` and the empty line).
@@ -179,8 +184,13 @@ impl<'a> Session<'a> {
 
     /// A request that cannot be decided: logged, answered `DUNNO` (Postfix
     /// never sends one; whatever did is not to stop mail).
-    fn bad(&self, why: &str) -> String {
-        self.ctx.log.warning(&format!("bad request from {}: {why}; answered DUNNO", self.peer));
+    fn bad(&mut self, why: &str) -> String {
+        self.bad = self.bad.saturating_add(1);
+        if self.bad <= MAX_LOGGED_BAD {
+            self.ctx.log.warning(&format!("bad request from {}: {why}; answered DUNNO", self.peer));
+        } else if self.bad == MAX_LOGGED_BAD + 1 {
+            self.ctx.log.warning(&format!("more bad requests from {}: answered DUNNO, not logged", self.peer));
+        }
         "DUNNO".to_owned()
     }
 
@@ -525,6 +535,13 @@ mod tests {
             assert_eq!(last, format!("warning: bad request from test: {why}; answered DUNNO"));
         }
         assert_eq!(String::from_utf8(s.handle(&Parsed::Bad("x".into()))).unwrap(), "action=DUNNO\n\n");
+        // Past MAX_LOGGED_BAD, one line says the rest go unlogged.
+        for _ in 0..100 {
+            assert_eq!(s.handle(&Parsed::Bad("y".into())), b"action=DUNNO\n\n");
+        }
+        let lines = ctx.log.lines();
+        assert_eq!(lines.iter().filter(|l| l.starts_with("warning: bad request from test: ")).count(), 10);
+        assert_eq!(lines.last().unwrap(), "warning: more bad requests from test: answered DUNNO, not logged");
         let mut parser = protocol::Parser::new();
         let mut out = Vec::new();
         parser.feed(b"request=other\n\n", &mut out);
