@@ -356,14 +356,27 @@ fn spawn_mode_over_pipes() {
     let dir = TempDir::new("spawn");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
-    let mut child = Command::new(BIN)
-        .args(["policyd", "--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
-        .args(["--log-file", log.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    /// Killed if the test fails before it exits by itself.
+    struct Spawned(Option<Child>);
+    impl Drop for Spawned {
+        fn drop(&mut self) {
+            if let Some(mut c) = self.0.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut spawned = Spawned(Some(
+        Command::new(BIN)
+            .args(["policyd", "--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
+            .args(["--log-file", log.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let child = spawned.0.as_mut().unwrap();
     struct Pipes(std::process::ChildStdin, std::process::ChildStdout);
     impl Read for Pipes {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -382,7 +395,7 @@ fn spawn_mode_over_pipes() {
     decisions(&mut pipes);
     // Postfix closing the connection ends the process, with status 0.
     drop(pipes);
-    let out = child.wait_with_output().unwrap();
+    let out = spawned.0.take().unwrap().wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     // Standard error is Postfix's socket in spawn mode: nothing there.
     assert!(out.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&out.stderr));
