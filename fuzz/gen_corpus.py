@@ -103,6 +103,18 @@ def main():
     put("wire_decode", bytes([0x03]) + message("example.com", 15, 0, [(15, struct.pack(">H", 10) + name("mx.example.com"))]))
     put("wire_decode", bytes([0x24]) + message("25.2.0.192.in-addr.arpa", 12, 0, [(12, name("mail.example.com"))]))
     put("wire_decode", bytes([0x10]) + message("a.example.com", 1, 0, [(5, name("b.example.com")), (1, bytes([192, 0, 2, 9]))]))
+    # policyd_request: the size of the pieces the bytes arrive in, then
+    # requests as Postfix sends them.
+    def request(state, ip, sender, rcpt, instance):
+        return (b"request=smtpd_access_policy\nprotocol_state=%s\nprotocol_name=ESMTP\nclient_address=%s\n"
+                b"helo_name=mail.example.com\nsender=%s\nrecipient=%s\ninstance=%s\nsasl_username=\n\n"
+                % (state, ip, sender, rcpt, instance))
+    message_ = (request(b"RCPT", b"192.0.2.7", b"alice@example.com", b"bob@example.net", b"1")
+                + request(b"RCPT", b"192.0.2.7", b"alice@example.com", b"carol@example.net", b"1")
+                + request(b"DATA", b"192.0.2.7", b"alice@example.com", b"", b"1"))
+    put("policyd_request", bytes([255]) + message_)
+    put("policyd_request", bytes([7]) + request(b"RCPT", b"198.51.100.1", b"alice@example.com", b"bob@example.net", b"2"))
+    put("policyd_request", bytes([1]) + request(b"END-OF-MESSAGE", b"2001:db8::1", b"", b"", b"3") + b"junk\n\n=x\n\n")
 
 
 main()

@@ -8,6 +8,7 @@
 //! assert!(matches!(cmd, Command::Check(_)));
 //! ```
 
+#[cfg(unix)]
 pub mod policyd;
 pub mod resolver;
 pub mod zonefile;
@@ -43,6 +44,7 @@ usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--receiver NAME] [--identity both|mailfrom|helo]
                     [--authserv-id ID] [--trace] [--json]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
+       spfkit policyd [POLICYD OPTIONS] (spfkit policyd --help)
        spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 "
@@ -82,6 +84,9 @@ and warnings with stable codes.
 Exit status: 0 when the check ran (whatever its result) or the tree has
 no warnings, 1 when lint found warnings, 2 for bad arguments, 3 for a zone
 file that cannot be read, 4 when no name server answered at all.
+
+policyd is a Postfix policy server deciding each recipient by spfkit's
+receiver policy; `spfkit policyd --help` lists its options.
 ",
 );
 
@@ -119,6 +124,9 @@ pub enum Command {
     Check(CheckArgs),
     /// `spfkit lint …`
     Lint(LintArgs),
+    /// `spfkit policyd …`
+    #[cfg(unix)]
+    Policyd(policyd::PolicydArgs),
     /// `--help`/`-h`/`help`
     Help,
     /// `--version`/`-V`
@@ -140,10 +148,14 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     match args.next().as_deref() {
         Some("check") => {}
         Some("lint") => return parse_lint(args),
+        #[cfg(unix)]
+        Some("policyd") => return policyd::parse_args(args).map(Command::Policyd),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
-        Some(other) => return Err(format!("unknown command {other:?}; the commands are `check` and `lint`")),
-        None => return Err("missing command; the commands are `check` and `lint`".into()),
+        Some(other) => {
+            return Err(format!("unknown command {other:?}; the commands are `check`, `lint` and `policyd`"));
+        }
+        None => return Err("missing command; the commands are `check`, `lint` and `policyd`".into()),
     }
     let (mut ip, mut sender, mut helo) = (None, None, None);
     let mut out = CheckArgs {

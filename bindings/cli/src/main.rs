@@ -1,4 +1,4 @@
-//! `spfkit check` and `spfkit lint`: see `spfkit --help`.
+//! `spfkit check`, `spfkit lint` and `spfkit policyd`: see `spfkit --help`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -95,6 +95,8 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        #[cfg(unix)]
+        Ok(Command::Policyd(args)) => spfkit_cli::policyd::main(args),
         Err(msg) => {
             eprintln!("spfkit: {msg}\n{SHORT_USAGE}(spfkit --help for more)");
             ExitCode::from(EXIT_USAGE as u8)

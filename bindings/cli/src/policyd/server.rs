@@ -1,0 +1,520 @@
+//! Connections: where they come from (standard input and output as
+//! Postfix's spawn(8) passes them, a TCP or unix listener, systemd's
+//! socket), a thread each, the connection limit, and stopping.
+//!
+//! - A thread per connection: Postfix's smtpd processes each hold one
+//!   connection for many messages, and a decision waiting on slow DNS
+//!   holds up only its own connection.
+//! - At most `--max-connections` at once: past it, no connection is
+//!   accepted until one closes; new ones wait in the kernel's listen queue
+//!   (Postfix gives up after `smtpd_policy_service_timeout`, 100 s by
+//!   default, and applies `smtpd_policy_service_default_action`).
+//! - A connection is closed after [`IDLE_TIMEOUT`] without a request, when
+//!   a request takes longer than [`REQUEST_TIMEOUT`] to arrive whole, when
+//!   a reply cannot be written within [`WRITE_TIMEOUT`], or when one
+//!   request passes [`MAX_DISCARD`](super::protocol::MAX_DISCARD) bytes.
+//! - Stopping (SIGTERM): the listener is closed (and a unix socket file
+//!   it made removed), each connection finishes the requests it has
+//!   received and closes, and the server waits for them (at most the DNS
+//!   timeout and 10 s).
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::protocol::Parser;
+use super::session::{Context, Session};
+
+/// A connection without a request for this long is closed: twice
+/// Postfix's `smtpd_policy_service_max_idle` (300 s), after which Postfix
+/// closes its side anyway.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+/// A request must arrive whole within this time of its first byte.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A reply that cannot be written within this time closes the connection
+/// (a peer that never reads).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--max-connections` by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 500;
+/// How long stopping waits for connections beyond the DNS timeout.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The stop signal every thread waits on beside its socket: a socket pair
+/// whose reading end becomes readable, for all of them at once, when one
+/// byte is written and never read.
+#[derive(Debug)]
+pub struct Shutdown {
+    set: AtomicBool,
+    tx: UnixStream,
+    rx: UnixStream,
+}
+
+impl Shutdown {
+    /// A signal not yet given.
+    pub fn new() -> io::Result<Shutdown> {
+        let (tx, rx) = UnixStream::pair()?;
+        tx.set_nonblocking(true)?;
+        Ok(Shutdown { set: AtomicBool::new(false), tx, rx })
+    }
+
+    /// Gives the signal (once; later calls do nothing).
+    pub fn trigger(&self) {
+        if !self.set.swap(true, Ordering::SeqCst) {
+            let _ = (&self.tx).write(&[1]);
+        }
+    }
+
+    /// Whether it was given.
+    pub fn is_set(&self) -> bool {
+        self.set.load(Ordering::SeqCst)
+    }
+}
+
+/// What a wait saw: data (or an end, or an error) on the socket, the stop
+/// signal, both, or neither before the timeout.
+struct Ready {
+    readable: bool,
+    stopping: bool,
+}
+
+fn wait(fd: BorrowedFd<'_>, stop: &Shutdown, timeout: Option<Duration>) -> io::Result<Ready> {
+    let mut fds = [
+        libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: stop.rx.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+    ];
+    let ms = match timeout {
+        None => -1,
+        // Rounded up: a wait of 0.4 ms is not a busy loop of zero waits.
+        Some(t) => i32::try_from(t.as_millis() + u128::from(t.subsec_nanos() % 1_000_000 != 0)).unwrap_or(i32::MAX),
+    };
+    loop {
+        // SAFETY: poll reads and writes the two pollfd structs it is given.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(Ready { readable: fds[0].revents != 0, stopping: fds[1].revents != 0 });
+    }
+}
+
+/// Serves one connection until it closes, times out, breaks a bound or
+/// the server stops: requests from `reader`, replies to `writer`.
+pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &str, mut reader: R, mut writer: W) {
+    let mut session = Session::new(ctx, peer);
+    let mut parser = Parser::new();
+    let mut parsed = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut request_started: Option<Instant> = None;
+    loop {
+        let timeout = match request_started {
+            Some(t) => REQUEST_TIMEOUT.saturating_sub(t.elapsed()),
+            None => IDLE_TIMEOUT,
+        };
+        let ready = match wait(reader.as_fd(), stop, Some(timeout)) {
+            Ok(r) => r,
+            Err(e) => {
+                ctx.log.warning(&format!("{peer}: poll: {e}; connection closed"));
+                return;
+            }
+        };
+        if !ready.readable {
+            if ready.stopping {
+                if parser.in_request() {
+                    ctx.log.info(&format!("{peer}: stopping: a request not yet received whole was dropped"));
+                }
+            } else if parser.in_request() {
+                ctx.log.warning(&format!(
+                    "{peer}: a request not received whole within {} s; connection closed",
+                    REQUEST_TIMEOUT.as_secs()
+                ));
+            } else {
+                ctx.log.info(&format!("{peer}: idle for {} s; connection closed", IDLE_TIMEOUT.as_secs()));
+            }
+            return;
+        }
+        let n = match reader.read(&mut buf) {
+            Ok(0) => {
+                if parser.in_request() {
+                    ctx.log.warning(&format!("{peer}: closed in the middle of a request"));
+                }
+                return;
+            }
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) => continue,
+            Err(e) => {
+                ctx.log.warning(&format!("{peer}: read: {e}; connection closed"));
+                return;
+            }
+        };
+        parser.feed(&buf[..n], &mut parsed);
+        let completed = !parsed.is_empty();
+        for p in parsed.drain(..) {
+            // A bug must not take the server down, nor write to standard
+            // error (Postfix's socket in spawn mode): the panic hook logs
+            // it, and the connection, whose state is unknown, is closed.
+            let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle(&p)));
+            let Ok(reply) = handled else {
+                ctx.log.error(&format!("{peer}: internal error answering a request; connection closed"));
+                return;
+            };
+            if let Err(e) = writer.write_all(&reply).and_then(|()| writer.flush()) {
+                ctx.log.warning(&format!("{peer}: cannot send the reply: {e}; connection closed"));
+                return;
+            }
+        }
+        if let Some(why) = parser.fatal() {
+            ctx.log.warning(&format!("{peer}: {why}; connection closed"));
+            return;
+        }
+        // Stopping: what had arrived is answered, nothing more is read.
+        if ready.stopping {
+            return;
+        }
+        request_started = match (parser.in_request(), request_started) {
+            (false, _) => None,
+            (true, Some(t)) if !completed => Some(t),
+            (true, _) => Some(Instant::now()),
+        };
+    }
+}
+
+/// A listening socket.
+#[derive(Debug)]
+pub enum Listener {
+    /// TCP.
+    Tcp(TcpListener),
+    /// A unix socket, and its file when this process made it (removed
+    /// when the listener is dropped, unless replaced meanwhile).
+    Unix(UnixListener, Option<SocketFile>),
+}
+
+/// A unix socket's file, as made: its path, device and inode.
+#[derive(Debug)]
+pub struct SocketFile {
+    path: PathBuf,
+    id: (u64, u64),
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, Some(file)) = self {
+            // Only the socket this process made: a server started since
+            // with the same path keeps its own.
+            if std::fs::symlink_metadata(&file.path).is_ok_and(|m| (m.dev(), m.ino()) == file.id) {
+                let _ = std::fs::remove_file(&file.path);
+            }
+        }
+    }
+}
+
+/// An accepted connection.
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Listener {
+    /// Listens on TCP `addr` (`HOST:PORT`, `[v6]:PORT`; a name is resolved
+    /// and its first address that binds is used).
+    pub fn tcp(addr: &str) -> Result<Listener, String> {
+        let listener = TcpListener::bind(addr).map_err(|e| format!("tcp:{addr}: {e}"))?;
+        longer_queue(listener.as_fd());
+        Ok(Listener::Tcp(listener))
+    }
+
+    /// Listens on a unix socket at `path`, with permissions `mode`. A
+    /// socket file left by a server that is gone (nothing accepts on it)
+    /// is removed first, and the second value says so; a live one, or
+    /// anything that is not a socket, is an error.
+    pub fn unix(path: &Path, mode: u32) -> Result<(Listener, bool), String> {
+        let shown = path.display();
+        let mut stale = false;
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_socket() => match UnixStream::connect(path) {
+                Ok(_) => return Err(format!("unix:{shown}: a server is already listening there")),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    std::fs::remove_file(path).map_err(|e| format!("unix:{shown}: removing a stale socket: {e}"))?;
+                    stale = true;
+                }
+                Err(e) => return Err(format!("unix:{shown}: {e}")),
+            },
+            Ok(_) => return Err(format!("unix:{shown}: exists and is not a socket (not removed)")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("unix:{shown}: {e}")),
+        }
+        let listener = UnixListener::bind(path).map_err(|e| format!("unix:{shown}: {e}"))?;
+        longer_queue(listener.as_fd());
+        let made = std::fs::symlink_metadata(path).map_err(|e| format!("unix:{shown}: {e}"))?;
+        let file = SocketFile { path: path.to_owned(), id: (made.dev(), made.ino()) };
+        let listener = Listener::Unix(listener, Some(file));
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("unix:{shown}: setting mode {mode:o}: {e}"))?;
+        Ok((listener, stale))
+    }
+
+    /// The socket systemd passed (socket activation: `LISTEN_PID` is this
+    /// process, `LISTEN_FDS=1`, the socket is descriptor 3), TCP or unix
+    /// as it is; `None` when systemd passed nothing to this process.
+    pub fn systemd() -> Result<Option<Listener>, String> {
+        let for_us =
+            std::env::var("LISTEN_PID").ok().and_then(|p| p.trim().parse::<u32>().ok()) == Some(std::process::id());
+        if !for_us {
+            return Ok(None);
+        }
+        let count = std::env::var("LISTEN_FDS").unwrap_or_default();
+        match count.trim() {
+            "0" | "" => return Ok(None),
+            "1" => {}
+            n => return Err(format!("systemd passed {n} sockets (LISTEN_FDS); spfkit policyd takes one")),
+        }
+        const FD: libc::c_int = 3;
+        let int_option = |option: libc::c_int| -> Result<libc::c_int, String> {
+            let mut value: libc::c_int = 0;
+            let mut len = core::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: getsockopt writes at most `len` bytes into `value`.
+            let rc = unsafe { libc::getsockopt(FD, libc::SOL_SOCKET, option, (&raw mut value).cast(), &mut len) };
+            if rc != 0 {
+                return Err(format!("descriptor 3 from systemd: {}", io::Error::last_os_error()));
+            }
+            Ok(value)
+        };
+        if int_option(libc::SO_TYPE)? != libc::SOCK_STREAM || int_option(libc::SO_ACCEPTCONN)? != 1 {
+            return Err("descriptor 3 from systemd is not a listening stream socket \
+                        (the .socket unit needs ListenStream= and Accept=no)"
+                .to_owned());
+        }
+        // SAFETY: sockaddr_storage is plain data, all zeros valid;
+        // getsockname writes at most `len` bytes of it.
+        let mut addr: libc::sockaddr_storage = unsafe { core::mem::zeroed() };
+        let mut len = core::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        if unsafe { libc::getsockname(FD, (&raw mut addr).cast(), &mut len) } != 0 {
+            return Err(format!("descriptor 3 from systemd: {}", io::Error::last_os_error()));
+        }
+        // Not passed on to anything this process might run.
+        // SAFETY: fcntl on a descriptor just checked to be open.
+        unsafe { libc::fcntl(FD, libc::F_SETFD, libc::FD_CLOEXEC) };
+        // SAFETY: descriptor 3 is open (checked above), systemd gave it to
+        // this process, and nothing else here owns it.
+        let fd = unsafe { OwnedFd::from_raw_fd(FD) };
+        match libc::c_int::from(addr.ss_family) {
+            libc::AF_UNIX => Ok(Some(Listener::Unix(UnixListener::from(fd), None))),
+            libc::AF_INET | libc::AF_INET6 => Ok(Some(Listener::Tcp(TcpListener::from(fd)))),
+            family => Err(format!("descriptor 3 from systemd has address family {family}, neither TCP nor unix")),
+        }
+    }
+
+    /// `tcp:ADDR:PORT` or `unix:PATH`, as bound.
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::Tcp(l) => match l.local_addr() {
+                Ok(a) => format!("tcp:{a}"),
+                Err(_) => "tcp".to_owned(),
+            },
+            Listener::Unix(l, _) => match l.local_addr().ok().and_then(|a| a.as_pathname().map(Path::to_owned)) {
+                Some(p) => format!("unix:{}", p.display()),
+                None => "unix".to_owned(),
+            },
+        }
+    }
+
+    /// Whether a TCP listener accepts from beyond this host (it has no
+    /// access control of its own).
+    pub fn is_public(&self) -> bool {
+        match self {
+            Listener::Tcp(l) => l.local_addr().is_ok_and(|a| !a.ip().is_loopback()),
+            Listener::Unix(..) => false,
+        }
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Listener::Tcp(l) => l.as_fd(),
+            Listener::Unix(l, _) => l.as_fd(),
+        }
+    }
+
+    fn set_nonblocking(&self) -> io::Result<()> {
+        match self {
+            Listener::Tcp(l) => l.set_nonblocking(true),
+            Listener::Unix(l, _) => l.set_nonblocking(true),
+        }
+    }
+
+    fn accept(&self, id: u64) -> io::Result<(Stream, String)> {
+        match self {
+            Listener::Tcp(l) => l.accept().map(|(s, a)| (Stream::Tcp(s), format!("{a} (connection {id})"))),
+            Listener::Unix(l, _) => l.accept().map(|(s, _)| (Stream::Unix(s), format!("unix (connection {id})"))),
+        }
+    }
+}
+
+/// The listen queue as long as the system allows (`net.core.somaxconn`,
+/// 4096 on current Linux) rather than std's 128: connections past
+/// `--max-connections` wait there. (Calling listen(2) again on a listening
+/// socket only changes its queue.) A socket from systemd keeps its unit's
+/// `Backlog=`.
+fn longer_queue(fd: BorrowedFd<'_>) {
+    // SAFETY: listen(2) on a socket this process just bound.
+    unsafe { libc::listen(fd.as_raw_fd(), libc::SOMAXCONN) };
+}
+
+/// Raises the soft limit on open descriptors toward the hard one when
+/// `connections` (and some to spare) would not fit: each connection holds
+/// one, each decision a socket more while it waits for DNS. The limit
+/// reached, when it is still short.
+pub fn raise_descriptor_limit(connections: usize) -> Option<u64> {
+    let want = (2 * connections + 64) as u64;
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        let mut lim: libc::rlimit = core::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        if (lim.rlim_cur as u64) >= want {
+            return None;
+        }
+        let raised = libc::rlimit { rlim_cur: (want as libc::rlim_t).min(lim.rlim_max), rlim_max: lim.rlim_max };
+        let now = if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 { raised.rlim_cur } else { lim.rlim_cur };
+        ((now as u64) < want).then_some(now as u64)
+    }
+}
+
+/// The server: what connections share, the stop signal and the limit.
+pub struct Server {
+    /// Settings, DNS and log.
+    pub ctx: Context,
+    /// Given on SIGTERM.
+    pub stop: Shutdown,
+    /// The most connections served at once.
+    pub max_connections: usize,
+}
+
+/// Counts a connection while it lives.
+struct Slot(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (count, freed) = &*self.0;
+        *lock(count) -= 1;
+        freed.notify_all();
+    }
+}
+
+impl Server {
+    /// Serves standard input and output (Postfix's spawn(8)) until the
+    /// peer closes or the server stops.
+    pub fn run_stdio(&self) -> io::Result<()> {
+        let input = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
+        let output = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+        serve(&self.ctx, &self.stop, "spawn", &input, &output);
+        Ok(())
+    }
+
+    /// Accepts connections on `listener` until the server stops, then
+    /// closes it and waits for the connections to finish (at most `grace`
+    /// and 10 s).
+    pub fn run_listener(self: &Arc<Server>, listener: Listener, grace: Duration) {
+        if let Err(e) = listener.set_nonblocking() {
+            self.ctx.log.warning(&format!("listener: {e}"));
+        }
+        let active = Arc::new((Mutex::new(0usize), Condvar::new()));
+        let ids = AtomicU64::new(0);
+        let mut full = false;
+        loop {
+            {
+                let (count, freed) = &*active;
+                let mut n = lock(count);
+                if *n < self.max_connections {
+                    full = false;
+                }
+                while *n >= self.max_connections && !self.stop.is_set() {
+                    if !full {
+                        full = true;
+                        self.ctx.log.warning(&format!(
+                            "{} connections, the limit (--max-connections): new ones wait until one closes",
+                            *n
+                        ));
+                    }
+                    n = freed.wait_timeout(n, Duration::from_millis(200)).unwrap_or_else(|e| e.into_inner()).0;
+                }
+            }
+            match wait(listener.fd(), &self.stop, None) {
+                Ok(r) if r.stopping => break,
+                Ok(_) => {}
+                Err(e) => {
+                    self.ctx.log.warning(&format!("listener: poll: {e}"));
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            }
+            let id = ids.fetch_add(1, Ordering::Relaxed) + 1;
+            let (stream, peer) = match listener.accept(id) {
+                Ok(s) => s,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => {
+                    // Out of descriptors, most likely: wait for some to close.
+                    self.ctx.log.warning(&format!("accept: {e}"));
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            *lock(&active.0) += 1;
+            let slot = Slot(Arc::clone(&active));
+            let server = Arc::clone(self);
+            let spawned = std::thread::Builder::new().name("spfkit-conn".into()).spawn(move || {
+                let _slot = slot;
+                server.serve_stream(stream, &peer);
+            });
+            if let Err(e) = spawned {
+                self.ctx.log.warning(&format!("cannot start a thread for a connection: {e}; it is closed"));
+            }
+        }
+        drop(listener);
+        let limit = Instant::now() + grace + STOP_GRACE;
+        let (count, freed) = &*active;
+        let mut n = lock(count);
+        while *n > 0 && Instant::now() < limit {
+            n = freed.wait_timeout(n, Duration::from_millis(100)).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        if *n > 0 {
+            self.ctx.log.warning(&format!("stopping with {} connections still busy", *n));
+        }
+    }
+
+    fn serve_stream(&self, stream: Stream, peer: &str) {
+        match stream {
+            Stream::Tcp(s) => {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_nodelay(true);
+                let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
+                serve(&self.ctx, &self.stop, peer, &s, &s);
+            }
+            Stream::Unix(s) => {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
+                serve(&self.ctx, &self.stop, peer, &s, &s);
+            }
+        }
+    }
+}

@@ -1,0 +1,923 @@
+//! `spfkit policyd` end to end: the built binary over each way Postfix
+//! reaches it (standard input and output as spawn(8) runs it, TCP, a unix
+//! socket, systemd socket activation), deciding against NSD
+//! (tests/dns/serve.py, as nsd.rs starts it; NSD must be installed), with
+//! a delaying UDP proxy in front of NSD for slow DNS. Everything listens on
+//! 127.0.0.1 at free ports or in a temporary directory; every process a
+//! test starts is killed when the test ends, failed or not.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_spfkit");
+
+/// NSD through tests/dns/serve.py: it serves while its standard input is
+/// open.
+struct NameServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    addr: SocketAddr,
+}
+
+impl NameServer {
+    fn start() -> NameServer {
+        let root = repo();
+        let zones = ["examples/zones/example.zone", "tests/dns/e2e.zone", "tests/dns/policyd.zone"];
+        let mut child = Command::new("python3")
+            .arg(root.join("tests/dns/serve.py"))
+            .args(zones.iter().map(|z| root.join(z)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run python3 tests/dns/serve.py");
+        let stdin = child.stdin.take();
+        let mut line = String::new();
+        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            panic!("tests/dns/serve.py printed {line:?}, not a port; its error is above (is NSD installed?)")
+        });
+        NameServer { child, stdin, addr: SocketAddr::from(([127, 0, 0, 1], port)) }
+    }
+}
+
+impl Drop for NameServer {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// A UDP proxy in front of a name server that holds back the answers to
+/// questions whose name holds `slow` for `delay`.
+struct SlowProxy {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The question's name of a DNS message, lower case, labels joined by dots.
+fn question_name(msg: &[u8]) -> String {
+    let mut labels = Vec::new();
+    let mut i = 12;
+    while let Some(&len) = msg.get(i) {
+        let len = usize::from(len);
+        if len == 0 || len > 63 || i + 1 + len > msg.len() {
+            break;
+        }
+        labels.push(String::from_utf8_lossy(&msg[i + 1..i + 1 + len]).to_ascii_lowercase());
+        i += 1 + len;
+    }
+    labels.join(".")
+}
+
+impl SlowProxy {
+    fn start(upstream: SocketAddr, slow: &'static str, delay: Duration) -> SlowProxy {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !flag.load(Ordering::Relaxed) {
+                let Ok((n, client)) = socket.recv_from(&mut buf) else { continue };
+                let query = buf[..n].to_vec();
+                let wait = if question_name(&query).contains(slow) { delay } else { Duration::ZERO };
+                let reply_to = socket.try_clone().unwrap();
+                std::thread::spawn(move || {
+                    std::thread::sleep(wait);
+                    let up = UdpSocket::bind("127.0.0.1:0").unwrap();
+                    up.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    let _ = up.send_to(&query, upstream);
+                    let mut answer = [0u8; 4096];
+                    if let Ok(n) = up.recv(&mut answer) {
+                        let _ = reply_to.send_to(&answer[..n], client);
+                    }
+                });
+            }
+        });
+        SlowProxy { addr, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for SlowProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A scratch directory, removed at the end.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("spfkit-policyd-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The settings of most tests: a temperror defers, so each decision of
+/// the test table shows.
+const SETTINGS: &str = "authserv_id = \"mx.example.net\"\n[mail_from]\ntemperror = \"defer\"\n";
+
+/// A running `spfkit policyd`, killed (by its pid) when dropped.
+struct Daemon {
+    child: Child,
+    /// Where it listens, as it printed: `tcp:127.0.0.1:PORT`, `unix:PATH`.
+    listening: String,
+    stderr: Arc<Mutex<String>>,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts it from `cmd` (a listener given, or systemd's socket), logging
+    /// to `log`; waits for its first line on standard error.
+    fn start(cmd: &mut Command, log: &Path) -> Daemon {
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        let _ = stderr.read_line(&mut first);
+        let text = Arc::new(Mutex::new(first.clone()));
+        let sink = Arc::clone(&text);
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+            sink.lock().unwrap().push_str(&rest);
+        });
+        let listening = first
+            .strip_prefix("spfkit policyd: listening on ")
+            .and_then(|r| r.split(';').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("spfkit policyd did not start: {first:?}; log: {:?}", std::fs::read_to_string(log))
+            });
+        Daemon { child, listening, stderr: text, log: log.to_owned() }
+    }
+
+    fn command(args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("policyd").args(args);
+        cmd
+    }
+
+    fn tcp(&self) -> TcpStream {
+        let addr = self.listening.strip_prefix("tcp:").expect("a TCP listener");
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    fn unix(&self) -> UnixStream {
+        let path = self.listening.strip_prefix("unix:").expect("a unix listener");
+        let s = UnixStream::connect(path).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (at most 10 s) for a log line holding `needle`.
+    fn wait_log(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.log().contains(needle) {
+            assert!(start.elapsed() < Duration::from_secs(10), "no {needle:?} in the log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        // SAFETY: kill(2) on the pid of a child this test started and has
+        // not yet reaped.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
+    }
+
+    /// Waits (at most `limit`) for it to exit.
+    fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "still running after {limit:?}; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A request as Postfix 3.x sends it at RCPT (SMTPD_POLICY_README's list).
+fn rcpt(ip: &str, sender: &str, recipient: &str, instance: &str) -> String {
+    format!(
+        "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address={ip}\n\
+         client_name=unknown\nclient_port=40000\nreverse_client_name=unknown\nserver_address=127.0.0.1\n\
+         server_port=25\nhelo_name=mail.policyd.example\nsender={sender}\nrecipient={recipient}\n\
+         recipient_count=0\nqueue_id=\ninstance={instance}\nsize=0\netrn_domain=\nstress=\nsasl_method=\n\
+         sasl_username=\nsasl_sender=\nccert_subject=\nccert_issuer=\nccert_fingerprint=\n\
+         ccert_pubkey_fingerprint=\nencryption_protocol=\nencryption_cipher=\nencryption_keysize=0\n\
+         policy_context=\ncompatibility_level=3.6\nmail_version=3.7.11\n\n"
+    )
+}
+
+/// The DATA request of a message of `count` recipients.
+fn data(instance: &str, count: u32) -> String {
+    format!(
+        "request=smtpd_access_policy\nprotocol_state=DATA\nprotocol_name=ESMTP\nclient_address=203.0.113.5\n\
+         helo_name=mail.policyd.example\nsender=alice@example.com\nrecipient=\nrecipient_count={count}\n\
+         queue_id=4XyZ1k2m3n\ninstance={instance}\n\n"
+    )
+}
+
+const PASS_IP: &str = "203.0.113.5";
+const FAIL_IP: &str = "192.0.2.99";
+const FAIL_REPLY: &str = "action=550 5.7.23 192.0.2.99 may not send mail for example.com; \
+                          see https://www.example.com/spf?s=alice%40example.com\n\n";
+const TEMPERROR_REPLY: &str =
+    "action=DEFER_IF_PERMIT 4.7.24 SPF temporary error: DNS error looking up TXT for _spf.unserved.example\n\n";
+
+/// Writes `request` and reads one reply (up to its empty line).
+fn ask(conn: &mut (impl Read + Write), request: &str) -> String {
+    conn.write_all(request.as_bytes()).unwrap();
+    read_reply(conn)
+}
+
+fn read_reply(conn: &mut impl Read) -> String {
+    let mut reply = Vec::new();
+    let mut byte = [0u8];
+    while !reply.ends_with(b"\n\n") {
+        match conn.read(&mut byte) {
+            Ok(1) => reply.push(byte[0]),
+            other => panic!("no whole reply ({other:?}) after {:?}", String::from_utf8_lossy(&reply)),
+        }
+    }
+    String::from_utf8(reply).unwrap()
+}
+
+/// The table every mode is checked with: pass with its headers once for
+/// two recipients (Received-SPF at RCPT, Authentication-Results at DATA),
+/// fail, temperror, a state not decided.
+fn decisions(conn: &mut (impl Read + Write)) {
+    let first = ask(conn, &rcpt(PASS_IP, "alice@example.com", "bob@example.net", "A1"));
+    assert!(
+        first.starts_with(
+            "action=PREPEND Received-SPF: pass (mx.example.net: domain of alice@example.com designates 203.0.113.5 \
+             as permitted sender) client-ip=203.0.113.5; envelope-from=\"alice@example.com\"; \
+             helo=mail.policyd.example; receiver=mx.example.net; identity=mailfrom;"
+        ),
+        "{first}"
+    );
+    assert_eq!(first.matches('\n').count(), 2, "one line: {first:?}");
+    assert_eq!(ask(conn, &rcpt(PASS_IP, "alice@example.com", "carol@example.net", "A1")), "action=DUNNO\n\n");
+    assert_eq!(
+        ask(conn, &data("A1", 2)),
+        "action=PREPEND Authentication-Results: mx.example.net; spf=neutral smtp.helo=mail.policyd.example; \
+         spf=pass smtp.mailfrom=alice@example.com\n\n"
+    );
+    assert_eq!(ask(conn, &data("A1", 2)), "action=DUNNO\n\n");
+    assert_eq!(ask(conn, &data("A1", 2).replace("DATA", "END-OF-MESSAGE")), "action=DUNNO\n\n");
+    assert_eq!(ask(conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "A2")), FAIL_REPLY);
+    assert_eq!(ask(conn, &rcpt(PASS_IP, "a@refusing.e2e.example", "bob@example.net", "A3")), TEMPERROR_REPLY);
+    // The same message's second recipient: the same evaluation, no DNS.
+    assert_eq!(ask(conn, &rcpt(PASS_IP, "a@refusing.e2e.example", "carol@example.net", "A3")), TEMPERROR_REPLY);
+}
+
+/// The log lines `decisions` leaves.
+fn check_decision_log(log: &str) {
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("]: decision: ")).collect();
+    assert_eq!(lines.len(), 5, "{log}");
+    assert!(
+        lines[0].contains(
+            "decision: client=203.0.113.5 helo=mail.policyd.example sender=alice@example.com \
+             recipient=bob@example.net instance=A1 action=accept-with-headers rule=accept helo_result=neutral \
+             mail_from_result=pass key=example.com:PASS queries="
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with("answer=\"PREPEND Received-SPF\""), "{}", lines[0]);
+    assert!(lines[1].contains(" action=accept rule=accept ") && lines[1].contains(" queries=0 "), "{}", lines[1]);
+    assert!(lines[2].contains(" action=reject rule=mail-from-reject ") && lines[2].contains("key=example.com:FAIL"));
+    assert!(lines[3].contains(" action=defer rule=mail-from-temperror ") && lines[3].contains(" ms="));
+    assert!(lines[4].contains(" queries=0 "), "{}", lines[4]);
+    assert!(log.contains("]: data: instance=A1 queue_id=4XyZ1k2m3n answer=\"PREPEND Authentication-Results\""));
+    assert!(log.contains("]: not decided: state=END-OF-MESSAGE instance=A1 recipient=\"\" recipient_count=2"));
+}
+
+fn write_settings(dir: &TempDir, text: &str) -> PathBuf {
+    let path = dir.path("policy.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn spawn_mode_over_pipes() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("spawn");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    /// Killed if the test fails before it exits by itself.
+    struct Spawned(Option<Child>);
+    impl Drop for Spawned {
+        fn drop(&mut self) {
+            if let Some(mut c) = self.0.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut spawned = Spawned(Some(
+        Command::new(BIN)
+            .args(["policyd", "--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
+            .args(["--log-file", log.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    ));
+    let child = spawned.0.as_mut().unwrap();
+    struct Pipes(std::process::ChildStdin, std::process::ChildStdout);
+    impl Read for Pipes {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.1.read(buf)
+        }
+    }
+    impl Write for Pipes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.0.flush()
+        }
+    }
+    let mut pipes = Pipes(child.stdin.take().unwrap(), child.stdout.take().unwrap());
+    decisions(&mut pipes);
+    // Postfix closing the connection ends the process, with status 0.
+    drop(pipes);
+    let out = spawned.0.take().unwrap().wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // Standard error is Postfix's socket in spawn mode: nothing there.
+    assert!(out.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&out.stderr));
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("policyd starting: settings from ") && log.contains("standard input and output (spawn)"));
+    check_decision_log(&log);
+    assert!(log.trim_end().ends_with("]: stopped"), "{log}");
+
+    // --log-stderr has no place there: refused, silently on a pipe.
+    let out = Command::new(BIN).args(["policyd", "--log-stderr"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.is_empty() && out.stdout.is_empty(), "{out:?}");
+}
+
+#[test]
+fn tcp_listener() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("tcp");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    assert!(d.listening.starts_with("tcp:127.0.0.1:"), "{}", d.listening);
+    let mut a = d.tcp();
+    decisions(&mut a);
+    check_decision_log(&d.log());
+    // A second connection at the same time: its own instances.
+    let mut b = d.tcp();
+    let first = ask(&mut b, &rcpt(PASS_IP, "alice@example.com", "bob@example.net", "A1"));
+    assert!(first.starts_with("action=PREPEND Received-SPF: pass "), "{first}");
+    drop((a, b));
+    assert!(d.stderr.lock().unwrap().contains("logging to the file"));
+}
+
+#[test]
+fn unix_socket_replaces_a_stale_file() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("unix");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let path = dir.path("policyd.sock");
+    // A socket file left by a server that is gone.
+    drop(UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+    let args = ["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()];
+    let listen = format!("unix:{}", path.display());
+    let mut d = Daemon::start(
+        Daemon::command(&args).args([
+            "--listen",
+            &listen,
+            "--socket-mode",
+            "0660",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    assert_eq!(d.listening, listen);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);
+    d.wait_log("a stale socket file was replaced");
+    let mut conn = d.unix();
+    decisions(&mut conn);
+    drop(conn);
+    check_decision_log(&d.log());
+
+    // A live one is not taken over.
+    let out = Command::new(BIN).arg("policyd").args(args).args(["--listen", &listen, "--log-stderr"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a server is already listening there"), "{out:?}");
+
+    // Stopped, it removes its socket file.
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert!(!path.exists());
+    // Nor is a file that is no socket.
+    std::fs::write(&path, "x").unwrap();
+    let out = Command::new(BIN).arg("policyd").args(args).args(["--listen", &listen, "--log-stderr"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists and is not a socket"), "{out:?}");
+}
+
+/// `cmd` run as systemd runs a socket-activated service: `fd` as
+/// descriptor 3, LISTEN_FDS=1, LISTEN_PID the service's own pid (known
+/// only in the child: a shell sets it and execs).
+fn socket_activated(fd: i32, args: &[&str]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg("export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\"").arg(BIN).arg("policyd").args(args);
+    // SAFETY: dup2 and fcntl are async-signal-safe; nothing else runs
+    // between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let rc = if fd == 3 { libc::fcntl(3, libc::F_SETFD, 0) } else { libc::dup2(fd, 3) };
+            if rc < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+        });
+    }
+    cmd
+}
+
+#[test]
+fn systemd_socket_activation() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("systemd");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let args = ["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()];
+    let args: Vec<&str> = args.into_iter().chain(["--log-file", log.to_str().unwrap()]).collect();
+
+    // TCP.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut d = Daemon::start(&mut socket_activated(listener.as_raw_fd(), &args), &log);
+    drop(listener);
+    assert_eq!(d.listening, format!("tcp:{addr}"));
+    let mut conn = d.tcp();
+    decisions(&mut conn);
+    drop(conn);
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    check_decision_log(&d.log());
+    drop(d);
+
+    // Unix: systemd made the file and keeps it.
+    std::fs::remove_file(&log).unwrap();
+    let path = dir.path("activated.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut d = Daemon::start(&mut socket_activated(listener.as_raw_fd(), &args), &log);
+    drop(listener);
+    assert_eq!(d.listening, format!("unix:{}", path.display()));
+    let mut conn = d.unix();
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "U1")), FAIL_REPLY);
+    drop(conn);
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert!(path.exists(), "the socket file is systemd's");
+
+    // A descriptor 3 that is no listening socket is refused.
+    let file = std::fs::File::open(&settings).unwrap();
+    let out = socket_activated(file.as_raw_fd(), &args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("descriptor 3 from systemd"), "{out:?}");
+}
+
+#[test]
+fn hostile_requests_then_a_normal_one() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("hostile");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let mut d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let mut conn = d.tcp();
+    let mut line = b"request=smtpd_access_policy\nx=".to_vec();
+    line.resize(line.len() + (1 << 20), b'a');
+    line.extend_from_slice(b"\n\n");
+    let many: String = (0..10_000).map(|i| format!("attribute{i}=value\n")).chain(["\n".into()]).collect();
+    let junk: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .filter(|&b| b != b'\n' && b != b'=')
+        .chain(*b"\n\n")
+        .collect();
+    let hostile: Vec<(&str, Vec<u8>)> = vec![
+        ("a line over 16384 bytes", line),
+        ("more than 256 attributes", many.into_bytes()),
+        ("line 1 is not name=value", junk),
+        ("request=smtp (not smtpd_access_policy)", b"request=smtp\nprotocol_state=RCPT\n\n".to_vec()),
+        ("no protocol_state", b"request=smtpd_access_policy\nclient_address=192.0.2.1\n\n".to_vec()),
+        ("client_address=\"\" is not an IP address", b"request=smtpd_access_policy\nprotocol_state=RCPT\n\n".to_vec()),
+        (
+            "client_address=\\xff\\xfe is not",
+            b"request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=\xff\xfe\n\n".to_vec(),
+        ),
+        ("an empty request", b"\n".to_vec()),
+    ];
+    for (why, request) in &hostile {
+        conn.write_all(request).unwrap();
+        assert_eq!(read_reply(&mut conn), "action=DUNNO\n\n", "{why}");
+        d.wait_log(why);
+    }
+    // States never decided.
+    for state in ["CONNECT", "EHLO", "MAIL", "VRFY", "ETRN", "BOGUS\x01"] {
+        let r = rcpt(PASS_IP, "alice@example.com", "bob@example.net", "H1").replace("=RCPT", &format!("={state}"));
+        assert_eq!(ask(&mut conn, &r), "action=DUNNO\n\n", "{state}");
+    }
+    d.wait_log("not decided: state=BOGUS\\x01");
+    // Invalid UTF-8 where a name or an address goes: decided all the same
+    // (a sender's domain that is no domain has no SPF; a recipient that
+    // is no address is not checked).
+    let odd = |r: String| r.replace('#', "\u{1}").into_bytes().into_iter().map(|b| if b == 1 { 0xff } else { b });
+    let bytes: Vec<u8> = odd(rcpt(PASS_IP, "alice@#.example", "bob@example.net", "H2")).collect();
+    conn.write_all(&bytes).unwrap();
+    let reply = read_reply(&mut conn);
+    assert!(reply.starts_with("action=PREPEND Received-SPF: none "), "{reply}");
+    let bytes: Vec<u8> = odd(rcpt(PASS_IP, "alice@example.com", "b#@example.net", "H2")).collect();
+    conn.write_all(&bytes).unwrap();
+    assert_eq!(read_reply(&mut conn), "action=DUNNO\n\n");
+    d.wait_log("recipient=b\\xff@example.net instance=H2 action=not-checked rule=bad-recipient");
+    // And the next request is answered as ever.
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "H3")), FAIL_REPLY);
+
+    // A peer that leaves in the middle of a request, and one that sends
+    // junk without end (16 MiB is the most one request may drop): both
+    // closed, the server still serving.
+    let mut gone = d.tcp();
+    gone.write_all(b"request=smtpd_access_policy\nprotocol_state=RC").unwrap();
+    drop(gone);
+    d.wait_log("closed in the middle of a request");
+    let mut endless = d.tcp();
+    let chunk = vec![b'j'; 1 << 20];
+    let mut sent = 0;
+    while sent < 20 {
+        if endless.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    let mut rest = Vec::new();
+    let _ = endless.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "no reply to a request that never ends");
+    d.wait_log("a request over 16777216 bytes; connection closed");
+    assert!(d.alive());
+    let mut fresh = d.tcp();
+    assert_eq!(ask(&mut fresh, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "H4")), FAIL_REPLY);
+}
+
+#[test]
+fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("sighup");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let mut conn = d.tcp();
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "R1")), FAIL_REPLY);
+
+    // Log-only: the fail is accepted, with its headers.
+    write_settings(&dir, &format!("log_only = true\n{SETTINGS}"));
+    d.signal(libc::SIGHUP);
+    d.wait_log("settings reloaded from");
+    let reply = ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "R2"));
+    assert!(reply.starts_with("action=PREPEND Received-SPF: fail "), "{reply}");
+
+    // A broken file: said why, and log-only stays.
+    write_settings(&dir, "log_only = maybe\n");
+    d.signal(libc::SIGHUP);
+    d.wait_log("settings not reloaded, the old ones stay in force: ");
+    assert!(d.log().contains("policy.toml:1: (syntax):"), "{}", d.log());
+    let reply = ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "R3"));
+    assert!(reply.starts_with("action=PREPEND Received-SPF: fail "), "{reply}");
+    assert!(d.log().contains("intended=\"550 5.7.23 192.0.2.99 may not send mail"), "{}", d.log());
+}
+
+#[test]
+fn sigterm_finishes_a_slow_request() {
+    let ns = NameServer::start();
+    let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
+    let dir = TempDir::new("sigterm");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let mut d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let addr = d.listening.strip_prefix("tcp:").unwrap().to_owned();
+    let mut idle = d.tcp();
+    let mut conn = d.tcp();
+    let start = Instant::now();
+    conn.write_all(rcpt("192.0.2.1", "a@slow.policyd.example", "bob@example.net", "S1").as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    d.signal(libc::SIGTERM);
+    d.wait_log("stopping: no new connections");
+    // The request in flight is answered...
+    let reply = read_reply(&mut conn);
+    assert!(reply.starts_with("action=PREPEND Received-SPF: pass "), "{reply}");
+    assert!(start.elapsed() >= Duration::from_millis(1400), "{:?}", start.elapsed());
+    // ...then its connection and the idle one are closed, and the server exits 0.
+    let mut rest = Vec::new();
+    assert_eq!(conn.read_to_end(&mut rest).unwrap(), 0);
+    assert_eq!(idle.read_to_end(&mut rest).unwrap(), 0);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert!(d.log().trim_end().ends_with("]: stopped"), "{}", d.log());
+    assert!(TcpStream::connect(addr).is_err(), "nothing listens after the stop");
+}
+
+#[test]
+fn slow_dns_holds_up_only_its_own_connection() {
+    let ns = NameServer::start();
+    let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
+    let dir = TempDir::new("slow");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let mut slow = d.tcp();
+    let mut fast = d.tcp();
+    let start = Instant::now();
+    slow.write_all(rcpt("192.0.2.1", "a@slow.policyd.example", "bob@example.net", "S1").as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let asked = Instant::now();
+    assert_eq!(ask(&mut fast, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "F1")), FAIL_REPLY);
+    assert!(asked.elapsed() < Duration::from_millis(1000), "the fast one waited {:?}", asked.elapsed());
+    // The slow one is still waiting for its DNS.
+    slow.set_nonblocking(true).unwrap();
+    let mut byte = [0u8];
+    assert!(matches!(slow.read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+    slow.set_nonblocking(false).unwrap();
+    let reply = read_reply(&mut slow);
+    assert!(reply.starts_with("action=PREPEND Received-SPF: pass "), "{reply}");
+    assert!(start.elapsed() >= Duration::from_millis(1400));
+}
+
+#[test]
+fn the_timeout_expires_a_decision() {
+    let ns = NameServer::start();
+    let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_secs(5));
+    let dir = TempDir::new("timeout");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--timeout",
+            "1",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let mut conn = d.tcp();
+    let start = Instant::now();
+    let reply = ask(&mut conn, &rcpt("192.0.2.1", "a@slow.policyd.example", "bob@example.net", "T1"));
+    let took = start.elapsed();
+    assert!(reply.starts_with("action=DEFER_IF_PERMIT 4.7.24 SPF temporary error: "), "{reply}");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "{took:?}");
+    d.wait_log("rule=mail-from-temperror");
+}
+
+#[test]
+fn connections_past_the_limit_wait() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("limit");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--max-connections",
+            "1",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    let mut first = d.tcp();
+    assert_eq!(ask(&mut first, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L1")), FAIL_REPLY);
+    let mut second = d.tcp();
+    second.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L2").as_bytes()).unwrap();
+    second.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+    let mut byte = [0u8];
+    assert!(second.read(&mut byte).is_err(), "answered past the limit");
+    d.wait_log("1 connections, the limit (--max-connections): new ones wait until one closes");
+    drop(first);
+    second.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(read_reply(&mut second), FAIL_REPLY);
+}
+
+#[test]
+fn syslog_datagrams_by_default() {
+    let ns = NameServer::start();
+    let dir = TempDir::new("syslog");
+    let settings = write_settings(&dir, SETTINGS);
+    let socket = dir.path("log.sock");
+    let syslog = UnixDatagram::bind(&socket).unwrap();
+    syslog.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--syslog-socket",
+            socket.to_str().unwrap(),
+        ]),
+        &dir.path("unused"),
+    );
+    assert!(d.stderr.lock().unwrap().contains(&format!("logging to syslog ({}, facility mail", socket.display())));
+    let next = || {
+        let mut buf = [0u8; 8192];
+        let n = syslog.recv(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let start = next();
+    // RFC 3164: <PRI> (mail.info = 2 * 8 + 6), "Mmm dd hh:mm:ss", TAG[PID]: MSG.
+    let pid = d.child.id();
+    assert!(start.starts_with("<22>"), "{start}");
+    assert_eq!(&start[19..], format!(" spfkit-policyd[{pid}]: {}", &start[start.find("]: ").unwrap() + 3..]).as_str());
+    assert!(start.contains(&format!("]: spfkit {} policyd starting: ", env!("CARGO_PKG_VERSION"))), "{start}");
+    let mut conn = d.tcp();
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "Y1")), FAIL_REPLY);
+    let decision = next();
+    assert!(decision.starts_with("<22>") && decision.contains("]: decision: client=192.0.2.99 "), "{decision}");
+    conn.write_all(b"junk\n\n").unwrap();
+    assert_eq!(read_reply(&mut conn), "action=DUNNO\n\n");
+    let warning = next();
+    assert!(warning.starts_with("<20>") && warning.contains("]: warning: bad request from 127.0.0.1:"), "{warning}");
+}
+
+#[test]
+fn check_config_and_arguments() {
+    let dir = TempDir::new("check");
+    let good = write_settings(&dir, SETTINGS);
+    let out =
+        Command::new(BIN).args(["policyd", "--check-config", "--config", good.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}: ok\n", good.display()));
+    let bad = dir.path("bad.toml");
+    std::fs::write(&bad, "authserv_id = \"mx\"\n[mail_from]\nreject = [\"pass\"]\n").unwrap();
+    let out =
+        Command::new(BIN).args(["policyd", "--config", bad.to_str().unwrap(), "--check-config"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(spfkit_cli::policyd::EXIT_SETTINGS), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with(&format!("spfkit policyd: {}:3: mail_from.reject[0]: ", bad.display())), "{stderr}");
+    let out = Command::new(BIN).args(["policyd", "--check-config", "--config", "/nonexistent.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(spfkit_cli::policyd::EXIT_SETTINGS));
+    // Defaults are valid settings too.
+    let out = Command::new(BIN).args(["policyd", "--check-config"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+
+    // A broken file at start: the server does not start.
+    let out = Command::new(BIN)
+        .args(["policyd", "--config", bad.to_str().unwrap(), "--listen", "tcp:127.0.0.1:0", "--log-stderr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(spfkit_cli::policyd::EXIT_SETTINGS), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mail_from.reject[0]"));
+
+    let out = Command::new(BIN).args(["policyd", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: spfkit policyd"));
+    for bad in [&["policyd", "--bogus"][..], &["policyd", "--listen", "udp:1"], &["policyd", "--max-connections", "x"]]
+    {
+        let out = Command::new(BIN).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_thousand_connections() {
+    // This test's own descriptors: a thousand sockets and some.
+    // SAFETY: getrlimit and setrlimit read and write the struct given.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < 2048 {
+            lim.rlim_cur = lim.rlim_max.min(2048);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    let ns = NameServer::start();
+    let dir = TempDir::new("thousand");
+    let settings = write_settings(&dir, SETTINGS);
+    let log = dir.path("log");
+    let mut d = Daemon::start(
+        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--max-connections",
+            "1100",
+            "--log-file",
+            log.to_str().unwrap(),
+        ]),
+        &log,
+    );
+    // A thousand idle connections, each with a thread of the server's...
+    let mut idle: Vec<TcpStream> = (0..1000).map(|_| d.tcp()).collect();
+    // ...and a new one is answered at once.
+    let mut conn = d.tcp();
+    let start = Instant::now();
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "K0")), FAIL_REPLY);
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    // Three hundred of them ask at once, each its own message.
+    for (i, c) in idle.iter_mut().enumerate().take(300) {
+        c.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", &format!("K{i}")).as_bytes()).unwrap();
+    }
+    for c in idle.iter_mut().take(300) {
+        assert_eq!(read_reply(c), FAIL_REPLY);
+    }
+    drop(idle);
+    assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "K1")), FAIL_REPLY);
+    assert!(d.alive());
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert_eq!(d.log().matches("]: decision: ").count(), 302);
+}
