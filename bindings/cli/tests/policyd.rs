@@ -921,3 +921,46 @@ fn a_thousand_connections() {
     assert!(d.wait_exit(Duration::from_secs(10)).success());
     assert_eq!(d.log().matches("]: decision: ").count(), 302);
 }
+
+#[test]
+fn debian_policyd_spf_conf_as_shipped() {
+    // Debian's stock /etc/postfix-policyd-spf-python/policyd-spf.conf
+    // (tests/policyd/README.md), read with --policyd-spf-conf: Received-SPF
+    // only (Header_Type's default), fail rejected, temperror accepted
+    // with the header (TempError_Defer = False), loopback not checked.
+    let ns = NameServer::start();
+    let dir = TempDir::new("stock");
+    let log = dir.path("log");
+    let conf = repo().join("tests/policyd/policyd-spf.conf");
+    let mut child = Command::new(BIN)
+        .args(["policyd", "--policyd-spf-conf", conf.to_str().unwrap(), "--nameserver", &ns.addr.to_string()])
+        .args(["--log-file", log.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut ask_pipe = |request: &str| {
+        stdin.write_all(request.as_bytes()).unwrap();
+        read_reply(&mut stdout)
+    };
+    let pass = ask_pipe(&rcpt(PASS_IP, "alice@example.com", "bob@example.net", "S1"));
+    assert!(pass.starts_with("action=PREPEND Received-SPF: pass ("), "{pass}");
+    assert!(pass.contains("; identity=mailfrom;"), "{pass}");
+    assert_eq!(ask_pipe(&data("S1", 1)), "action=DUNNO\n\n");
+    assert_eq!(ask_pipe(&rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "S2")), FAIL_REPLY);
+    let temp = ask_pipe(&rcpt(PASS_IP, "a@refusing.e2e.example", "bob@example.net", "S3"));
+    assert!(temp.starts_with("action=PREPEND Received-SPF: temperror ("), "{temp}");
+    assert_eq!(ask_pipe(&rcpt("127.0.0.1", "alice@example.com", "bob@example.net", "S4")), "action=DUNNO\n\n");
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.is_empty(), "{err}");
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("debugLevel"), "the ignored key is warned about: {log}");
+    assert!(log.contains("rule=skip-network") || log.contains("skip-network"), "{log}");
+}
