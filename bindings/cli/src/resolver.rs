@@ -63,7 +63,11 @@ pub struct StubResolver {
     servers: Vec<SocketAddr>,
     deadline: Instant,
     per_try: Duration,
-    next_id: u16,
+    /// Message ids come from SipHash of a counter under keys the OS's
+    /// randomness seeded (std's RandomState): unpredictable off-path, which
+    /// a long-running daemon (spfkit policyd) needs more than a command.
+    ids: std::collections::hash_map::RandomState,
+    counter: u64,
     /// Responses received from any server: none at all means none answered.
     pub responses: u32,
     /// Queries sent.
@@ -74,24 +78,23 @@ impl StubResolver {
     /// Asks `servers` (in turn, on retries) until `timeout` has passed in
     /// all.
     pub fn new(servers: Vec<SocketAddr>, timeout: Duration) -> StubResolver {
-        // Message ids need not be secret from a local user, only hard to
-        // guess off-path; the clock's nanoseconds and the OS-chosen source
-        // port do that for a command-line tool.
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.subsec_nanos());
         StubResolver {
             servers,
             deadline: Instant::now() + timeout,
             per_try: Duration::from_millis(2000).min(timeout),
-            next_id: (seed ^ (seed >> 16)) as u16,
+            ids: std::collections::hash_map::RandomState::new(),
+            counter: 0,
             responses: 0,
             sent: 0,
         }
     }
 
     fn id(&mut self) -> u16 {
-        // An odd step walks all 65536 ids before repeating.
-        self.next_id = self.next_id.wrapping_add(40503);
-        self.next_id
+        use std::hash::{BuildHasher, Hasher};
+        self.counter = self.counter.wrapping_add(1);
+        let mut h = self.ids.build_hasher();
+        h.write_u64(self.counter);
+        h.finish() as u16
     }
 
     /// Answers `queries` together: all are sent, then answers are taken as
@@ -128,7 +131,11 @@ impl StubResolver {
             if answers[i].is_some() {
                 continue;
             }
-            let id = self.id();
+            // Random ids may repeat: never two alike in flight.
+            let mut id = self.id();
+            while pending.iter().any(|&(p, _)| p == id) {
+                id = self.id();
+            }
             match query_message(q, id) {
                 Ok(msg) => {
                     socket.send(&msg)?;

@@ -543,6 +543,14 @@ fn systemd_socket_activation() {
     let out = socket_activated(file.as_raw_fd(), &args).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("descriptor 3 from systemd"), "{out:?}");
+
+    // A socket from systemd and --listen too: refused, not one served and
+    // the other left queueing.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let both: Vec<&str> = args.iter().copied().chain(["--listen", "tcp:127.0.0.1:0"]).collect();
+    let out = socket_activated(listener.as_raw_fd(), &both).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen and a socket from systemd"), "{out:?}");
 }
 
 #[test]

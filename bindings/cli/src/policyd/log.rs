@@ -10,7 +10,7 @@ use std::io::Write;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The syslog socket unless `--syslog-socket` says otherwise.
 pub const DEV_LOG: &str = "/dev/log";
@@ -155,6 +155,8 @@ impl Logger {
                     }
                     match socket.as_ref().map(|s| s.send(datagram.as_bytes())) {
                         Some(Ok(_)) => return,
+                        // Full: dropped, the socket kept.
+                        Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                         Some(Err(_)) => *socket = None,
                         None => return,
                     }
@@ -194,8 +196,10 @@ fn connect(path: &Path) -> std::io::Result<UnixDatagram> {
     let socket = UnixDatagram::unbound()?;
     socket.connect(path)?;
     // A syslog daemon that stops reading must not stop mail: a message
-    // that cannot be sent within a second is dropped.
-    socket.set_write_timeout(Some(Duration::from_secs(1)))?;
+    // that cannot be sent at once is dropped (every decision is logged
+    // before its reply, under one lock: a blocking send would queue every
+    // connection's replies behind it).
+    socket.set_nonblocking(true)?;
     Ok(socket)
 }
 

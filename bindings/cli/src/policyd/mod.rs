@@ -323,7 +323,15 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     }
     // systemd's socket first: descriptor 3 is taken before anything else
     // is opened.
-    let inherited = if args.listen.is_none() { Listener::systemd() } else { Ok(None) };
+    let inherited = match (Listener::systemd(), &args.listen) {
+        // A socket systemd passed and --listen too: one would be served
+        // and the other's connections would queue unanswered.
+        (Ok(Some(_)), Some(_)) => {
+            Err("--listen and a socket from systemd (LISTEN_FDS) together: use one of them".to_owned())
+        }
+        (r, None) => r,
+        (_, Some(_)) => Ok(None),
+    };
     let spawn = args.listen.is_none() && matches!(inherited, Ok(None));
     // In spawn mode standard error is Postfix's socket: nothing may be
     // written there, unless a person runs the command at a terminal.
@@ -468,7 +476,16 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     let spawned = std::thread::Builder::new().name("spfkit-signals".into()).spawn(move || {
         loop {
             match blocked.wait() {
-                signals::Signal::Reload => reload(&handler, &settings_source, &reload_args, &cache),
+                signals::Signal::Reload => {
+                    // This thread is the only one that hears signals: a
+                    // panic in a reload must not leave SIGTERM unheard.
+                    let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        reload(&handler, &settings_source, &reload_args, &cache)
+                    }));
+                    if reloaded.is_err() {
+                        handler.ctx.log.error("reloading the settings failed unexpectedly; the old settings stay");
+                    }
+                }
                 signals::Signal::Stop => {
                     if handler.stop.is_set() {
                         handler.ctx.log.info("second stop signal: exiting at once");

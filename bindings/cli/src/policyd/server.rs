@@ -275,6 +275,11 @@ impl Listener {
         if !for_us {
             return Ok(None);
         }
+        // Descriptor 3 gets one owner: a second call finds it taken.
+        static TAKEN: AtomicBool = AtomicBool::new(false);
+        if TAKEN.swap(true, Ordering::SeqCst) {
+            return Err("the socket from systemd was taken already".to_owned());
+        }
         let count = std::env::var("LISTEN_FDS").unwrap_or_default();
         match count.trim() {
             "0" | "" => return Ok(None),
