@@ -776,7 +776,7 @@ fn the_timeout_expires_a_decision() {
 }
 
 #[test]
-fn connections_past_the_limit_wait() {
+fn at_the_limit_the_connection_idle_longest_gives_way() {
     let ns = NameServer::start();
     let dir = TempDir::new("limit");
     let settings = write_settings(&dir, SETTINGS);
@@ -786,23 +786,65 @@ fn connections_past_the_limit_wait() {
             "--listen",
             "tcp:127.0.0.1:0",
             "--max-connections",
-            "1",
+            "2",
             "--log-file",
             log.to_str().unwrap(),
         ]),
         &log,
     );
-    let mut first = d.tcp();
-    assert_eq!(ask(&mut first, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L1")), FAIL_REPLY);
-    let mut second = d.tcp();
-    second.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L2").as_bytes()).unwrap();
-    second.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+    let is_closed = |c: &mut TcpStream| {
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        match c.read(&mut [0u8]) {
+            Ok(n) => n == 0,
+            Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+        }
+    };
+    // Two idle connections (never a request) take both slots; a third is
+    // answered all the same, within a few seconds.
+    let mut idle1 = d.tcp();
+    std::thread::sleep(Duration::from_millis(50));
+    let mut idle2 = d.tcp();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut third = d.tcp();
+    let start = Instant::now();
+    assert_eq!(ask(&mut third, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L1")), FAIL_REPLY);
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    d.wait_log("2 connections, the limit (--max-connections)");
+    d.wait_log("closed for a new connection");
+    // The one idle longest went.
+    assert!(is_closed(&mut idle1), "the oldest idle connection is closed");
+
+    // A connection in the middle of a request is never the one closed,
+    // though idle longest before its request began.
+    idle2.write_all(b"request=smtpd_access_policy\nprotocol_state=RCPT\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut fourth = d.tcp();
+    assert_eq!(ask(&mut fourth, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L2")), FAIL_REPLY);
+    assert!(is_closed(&mut third), "the idle one is closed, not the one inside a request");
+    let rest = rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L3");
+    let rest = rest.strip_prefix("request=smtpd_access_policy\nprotocol_state=RCPT\n").unwrap();
+    idle2.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(ask(&mut idle2, rest), FAIL_REPLY);
+
+    // Both inside a request: a new connection waits until one is idle.
+    idle2.write_all(b"request=smtpd_access_policy\n").unwrap();
+    fourth.write_all(b"request=smtpd_access_policy\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut fifth = d.tcp();
+    fifth.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L4").as_bytes()).unwrap();
+    fifth.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
     let mut byte = [0u8];
-    assert!(second.read(&mut byte).is_err(), "answered past the limit");
-    d.wait_log("1 connections, the limit (--max-connections): new ones wait until one closes");
-    drop(first);
-    second.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    assert_eq!(read_reply(&mut second), FAIL_REPLY);
+    assert!(fifth.read(&mut byte).is_err(), "answered past the limit with no connection idle");
+    let rest = rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L5");
+    let rest = rest.strip_prefix("request=smtpd_access_policy\n").unwrap();
+    assert_eq!(ask(&mut fourth, rest), FAIL_REPLY);
+    fifth.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(read_reply(&mut fifth), FAIL_REPLY);
+    assert!(is_closed(&mut fourth), "the connection idle now gave way");
+    // idle2, still inside its request, was never closed.
+    let rest = rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L6");
+    assert_eq!(ask(&mut idle2, rest.strip_prefix("request=smtpd_access_policy\n").unwrap()), FAIL_REPLY);
+    drop(idle1);
 }
 
 #[test]

@@ -69,8 +69,8 @@ systemd passed no socket (Postfix's spawn service, as master.cf runs
 postfix-policyd-spf-python); --listen tcp:HOST:PORT; --listen unix:PATH
 (a stale socket file is replaced; the socket gets --socket-mode, default
 0666); or the socket systemd passes (LISTEN_FDS=1, TCP or unix).
---max-connections N (default 500): past it, new connections wait until
-one closes.
+--max-connections N (default 500): at it, a new connection closes the
+connection idle longest (Postfix reconnects), or waits while none is idle.
 
 DNS: the name servers of /etc/resolv.conf, or each --nameserver; each
 decision within --timeout SECONDS (default 20, RFC 7208 section 4.6.4).

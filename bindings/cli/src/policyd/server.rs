@@ -5,10 +5,14 @@
 //! - A thread per connection: Postfix's smtpd processes each hold one
 //!   connection for many messages, and a decision waiting on slow DNS
 //!   holds up only its own connection.
-//! - At most `--max-connections` at once: past it, no connection is
-//!   accepted until one closes; new ones wait in the kernel's listen queue
-//!   (Postfix gives up after `smtpd_policy_service_timeout`, 100 s by
-//!   default, and applies `smtpd_policy_service_default_action`).
+//! - At most `--max-connections` at once. At the limit, a new connection
+//!   waiting to be accepted closes the connection idle longest (between
+//!   requests, never one inside a request or waiting for its decision):
+//!   Postfix reconnects a closed policy connection by itself, so a peer
+//!   holding idle connections cannot starve new ones. When none is idle,
+//!   new ones wait in the kernel's listen queue (Postfix gives up after
+//!   `smtpd_policy_service_timeout`, 100 s by default, and applies
+//!   `smtpd_policy_service_default_action`).
 //! - A connection is closed after [`IDLE_TIMEOUT`] without a request, when
 //!   a request takes longer than [`REQUEST_TIMEOUT`] to arrive whole, when
 //!   a reply cannot be written within [`WRITE_TIMEOUT`], or when one
@@ -18,6 +22,7 @@
 //!   received and closes, and the server waits for them (at most the DNS
 //!   timeout and 10 s).
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -25,7 +30,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::protocol::Parser;
@@ -111,18 +116,93 @@ fn wait(fd: BorrowedFd<'_>, stop: &Shutdown, timeout: Option<Duration>) -> io::R
     }
 }
 
-/// Serves one connection until it closes, times out, breaks a bound or
-/// the server stops: requests from `reader`, replies to `writer`.
-pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &str, mut reader: R, mut writer: W) {
+/// Milliseconds since the first call, plus one (never `BUSY`).
+fn now_ms() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX - 1).saturating_add(1)
+}
+
+const BUSY: u64 = 0;
+const CLOSING: u64 = u64::MAX;
+
+/// A connection's state as the accept loop sees it: idle (between
+/// requests) since a time, busy (a request under way, or its decision, or
+/// its reply), or being closed for a new connection. Only an idle
+/// connection is closed, and the swap from idle to busy or to closing is
+/// atomic: a connection whose request has started is never the one closed.
+#[derive(Debug)]
+pub struct Activity {
+    /// `BUSY`, `CLOSING`, or `now_ms()` when it became idle.
+    state: AtomicU64,
+}
+
+impl Activity {
+    /// A connection idle from now (accepted, no request yet).
+    pub fn new() -> Activity {
+        Activity { state: AtomicU64::new(now_ms()) }
+    }
+
+    /// Marks a request as under way: what the state was, or `None` when
+    /// the connection is being closed for a new one.
+    fn begin(&self) -> Option<u64> {
+        let mut state = self.state.load(Ordering::SeqCst);
+        loop {
+            match state {
+                CLOSING => return None,
+                BUSY => return Some(BUSY),
+                idle => match self.state.compare_exchange(idle, BUSY, Ordering::SeqCst, Ordering::SeqCst) {
+                    Ok(_) => return Some(idle),
+                    Err(now) => state = now,
+                },
+            }
+        }
+    }
+
+    /// Between requests again: idle since `since` (from [`Activity::begin`])
+    /// or, when that was busy, from now. Only the connection's own thread
+    /// calls it, while busy (which nothing else changes).
+    fn idle(&self, since: u64) {
+        self.state.store(if since == BUSY { now_ms() } else { since }, Ordering::SeqCst);
+    }
+
+    /// Takes an idle connection for closing, if it is still idle since
+    /// `since`.
+    fn close_if_idle(&self, since: u64) -> bool {
+        since != BUSY
+            && since != CLOSING
+            && self.state.compare_exchange(since, CLOSING, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+}
+
+impl Default for Activity {
+    fn default() -> Activity {
+        Activity::new()
+    }
+}
+
+/// Serves one connection until it closes, times out, breaks a bound, is
+/// closed for a new connection (`activity`) or the server stops: requests
+/// from `reader`, replies to `writer`.
+pub fn serve<R: Read + AsFd, W: Write>(
+    ctx: &Context,
+    stop: &Shutdown,
+    peer: &str,
+    activity: &Activity,
+    mut reader: R,
+    mut writer: W,
+) {
     let mut session = Session::new(ctx, peer);
     let mut parser = Parser::new();
     let mut parsed = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
     let mut request_started: Option<Instant> = None;
+    // Idle since the last reply (or the start), whatever arrives between
+    // requests.
+    let mut idle_since = Instant::now();
     loop {
         let timeout = match request_started {
             Some(t) => REQUEST_TIMEOUT.saturating_sub(t.elapsed()),
-            None => IDLE_TIMEOUT,
+            None => IDLE_TIMEOUT.saturating_sub(idle_since.elapsed()),
         };
         let ready = match wait(reader.as_fd(), stop, Some(timeout)) {
             Ok(r) => r,
@@ -146,6 +226,11 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
             }
             return;
         }
+        // Busy from here: a request may be starting. A connection already
+        // taken for closing (its socket shut down) just ends.
+        let Some(was) = activity.begin() else {
+            return;
+        };
         let n = match reader.read(&mut buf) {
             Ok(0) => {
                 if parser.in_request() {
@@ -154,7 +239,10 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
                 return;
             }
             Ok(n) => n,
-            Err(e) if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) => continue,
+            Err(e) if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) => {
+                activity.idle(was);
+                continue;
+            }
             Err(e) => {
                 ctx.log.warning(&format!("{peer}: read: {e}; connection closed"));
                 return;
@@ -162,6 +250,7 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
         };
         parser.feed(&buf[..n], &mut parsed);
         let completed = !parsed.is_empty();
+        let mut replied = false;
         for p in parsed.drain(..) {
             // A bug must not take the server down, nor write to standard
             // error (Postfix's socket in spawn mode): the panic hook logs
@@ -175,6 +264,7 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
                 ctx.log.warning(&format!("{peer}: cannot send the reply: {e}; connection closed"));
                 return;
             }
+            replied = true;
         }
         if let Some(why) = parser.fatal() {
             ctx.log.warning(&format!("{peer}: {why}; connection closed"));
@@ -189,6 +279,16 @@ pub fn serve<R: Read + AsFd, W: Write>(ctx: &Context, stop: &Shutdown, peer: &st
             (true, Some(t)) if !completed => Some(t),
             (true, _) => Some(Instant::now()),
         };
+        // Between requests again: idle from now after a reply, else since
+        // when it was.
+        if !parser.in_request() {
+            if replied {
+                idle_since = Instant::now();
+                activity.idle(BUSY);
+            } else {
+                activity.idle(was);
+            }
+        }
     }
 }
 
@@ -225,6 +325,72 @@ impl Drop for Listener {
 enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+}
+
+impl Stream {
+    fn try_clone(&self) -> io::Result<Stream> {
+        match self {
+            Stream::Tcp(s) => s.try_clone().map(Stream::Tcp),
+            Stream::Unix(s) => s.try_clone().map(Stream::Unix),
+        }
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Stream::Tcp(s) => s.as_fd(),
+            Stream::Unix(s) => s.as_fd(),
+        }
+    }
+}
+
+/// Whether `fd` has something to read now (data, an end, an error).
+fn readable_now(fd: BorrowedFd<'_>) -> bool {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: poll reads and writes the one pollfd struct it is given.
+    unsafe { libc::poll(&mut p, 1, 0) > 0 }
+}
+
+/// A connection as the accept loop knows it: to close it when it has been
+/// idle longest and a new one waits at the limit.
+struct Registered {
+    peer: String,
+    activity: Arc<Activity>,
+    /// The same socket (a duplicated descriptor), to shut it down with.
+    handle: Stream,
+}
+
+/// The connections being served, by id.
+type Registry = Mutex<HashMap<u64, Registered>>;
+
+/// Closes the connection idle longest (one with nothing to read: a
+/// request may be arriving on the others), if any: its peer and how long
+/// it was idle.
+fn close_idlest(registry: &Registry) -> Option<(String, Duration)> {
+    let conns = lock(registry);
+    let mut idle: Vec<(u64, &Registered)> = conns
+        .values()
+        .filter_map(|c| {
+            let since = c.activity.state.load(Ordering::SeqCst);
+            (since != BUSY && since != CLOSING).then_some((since, c))
+        })
+        .collect();
+    idle.sort_unstable_by_key(|(since, _)| *since);
+    for (since, c) in idle {
+        if readable_now(c.handle.fd()) || !c.activity.close_if_idle(since) {
+            continue;
+        }
+        // Its thread wakes to the end of its input and ends.
+        c.handle.shutdown();
+        return Some((c.peer.clone(), Duration::from_millis(now_ms().saturating_sub(since))));
+    }
+    None
 }
 
 impl Listener {
@@ -408,12 +574,17 @@ pub struct Server {
     pub max_connections: usize,
 }
 
-/// Counts a connection while it lives.
-struct Slot(Arc<(Mutex<usize>, Condvar)>);
+/// Counts a connection, and keeps it registered, while it lives.
+struct Slot {
+    active: Arc<(Mutex<usize>, Condvar)>,
+    registry: Arc<Registry>,
+    id: u64,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let (count, freed) = &*self.0;
+        lock(&self.registry).remove(&self.id);
+        let (count, freed) = &*self.active;
         *lock(count) -= 1;
         freed.notify_all();
     }
@@ -425,7 +596,7 @@ impl Server {
     pub fn run_stdio(&self) -> io::Result<()> {
         let input = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
         let output = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
-        serve(&self.ctx, &self.stop, "spawn", &input, &output);
+        serve(&self.ctx, &self.stop, "spawn", &Activity::new(), &input, &output);
         Ok(())
     }
 
@@ -437,25 +608,26 @@ impl Server {
             self.ctx.log.warning(&format!("listener: {e}"));
         }
         let active = Arc::new((Mutex::new(0usize), Condvar::new()));
+        let registry: Arc<Registry> = Arc::default();
         let ids = AtomicU64::new(0);
-        let mut full = false;
+        // When the limit was last warned about: at most once a minute (at
+        // the limit, each new connection frees a slot and takes it again).
+        let mut warned: Option<Instant> = None;
         loop {
-            {
-                let (count, freed) = &*active;
-                let mut n = lock(count);
-                if *n < self.max_connections {
-                    full = false;
+            let n = *lock(&active.0);
+            if n >= self.max_connections {
+                if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    warned = Some(Instant::now());
+                    self.ctx.log.warning(&format!(
+                        "{n} connections, the limit (--max-connections): each new one closes the connection idle \
+                         longest, or waits until one is idle or closes"
+                    ));
                 }
-                while *n >= self.max_connections && !self.stop.is_set() {
-                    if !full {
-                        full = true;
-                        self.ctx.log.warning(&format!(
-                            "{} connections, the limit (--max-connections): new ones wait until one closes",
-                            *n
-                        ));
-                    }
-                    n = freed.wait_timeout(n, Duration::from_millis(200)).unwrap_or_else(|e| e.into_inner()).0;
+                self.make_room(&listener, &active, &registry);
+                if self.stop.is_set() {
+                    break;
                 }
+                continue;
             }
             match wait(listener.fd(), &self.stop, None) {
                 Ok(r) if r.stopping => break,
@@ -484,12 +656,22 @@ impl Server {
                     continue;
                 }
             };
+            let handle = match stream.try_clone() {
+                Ok(h) => h,
+                Err(e) => {
+                    self.ctx.log.warning(&format!("{peer}: {e}; connection closed"));
+                    continue;
+                }
+            };
+            let activity = Arc::new(Activity::new());
+            let registered = Registered { peer: peer.clone(), activity: Arc::clone(&activity), handle };
+            lock(&registry).insert(id, registered);
             *lock(&active.0) += 1;
-            let slot = Slot(Arc::clone(&active));
+            let slot = Slot { active: Arc::clone(&active), registry: Arc::clone(&registry), id };
             let server = Arc::clone(self);
             let spawned = std::thread::Builder::new().name("spfkit-conn".into()).spawn(move || {
                 let _slot = slot;
-                server.serve_stream(stream, &peer);
+                server.serve_stream(stream, &peer, &activity);
             });
             if let Err(e) = spawned {
                 self.ctx.log.warning(&format!("cannot start a thread for a connection: {e}; it is closed"));
@@ -507,19 +689,78 @@ impl Server {
         }
     }
 
-    fn serve_stream(&self, stream: Stream, peer: &str) {
+    /// At the limit: when a connection waits to be accepted, closes the
+    /// connection idle longest and waits (briefly) for its slot; when none
+    /// is idle, waits a little for one to close or become idle. Returns to
+    /// check again either way.
+    fn make_room(&self, listener: &Listener, active: &(Mutex<usize>, Condvar), registry: &Registry) {
+        let (count, freed) = active;
+        match wait(listener.fd(), &self.stop, Some(Duration::from_millis(200))) {
+            Ok(r) if r.stopping || !r.readable => return,
+            Ok(_) => {}
+            Err(e) => {
+                self.ctx.log.warning(&format!("listener: poll: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+                return;
+            }
+        }
+        if *lock(count) < self.max_connections {
+            return;
+        }
+        let wait_for = match close_idlest(registry) {
+            Some((peer, idle)) => {
+                self.ctx.log.info(&format!(
+                    "{peer}: idle for {} s at the connection limit (--max-connections {}); closed for a new \
+                     connection",
+                    idle.as_secs(),
+                    self.max_connections
+                ));
+                Duration::from_secs(1)
+            }
+            None => Duration::from_millis(200),
+        };
+        let until = Instant::now() + wait_for;
+        let mut n = lock(count);
+        while *n >= self.max_connections && !self.stop.is_set() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            n = freed.wait_timeout(n, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+
+    fn serve_stream(&self, stream: Stream, peer: &str, activity: &Activity) {
         match stream {
             Stream::Tcp(s) => {
                 let _ = s.set_nonblocking(false);
                 let _ = s.set_nodelay(true);
                 let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
-                serve(&self.ctx, &self.stop, peer, &s, &s);
+                serve(&self.ctx, &self.stop, peer, activity, &s, &s);
             }
             Stream::Unix(s) => {
                 let _ = s.set_nonblocking(false);
                 let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
-                serve(&self.ctx, &self.stop, peer, &s, &s);
+                serve(&self.ctx, &self.stop, peer, activity, &s, &s);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only an idle connection is taken for closing, and only once.
+    #[test]
+    fn activity() {
+        let a = Activity::new();
+        let since = a.state.load(Ordering::SeqCst);
+        assert_eq!(a.begin(), Some(since));
+        assert!(!a.close_if_idle(since), "busy: never closed");
+        a.idle(since);
+        assert!(a.close_if_idle(since));
+        assert!(!a.close_if_idle(since));
+        assert_eq!(a.begin(), None, "taken for closing: the connection ends");
     }
 }
