@@ -15,8 +15,9 @@
 //!   `smtpd_policy_service_default_action`).
 //! - A connection is closed after [`IDLE_TIMEOUT`] without a request, when
 //!   a request takes longer than [`REQUEST_TIMEOUT`] to arrive whole, when
-//!   a reply cannot be written within [`WRITE_TIMEOUT`], or when one
-//!   request passes [`MAX_DISCARD`](super::protocol::MAX_DISCARD) bytes.
+//!   the replies to what one read brought take longer than
+//!   [`WRITE_TIMEOUT`] in all to write, or when one request passes
+//!   [`MAX_DISCARD`](super::protocol::MAX_DISCARD) bytes.
 //! - Stopping (SIGTERM): the listener is closed (and a unix socket file
 //!   it made removed), each connection finishes the requests it has
 //!   received and closes, and the server waits for them (at most the DNS
@@ -42,8 +43,10 @@ use super::session::{Context, Session};
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 /// A request must arrive whole within this time of its first byte.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// A reply that cannot be written within this time closes the connection
-/// (a peer that never reads).
+/// The replies to what one read brought must be written within this time
+/// in all (the decisions between them not counted), however slowly the
+/// peer reads: a deadline, not a limit per write(2) call. Past it the
+/// connection is closed.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 /// `--max-connections` by default.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 500;
@@ -180,10 +183,73 @@ impl Default for Activity {
     }
 }
 
+/// Writes `reply` within `deadline` in all, however slowly the peer reads
+/// (a send timeout would not do: it bounds each wait for buffer space, and
+/// a peer that frees a little now and then keeps one write(2) going).
+fn write_reply<W: WriteWithin>(writer: &mut W, reply: &[u8], deadline: Instant) -> io::Result<()> {
+    let mut rest = reply;
+    while !rest.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer does not read its replies"));
+        }
+        match writer.write_within(rest, left) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    writer.flush()
+}
+
+/// A writer whose writes can be limited in time.
+pub trait WriteWithin: Write {
+    /// Writes some of `buf`, waiting at most `left` for room (`WouldBlock`
+    /// when there is none by then). A file or pipe just writes: spawn
+    /// mode's peer is Postfix's own process.
+    fn write_within(&mut self, buf: &[u8], left: Duration) -> io::Result<usize>;
+}
+
+impl WriteWithin for &std::fs::File {
+    fn write_within(&mut self, buf: &[u8], _: Duration) -> io::Result<usize> {
+        self.write(buf)
+    }
+}
+
+impl WriteWithin for &TcpStream {
+    fn write_within(&mut self, buf: &[u8], left: Duration) -> io::Result<usize> {
+        send_within(self.as_fd(), buf, left)
+    }
+}
+
+impl WriteWithin for &UnixStream {
+    fn write_within(&mut self, buf: &[u8], left: Duration) -> io::Result<usize> {
+        send_within(self.as_fd(), buf, left)
+    }
+}
+
+/// Waits at most `left` for room on socket `fd`, then sends what fits
+/// without waiting.
+fn send_within(fd: BorrowedFd<'_>, buf: &[u8], left: Duration) -> io::Result<usize> {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+    let ms = i32::try_from(left.as_millis() + 1).unwrap_or(i32::MAX);
+    // SAFETY: poll reads and writes the one pollfd struct it is given.
+    match unsafe { libc::poll(&mut p, 1, ms) } {
+        rc if rc < 0 => return Err(io::Error::last_os_error()),
+        0 => return Err(io::ErrorKind::WouldBlock.into()),
+        _ => {}
+    }
+    // SAFETY: send reads at most `buf.len()` bytes from `buf`.
+    let n =
+        unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
 /// Serves one connection until it closes, times out, breaks a bound, is
 /// closed for a new connection (`activity`) or the server stops: requests
 /// from `reader`, replies to `writer`.
-pub fn serve<R: Read + AsFd, W: Write>(
+pub fn serve<R: Read + AsFd, W: WriteWithin>(
     ctx: &Context,
     stop: &Shutdown,
     peer: &str,
@@ -251,6 +317,9 @@ pub fn serve<R: Read + AsFd, W: Write>(
         parser.feed(&buf[..n], &mut parsed);
         let completed = !parsed.is_empty();
         let mut replied = false;
+        // The time writing the replies to what this read brought may take
+        // in all (the decisions between them not counted).
+        let mut write_budget = WRITE_TIMEOUT;
         for p in parsed.drain(..) {
             // A bug must not take the server down, nor write to standard
             // error (Postfix's socket in spawn mode): the panic hook logs
@@ -260,7 +329,10 @@ pub fn serve<R: Read + AsFd, W: Write>(
                 ctx.log.error(&format!("{peer}: internal error answering a request; connection closed"));
                 return;
             };
-            if let Err(e) = writer.write_all(&reply).and_then(|()| writer.flush()) {
+            let writing = Instant::now();
+            let written = write_reply(&mut writer, &reply, writing + write_budget);
+            write_budget = write_budget.saturating_sub(writing.elapsed());
+            if let Err(e) = written {
                 ctx.log.warning(&format!("{peer}: cannot send the reply: {e}; connection closed"));
                 return;
             }
@@ -735,12 +807,10 @@ impl Server {
             Stream::Tcp(s) => {
                 let _ = s.set_nonblocking(false);
                 let _ = s.set_nodelay(true);
-                let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
                 serve(&self.ctx, &self.stop, peer, activity, &s, &s);
             }
             Stream::Unix(s) => {
                 let _ = s.set_nonblocking(false);
-                let _ = s.set_write_timeout(Some(WRITE_TIMEOUT));
                 serve(&self.ctx, &self.stop, peer, activity, &s, &s);
             }
         }
@@ -750,6 +820,43 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A peer that reads steadily but slowly: each write(2) makes some
+    /// progress well within the time limit, yet the reply as a whole must
+    /// still end at its deadline (a limit per write(2) call would let
+    /// this one run for many seconds).
+    #[test]
+    fn a_reply_has_one_deadline_however_slowly_the_peer_reads() {
+        let (server, mut peer) = UnixStream::pair().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(20) {
+                match peer.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        let reply = vec![b'x'; 8 << 20];
+        let start = Instant::now();
+        let result = write_reply(&mut &server, &reply, start + Duration::from_millis(500));
+        let took = start.elapsed();
+        assert_eq!(result.map_err(|e| e.kind()), Err(io::ErrorKind::TimedOut));
+        assert!(took >= Duration::from_millis(400) && took < Duration::from_secs(3), "{took:?}");
+        drop(server);
+        reader.join().unwrap();
+        // A peer that reads: written whole.
+        let (server, mut peer) = UnixStream::pair().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            peer.read_to_end(&mut all).unwrap();
+            all.len()
+        });
+        write_reply(&mut &server, &reply, Instant::now() + Duration::from_secs(20)).unwrap();
+        drop(server);
+        assert_eq!(reader.join().unwrap(), reply.len());
+    }
 
     /// Only an idle connection is taken for closing, and only once.
     #[test]
