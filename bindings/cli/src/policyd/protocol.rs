@@ -8,7 +8,9 @@
 //! [`MAX_ATTRIBUTES`] attributes or more than [`MAX_REQUEST`] bytes make
 //! the request bad, its remaining lines are read and dropped, and it is
 //! answered like any other; past [`MAX_DISCARD`] bytes in one request the
-//! connection is given up.
+//! connection is given up. A blank line between requests is no request:
+//! it is skipped, unanswered (an answer would put every later reply one
+//! request behind), and counted ([`Parser::take_blank_lines`]).
 //!
 //! ```
 //! use spfkit_cli::policyd::protocol::{Parsed, Parser};
@@ -90,6 +92,8 @@ pub struct Parser {
     lines: usize,
     problem: Option<String>,
     fatal: Option<String>,
+    /// Blank lines between requests skipped since last taken.
+    blank_lines: u64,
 }
 
 impl Parser {
@@ -107,6 +111,12 @@ impl Parser {
     /// [`MAX_DISCARD`] bytes. Nothing more is parsed after it.
     pub fn fatal(&self) -> Option<&str> {
         self.fatal.as_deref()
+    }
+
+    /// How many blank lines between requests were skipped since the last
+    /// call.
+    pub fn take_blank_lines(&mut self) -> u64 {
+        core::mem::take(&mut self.blank_lines)
     }
 
     /// Parses `data`, appending each request it completes to `out`.
@@ -162,7 +172,14 @@ impl Parser {
             line.pop();
         }
         if line.is_empty() {
-            out.push(self.finish());
+            if self.lines == 1 {
+                // A blank line where a request would start: none did.
+                self.bytes = 0;
+                self.lines = 0;
+                self.blank_lines = self.blank_lines.saturating_add(1);
+            } else {
+                out.push(self.finish());
+            }
             return;
         }
         if self.problem.is_some() {
@@ -245,13 +262,12 @@ mod tests {
         let many: Vec<u8> = (0..10_000).flat_map(|i| format!("n{i}=v\n").into_bytes()).chain(*b"\n").collect();
         let big: Vec<u8> =
             (0..20).flat_map(|_| [b"n=".as_slice(), &[b'y'; 4000], b"\n"].concat()).chain(*b"\n").collect();
-        let cases: [(&[u8], &str); 6] = [
+        let cases: [(&[u8], &str); 5] = [
             (&long, "a line over"),
             (&many, "more than 256 attributes"),
             (&big, "a request over 65536 bytes"),
             (b"\x00\xff\xfe junk\n\n", "line 1 is not name=value"),
             (b"=value\n\n", "line 1 has no attribute name"),
-            (b"\n", "an empty request"),
         ];
         for (input, why) in cases {
             // In one piece and byte by byte.
@@ -262,6 +278,27 @@ mod tests {
             assert!(matches!(&out[1], Parsed::Request(r) if r.len() == 1), "{why}");
             assert!(p.fatal().is_none() && !p.in_request());
         }
+    }
+
+    #[test]
+    fn blank_lines_between_requests_are_skipped() {
+        let good = b"request=smtpd_access_policy\n\n";
+        let input = [b"\n\r\n\n".as_slice(), good, b"\n", good, b"\n\n\n"].concat();
+        for split in 0..input.len() {
+            let (out, mut p) = parse_all(&[&input[..split], &input[split..]]);
+            assert_eq!(out.len(), 2, "split at {split}: {out:?}");
+            assert!(out.iter().all(|r| matches!(r, Parsed::Request(r) if r.len() == 1)), "{out:?}");
+            assert_eq!(p.take_blank_lines(), 7);
+            assert_eq!(p.take_blank_lines(), 0);
+            assert!(!p.in_request());
+        }
+        // A flood of newlines: nothing to answer, counted.
+        let (out, mut p) = parse_all(&[&[b'\n'; 16 * 1024]]);
+        assert!(out.is_empty());
+        assert_eq!(p.take_blank_lines(), 16 * 1024);
+        // Inside a request, a blank line still ends it.
+        let (out, _) = parse_all(&[b"junk\n\n"]);
+        assert!(matches!(&out[..], [Parsed::Bad(b)] if b == "line 1 is not name=value"), "{out:?}");
     }
 
     #[test]

@@ -338,6 +338,7 @@ pub fn serve<R: Read + AsFd, W: WriteWithin>(
             }
             replied = true;
         }
+        session.blank_lines(parser.take_blank_lines());
         if let Some(why) = parser.fatal() {
             ctx.log.warning(&format!("{peer}: {why}; connection closed"));
             return;
@@ -351,8 +352,8 @@ pub fn serve<R: Read + AsFd, W: WriteWithin>(
             (true, Some(t)) if !completed => Some(t),
             (true, _) => Some(Instant::now()),
         };
-        // Between requests again: idle from now after a reply, else since
-        // when it was.
+        // Between requests again: idle from now after a reply, else (blank
+        // lines only) since when it was.
         if !parser.in_request() {
             if replied {
                 idle_since = Instant::now();

@@ -185,13 +185,29 @@ impl<'a> Session<'a> {
     /// A request that cannot be decided: logged, answered `DUNNO` (Postfix
     /// never sends one; whatever did is not to stop mail).
     fn bad(&mut self, why: &str) -> String {
+        self.count_bad(&format!("{why}; answered DUNNO"));
+        "DUNNO".to_owned()
+    }
+
+    /// Blank lines between requests, `count` of them from one read:
+    /// skipped and not answered (Postfix never sends one, and a reply
+    /// would put the later ones out of step), counted as one bad request
+    /// and logged within the same limit.
+    pub fn blank_lines(&mut self, count: u64) {
+        if count > 0 {
+            let s = if count == 1 { "" } else { "s" };
+            self.count_bad(&format!("{count} blank line{s} between requests; skipped, not answered"));
+        }
+    }
+
+    /// One more bad request: logged, up to [`MAX_LOGGED_BAD`] of them.
+    fn count_bad(&mut self, what: &str) {
         self.bad = self.bad.saturating_add(1);
         if self.bad <= MAX_LOGGED_BAD {
-            self.ctx.log.warning(&format!("bad request from {}: {why}; answered DUNNO", self.peer));
+            self.ctx.log.warning(&format!("bad request from {}: {what}", self.peer));
         } else if self.bad == MAX_LOGGED_BAD + 1 {
             self.ctx.log.warning(&format!("more bad requests from {}: answered DUNNO, not logged", self.peer));
         }
-        "DUNNO".to_owned()
     }
 
     fn request(&mut self, r: &Request) -> String {
@@ -546,6 +562,29 @@ mod tests {
         let mut out = Vec::new();
         parser.feed(b"request=other\n\n", &mut out);
         assert_eq!(s.handle(&out[0]), b"action=DUNNO\n\n");
+    }
+
+    #[test]
+    fn blank_lines_count_as_bad_requests() {
+        let ctx = context(HeaderForm::Both);
+        let mut s = Session::new(&ctx, "test");
+        s.blank_lines(0);
+        assert!(ctx.log.lines().is_empty());
+        s.blank_lines(16 * 1024);
+        s.blank_lines(1);
+        assert_eq!(
+            ctx.log.lines(),
+            [
+                "warning: bad request from test: 16384 blank lines between requests; skipped, not answered",
+                "warning: bad request from test: 1 blank line between requests; skipped, not answered",
+            ]
+        );
+        for _ in 0..100 {
+            s.blank_lines(3);
+        }
+        let lines = ctx.log.lines();
+        assert_eq!(lines.len(), usize::try_from(MAX_LOGGED_BAD).unwrap() + 1);
+        assert_eq!(lines.last().unwrap(), "warning: more bad requests from test: answered DUNNO, not logged");
     }
 
     #[test]
