@@ -685,6 +685,76 @@ fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
 }
 
 #[test]
+fn signals_during_startup_wait_for_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("startup");
+    // Settings from a FIFO: the server waits at start until they are
+    // written, which holds it in its startup for as long as the test likes.
+    let fifo = dir.path("policy.toml");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo reads the path it is given.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let log = dir.path("log");
+    let mut child = Daemon::command(&[
+        "--config",
+        fifo.to_str().unwrap(),
+        "--nameserver",
+        "127.0.0.1:9",
+        "--listen",
+        "tcp:127.0.0.1:0",
+        "--log-file",
+        log.to_str().unwrap(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    struct Reap(Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) on the pid of a child this test started and has not
+    // yet reaped.
+    unsafe {
+        assert_eq!(libc::kill(pid, libc::SIGHUP), 0);
+        assert_eq!(libc::kill(pid, libc::SIGTERM), 0);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = child.try_wait().unwrap();
+    let mut child = Reap(child);
+    assert!(status.is_none(), "a signal during startup ended it: {status:?}");
+    std::fs::write(&fifo, SETTINGS).unwrap();
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let start = Instant::now();
+    while !read_log().contains("policyd starting") {
+        assert!(start.elapsed() < Duration::from_secs(10), "not started; log:\n{}", read_log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The reload that SIGHUP asked for reads the FIFO again (a thread:
+    // opening it waits for the reader).
+    let again = fifo.clone();
+    std::thread::spawn(move || std::fs::write(again, SETTINGS));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running; log:\n{}", read_log());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}; log:\n{}", read_log());
+    let text = read_log();
+    assert!(text.contains("settings reloaded from"), "{text}");
+    assert!(text.contains("stopping: no new connections"), "{text}");
+}
+
+#[test]
 fn sigterm_finishes_a_slow_request() {
     let ns = NameServer::start();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));

@@ -321,7 +321,12 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     if args.check_config {
         return check_config(&args);
     }
-    // systemd's socket first: descriptor 3 is taken before anything else
+    // Signals first, before anything else (reading the settings can take
+    // a while): a SIGHUP or SIGTERM during startup waits, pending, for the
+    // signal thread instead of killing the process. And before any thread
+    // starts, so that every thread has them blocked.
+    let blocked = signals::block();
+    // systemd's socket next: descriptor 3 is taken before anything else
     // is opened.
     let inherited = match (Listener::systemd(), &args.listen) {
         // A socket systemd passed and --listen too: one would be served
@@ -397,8 +402,7 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     } else {
         args.nameservers.clone()
     };
-    // Before any thread starts, so that every thread has them blocked.
-    let blocked = match signals::block() {
+    let blocked = match blocked {
         Ok(b) => b,
         Err(e) => return fail(&logger, EXIT_START, &format!("blocking signals: {e}")),
     };
