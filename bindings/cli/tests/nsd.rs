@@ -4,61 +4,15 @@
 //! (`apt-get install nsd`; `.ci/run` does it): without it these tests fail,
 //! they do not skip.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-/// The fixture script's server: it serves while its standard input is open.
-struct NameServer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    port: u16,
-}
-
-impl NameServer {
-    fn start(zones: &[&str]) -> NameServer {
-        let root = repo();
-        let mut child = Command::new("python3")
-            .arg(root.join("tests/dns/serve.py"))
-            .args(zones.iter().map(|z| root.join(z)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run python3 tests/dns/serve.py");
-        let stdin = child.stdin.take();
-        let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-        let port = line.trim().parse().unwrap_or_else(|_| {
-            panic!("tests/dns/serve.py printed {line:?}, not a port; its error is above (is NSD installed?)")
-        });
-        NameServer { child, stdin, port }
-    }
-
-    fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// Closes the script's standard input, as a test of any host would.
-    fn stop(mut self) -> ExitStatus {
-        drop(self.stdin.take());
-        self.child.wait().expect("wait for serve.py")
-    }
-}
-
-impl Drop for NameServer {
-    fn drop(&mut self) {
-        // A failing test still stops the server.
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
+use common::{NameServer, repo};
 
 fn spfkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_spfkit")).args(args).output().expect("run spfkit")

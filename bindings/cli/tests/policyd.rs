@@ -13,51 +13,20 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+
+use common::{NameServer, repo};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spfkit");
 
-/// NSD through tests/dns/serve.py: it serves while its standard input is
-/// open.
-struct NameServer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    addr: SocketAddr,
-}
-
-impl NameServer {
-    fn start() -> NameServer {
-        let root = repo();
-        let zones = ["examples/zones/example.zone", "tests/dns/e2e.zone", "tests/dns/policyd.zone"];
-        let mut child = Command::new("python3")
-            .arg(root.join("tests/dns/serve.py"))
-            .args(zones.iter().map(|z| root.join(z)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run python3 tests/dns/serve.py");
-        let stdin = child.stdin.take();
-        let mut line = String::new();
-        let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
-            panic!("tests/dns/serve.py printed {line:?}, not a port; its error is above (is NSD installed?)")
-        });
-        NameServer { child, stdin, addr: SocketAddr::from(([127, 0, 0, 1], port)) }
-    }
-}
-
-impl Drop for NameServer {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
+/// NSD with the zones the policyd tests ask.
+fn name_server() -> NameServer {
+    NameServer::start(&["examples/zones/example.zone", "tests/dns/e2e.zone", "tests/dns/policyd.zone"])
 }
 
 /// A UDP proxy in front of a name server that holds back the answers to
@@ -352,7 +321,7 @@ fn write_settings(dir: &TempDir, text: &str) -> PathBuf {
 
 #[test]
 fn spawn_mode_over_pipes() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("spawn");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -412,7 +381,7 @@ fn spawn_mode_over_pipes() {
 
 #[test]
 fn tcp_listener() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("tcp");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -439,7 +408,7 @@ fn tcp_listener() {
 
 #[test]
 fn unix_socket_replaces_a_stale_file() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("unix");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -503,7 +472,7 @@ fn socket_activated(fd: i32, args: &[&str]) -> Command {
 
 #[test]
 fn systemd_socket_activation() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("systemd");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -555,7 +524,7 @@ fn systemd_socket_activation() {
 
 #[test]
 fn hostile_requests_then_a_normal_one() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("hostile");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -651,7 +620,7 @@ fn hostile_requests_then_a_normal_one() {
 
 #[test]
 fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("sighup");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -756,7 +725,7 @@ fn signals_during_startup_wait_for_it() {
 
 #[test]
 fn sigterm_finishes_a_slow_request() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
     let dir = TempDir::new("sigterm");
     let settings = write_settings(&dir, SETTINGS);
@@ -793,7 +762,7 @@ fn sigterm_finishes_a_slow_request() {
 
 #[test]
 fn slow_dns_holds_up_only_its_own_connection() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
     let dir = TempDir::new("slow");
     let settings = write_settings(&dir, SETTINGS);
@@ -827,7 +796,7 @@ fn slow_dns_holds_up_only_its_own_connection() {
 
 #[test]
 fn the_timeout_expires_a_decision() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_secs(5));
     let dir = TempDir::new("timeout");
     let settings = write_settings(&dir, SETTINGS);
@@ -854,7 +823,7 @@ fn the_timeout_expires_a_decision() {
 
 #[test]
 fn at_the_limit_the_connection_idle_longest_gives_way() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("limit");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -926,7 +895,7 @@ fn at_the_limit_the_connection_idle_longest_gives_way() {
 
 #[test]
 fn syslog_datagrams_by_default() {
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("syslog");
     let settings = write_settings(&dir, SETTINGS);
     let socket = dir.path("log.sock");
@@ -1012,7 +981,7 @@ fn a_thousand_connections() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         }
     }
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("thousand");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
@@ -1055,7 +1024,7 @@ fn debian_policyd_spf_conf_as_shipped() {
     // (tests/policyd/README.md), read with --policyd-spf-conf: Received-SPF
     // only (Header_Type's default), fail rejected, temperror accepted
     // with the header (TempError_Defer = False), loopback not checked.
-    let ns = NameServer::start();
+    let ns = name_server();
     let dir = TempDir::new("stock");
     let log = dir.path("log");
     let conf = repo().join("tests/policyd/policyd-spf.conf");
