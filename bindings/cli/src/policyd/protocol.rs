@@ -207,9 +207,11 @@ impl Parser {
         let problem = self.problem.take();
         self.bytes = 0;
         self.lines = 0;
+        // Called after at least one line that either gave an attribute or
+        // a problem (blank lines before a request are skipped): a request
+        // without attributes cannot come here.
         match problem {
             Some(p) => Parsed::Bad(p),
-            None if attributes.is_empty() => Parsed::Bad("an empty request".to_owned()),
             None => Parsed::Request(Request { attributes }),
         }
     }
