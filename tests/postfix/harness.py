@@ -9,6 +9,7 @@ every file lives in a `mktemp -d /tmp/pf.XXXXXX` directory, every port is a
 free one on 127.0.0.1.
 """
 
+import atexit
 import email
 import email.policy
 import os
@@ -340,6 +341,9 @@ class PrivatePostfix:
         (self.etc / "master.cf").write_text(smtpd + MASTER_CF + self.master_extra)
         backdate(self.etc / "main.cf", self.etc / "master.cf")
         self._postfix("check")
+        # master detaches (its parent is PID 1): should this process end
+        # without the fixture's finally, atexit still stops it.
+        atexit.register(self.stop)
         self._postfix("start")
         self.started = True
         # master -w returns once it listens; check all the same.

@@ -171,13 +171,22 @@ def test_pass_delivered_with_one_header_per_copy(env, listener, received_spf, au
         assert len(msgs) == 1, rcpt
         assert headers(msgs[0], "Received-SPF") == received_spf, rcpt
         assert headers(msgs[0], "Authentication-Results") == auth_results, rcpt
+        # RFC 7208 §9.1: above the Received field the receiver adds (and
+        # Authentication-Results with it, prepended at DATA).
+        names = [k.lower() for k in msgs[0].keys()]
+        for name in ("received-spf", "authentication-results"):
+            if name in names:
+                assert names.index(name) < names.index("received"), (rcpt, names)
 
 
 @pytest.mark.parametrize("listener", ["both", "spawn"])
-def test_fail_rejected_with_explanation(env, listener):
+@pytest.mark.parametrize("domain, explanation", [
+    ("fail.pf.example", f"{CLIENT} may not send mail for fail.pf.example (pf-test explanation)"),  # exp=
+    ("plainfail.pf.example", f"{CLIENT} is not one of plainfail.pf.example's designated mail servers"),
+])
+def test_fail_rejected_with_explanation(env, listener, domain, explanation):
     rcpts = ["alice@example.net", "carol@capture.test"]
-    _, replies, data = send(env, listener, "bob@fail.pf.example", rcpts)
-    explanation = f"{CLIENT} may not send mail for fail.pf.example (pf-test explanation)"
+    _, replies, data = send(env, listener, f"bob@{domain}", rcpts)
     assert replies == {r: (550, rejected(r, "5.7.23", explanation)) for r in rcpts}
     assert data is None
 
