@@ -511,12 +511,12 @@ class NameServer:
 
 # -------------------------------------------------------- the programs
 
-def converse(argv, requests, env=None):
+def converse(argv, requests):
     """Every request on standard input at once, as one Postfix connection
     would send them (the replies do not change what is asked next); the
     replies, one per request."""
     text = "".join(request_text(r) for r in requests)
-    done = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, timeout=RUN_SECONDS, env=env)
+    done = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, timeout=RUN_SECONDS)
     replies = [block for block in done.stdout.decode("utf-8", "replace").split("\n\n") if block.strip()]
     if len(replies) != len(requests):
         raise RuntimeError(f"{argv[0]}: {len(replies)} replies to {len(requests)} requests (exit {done.returncode})\n"
