@@ -10,3 +10,6 @@ rm -f "$CI/postfix.xml"
 cargo build -p spfkit-cli
 .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml="$CI/postfix.xml" tests/postfix tests/policyd
 counts junit "$CI/postfix.xml"
+# Every request of the side-by-side corpus (203 RFC 7208 suite tests, 51
+# forwarder requests) was sent to both servers and compared.
+counts expect "$SPFKIT_COUNTS" postfix/compare/requests=254
