@@ -1,6 +1,7 @@
 //! tests/srs/vectors.json (what postsrsd 1.10 wrote, every host runs it),
 //! and what postsrsd cannot show: URL-safe writing, refusing long local
 //! parts, settings errors, hostile input.
+#![cfg(feature = "srs")]
 
 mod common;
 
