@@ -203,6 +203,11 @@ impl Srs {
         if user.is_empty() || host.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, "empty local part or domain"));
         }
+        // libsrs2 writes these, then cannot read them back: `=` moves the
+        // field boundary, `@` ends the local part early.
+        if host.contains(['=', '@']) {
+            return Err(Error::new(ErrorKind::Malformed, "'=' or '@' in the domain"));
+        }
         // libsrs2 takes the NUL ending a bare `SRS0`/`SRS1` for a separator
         // and reads on into the domain.
         if user.eq_ignore_ascii_case("srs0") || user.eq_ignore_ascii_case("srs1") {
@@ -230,6 +235,10 @@ impl Srs {
                 // it. Ours covers the fields carried on.
                 let (_, rest) = srs_field(&user[5..], "no hash in the SRS1 address", "no host in the SRS1 address")?;
                 let (prev, rest) = split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no user in the SRS1 address"))?;
+                // libsrs2 writes these on, and then cannot reverse them.
+                if prev.is_empty() || rest.is_empty() {
+                    return Err(Error::new(ErrorKind::Malformed, "empty host or user in the SRS1 address"));
+                }
                 (b'1', vec![prev, rest])
             }
             // The SRS0 address stays whole after its tag, separator

@@ -152,6 +152,12 @@ def deviations(srs_urlsafe: str, original: str) -> dict:
             err(m), "libsrs2 takes the NUL after a bare SRS1 for a separator and reads on into the domain"),
         ("default", "forward", "j\u00f6rg@example.com"): (err(m), "non-ASCII: libsrs2 hashes the raw octets"),
         ("default", "forward", "a\tb@example.com"): (err(m), "a control character"),
+        ("default", "forward", "a@b=c.example"): (err(m), "'=' in the domain: libsrs2 writes what it cannot reverse"),
+        ("default", "forward", "a@b@c.example"): (err(m), "'@' in the domain: libsrs2 writes what it cannot reverse"),
+        ("default", "forward", "SRS1=wxyz==abcd=7G=example.com=alice@other.example"): (
+            err(m), "an SRS1 address with an empty host: libsrs2 writes what it cannot reverse"),
+        ("default", "forward", "SRS1=wxyz=first.example=@other.example"): (
+            err(m), "an SRS1 address with an empty user: libsrs2 writes what it cannot reverse"),
         ("default", "reverse", srs_urlsafe): (
             {"outcome": "ok", "address": original},
             "URL-safe base64 (postsrsd 2.2.6 writes it): spfkit reads both alphabets, postsrsd 1.10 only +/"),
@@ -206,7 +212,8 @@ def main() -> int:
             ask(d, T0, "forward", "u" * (total - len("@example.com")) + "@example.com")
         # where spfkit deviates (see deviations()).
         for a in ["@example.com", "user@", "SRS0@example.com", "srs1@a.example", "j\u00f6rg@example.com",
-                  "a\tb@example.com"]:
+                  "a\tb@example.com", "a@b=c.example", "a@b@c.example",
+                  "SRS1=wxyz==abcd=7G=example.com=alice@other.example", "SRS1=wxyz=first.example=@other.example"]:
             ask(d, T0, "forward", a)
 
         # reverse: own outputs, any case, SRS1, the domain ignored, no domain.
