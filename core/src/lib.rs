@@ -112,3 +112,8 @@ pub use zone::Zone;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// docs/srs.md's Rust example runs too.
+#[cfg(all(doctest, feature = "srs"))]
+#[doc = include_str!("../../docs/srs.md")]
+struct SrsDocDoctests;
