@@ -234,7 +234,8 @@ impl Srs {
                 // Another forwarder's hash is dropped: only it can check
                 // it. Ours covers the fields carried on.
                 let (_, rest) = srs_field(&user[5..], "no hash in the SRS1 address", "no host in the SRS1 address")?;
-                let (prev, rest) = split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no user in the SRS1 address"))?;
+                let (prev, rest) =
+                    split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no user in the SRS1 address"))?;
                 // libsrs2 writes these on, and then cannot reverse them.
                 if prev.is_empty() || rest.is_empty() {
                     return Err(Error::new(ErrorKind::Malformed, "empty host or user in the SRS1 address"));
@@ -291,7 +292,8 @@ impl Srs {
             (user, host)
         } else {
             let (hash, rest) = srs_field(fields, "no hash in the SRS0 address", "no timestamp in the SRS0 address")?;
-            let (stamp, rest) = split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no host in the SRS0 address"))?;
+            let (stamp, rest) =
+                split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no host in the SRS0 address"))?;
             let (host, user) = split_eq(rest).ok_or(Error::new(ErrorKind::Malformed, "no user in the SRS0 address"))?;
             timestamp::check(stamp, now, s.max_age_days).map_err(|e| match e {
                 timestamp::Refused::Bad => {
@@ -358,11 +360,7 @@ fn split_eq(s: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// The hash field after the tag: libsrs2 refuses an empty remainder, and
 /// one without `=`, with different messages.
-fn srs_field<'a>(
-    fields: &'a [u8],
-    empty: &'static str,
-    no_eq: &'static str,
-) -> Result<(&'a [u8], &'a [u8]), Error> {
+fn srs_field<'a>(fields: &'a [u8], empty: &'static str, no_eq: &'static str) -> Result<(&'a [u8], &'a [u8]), Error> {
     if fields.is_empty() {
         return Err(Error::new(ErrorKind::Malformed, empty));
     }

@@ -154,8 +154,10 @@ fn hostile_input_gets_a_kind() {
         ("", ErrorKind::NotSrs),
         ("srs0=xxxx=7g=example.com=alice@fwd.example", ErrorKind::BadHash),
         // a timestamp of many characters (CVE-2020-35573), or of others
-        (&*Box::leak(format!("SRS0=pfQg={}=example.com=alice@fwd.example", "7".repeat(900)).into_boxed_str()),
-         ErrorKind::BadTimestamp),
+        (
+            &*Box::leak(format!("SRS0=pfQg={}=example.com=alice@fwd.example", "7".repeat(900)).into_boxed_str()),
+            ErrorKind::BadTimestamp,
+        ),
         ("SRS0=pfQg=7\u{e9}=example.com=alice@fwd.example", ErrorKind::Malformed),
         ("SRS0=pfQg=70=example.com=alice@fwd.example", ErrorKind::BadTimestamp),
         // hashes of the wrong length or alphabet

@@ -46,9 +46,7 @@ usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--authserv-id ID] [--trace] [--json]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
        spfkit policyd [POLICYD OPTIONS] (spfkit policyd --help)
-       spfkit srs forward|reverse ADDRESS --secret-file FILE [--domain DOMAIN]
-                  [SRS OPTIONS] (spfkit srs --help)
-       spfkit srs keygen
+       spfkit srs forward|reverse|keygen [SRS ARGUMENTS] (spfkit srs --help)
        spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 "

@@ -287,9 +287,24 @@ mod tests {
     #[test]
     fn arguments() {
         let args = |a: &[&str]| parse_args(a.iter().map(|s| s.to_string()));
-        let SrsArgs::Rewrite(r) = args(&["forward", "a@b", "--secret-file", "f", "--domain=d.example",
-            "--separator", "+", "--hash-length", "8", "--local-domain", "x", "--local-domain", ".y",
-            "--url-safe", "--now", "5"])
+        let SrsArgs::Rewrite(r) = args(&[
+            "forward",
+            "a@b",
+            "--secret-file",
+            "f",
+            "--domain=d.example",
+            "--separator",
+            "+",
+            "--hash-length",
+            "8",
+            "--local-domain",
+            "x",
+            "--local-domain",
+            ".y",
+            "--url-safe",
+            "--now",
+            "5",
+        ])
         .unwrap() else {
             panic!()
         };

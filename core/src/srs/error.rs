@@ -115,11 +115,9 @@ impl Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Warning::LongLocalPart { octets } => write!(
-                f,
-                "{}: the rewritten local part has {octets} octets, more than RFC 5321's 64",
-                self.as_str()
-            ),
+            Warning::LongLocalPart { octets } => {
+                write!(f, "{}: the rewritten local part has {octets} octets, more than RFC 5321's 64", self.as_str())
+            }
         }
     }
 }

@@ -96,7 +96,8 @@ mod tests {
     #[test]
     fn base64_agrees_with_rfc_4648() {
         // RFC 4648 §10's vectors, padding left off.
-        for (input, want) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")]
+        for (input, want) in
+            [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")]
         {
             assert_eq!(base64(input.as_bytes(), false), want);
         }
