@@ -14,6 +14,8 @@ written by postsrsd. See README.md. Stdlib only.
 
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -92,7 +94,10 @@ class Postsrsd:
         self.proc = subprocess.Popen(
             ["faketime", f"@{now}", "postsrsd", f"-s{secret}", f"-d{cfg['settings']['domain']}",
              f"-f{self.fwd}", f"-r{self.rev}", "-l127.0.0.1", "-4", *cfg["args"]],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # faketime forks postsrsd, which forks per connection: a session
+            # of their own lets close() stop them all.
+            start_new_session=True)
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.rev), timeout=1).close()
@@ -109,7 +114,10 @@ class Postsrsd:
             return s.makefile("rb").readline().decode().rstrip("\n")
 
     def close(self):
-        self.proc.terminate()
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         self.proc.wait()
 
 
@@ -291,6 +299,7 @@ def main() -> int:
     finally:
         for p in instances.values():
             p.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
     devs = deviations(urlsafe_form, urlsafe.split("=", 4)[4].split("@")[0] + "@example.com")
     for v in vectors:
