@@ -11,7 +11,8 @@
                                      (default 1), each time with ran == passed == N. N is a number or
                                      `suite` (the RFC 7208 suite's cases), `vectors.parse`, `vectors.check`
                                      (tests/vectors/vectors.json's), `policy.cases`, `policy.bad_settings`
-                                     (tests/policy/cases.json's), counted from the files themselves.
+                                     (tests/policy/cases.json's), `srs.vectors` (tests/srs/vectors.json's),
+                                     counted from the files themselves.
 
 Exit status 0 when every check holds; otherwise 1, with what failed on stderr.
 """
@@ -41,6 +42,8 @@ def known(word: str) -> int:
     if word in ("policy.cases", "policy.bad_settings"):
         policy = json.loads((ROOT / "tests/policy/cases.json").read_text(encoding="utf-8"))
         return len(policy[word.split(".")[1]])
+    if word == "srs.vectors":
+        return len(json.loads((ROOT / "tests/srs/vectors.json").read_text(encoding="utf-8"))["vectors"])
     fail(f"unknown count {word!r}")
     return 0
 

@@ -115,6 +115,13 @@ def main():
     put("policyd_request", bytes([255]) + message_)
     put("policyd_request", bytes([7]) + request(b"RCPT", b"198.51.100.1", b"alice@example.com", b"bob@example.net", b"2"))
     put("policyd_request", bytes([1]) + request(b"END-OF-MESSAGE", b"2001:db8::1", b"", b"", b"3") + b"junk\n\n=x\n\n")
+    # srs: flags 0 (separator =), hash length 4, minimum 4, maximum age 21,
+    # the instant, then the inputs postsrsd was asked with the default
+    # config (tests/srs/vectors.json), whose secret the target uses too.
+    vectors = json.load(open(os.path.join(HERE, "..", "tests", "srs", "vectors.json"), encoding="utf-8"))
+    for v in vectors["vectors"]:
+        if v["config"] == "default" and len(v["input"]) <= 200:
+            put("srs", bytes([0, 3, 3, 21]) + struct.pack("<Q", v["now"]) + v["input"].encode())
 
 
 main()

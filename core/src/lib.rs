@@ -56,6 +56,8 @@
 //!
 //! - `wire` (default): [`wire`] builds RFC 1035 query messages and decodes
 //!   responses with hickory-proto, so a host can move raw DNS messages.
+//! - `srs` (default): [`srs`], the Sender Rewriting Scheme for forwarders,
+//!   byte for byte as libsrs2 and postsrsd write it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
@@ -78,6 +80,8 @@ pub mod policy;
 mod record;
 mod report;
 mod request;
+#[cfg(feature = "srs")]
+pub mod srs;
 #[cfg(feature = "wire")]
 pub mod wire;
 mod zone;
@@ -108,3 +112,8 @@ pub use zone::Zone;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// docs/srs.md's Rust example runs too.
+#[cfg(all(doctest, feature = "srs"))]
+#[doc = include_str!("../../docs/srs.md")]
+struct SrsDocDoctests;

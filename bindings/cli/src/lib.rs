@@ -11,6 +11,7 @@
 #[cfg(unix)]
 pub mod policyd;
 pub mod resolver;
+pub mod srs;
 pub mod zonefile;
 
 use std::fmt::Write as _;
@@ -45,6 +46,7 @@ usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
                     [--authserv-id ID] [--trace] [--json]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
        spfkit policyd [POLICYD OPTIONS] (spfkit policyd --help)
+       spfkit srs forward|reverse|keygen [SRS ARGUMENTS] (spfkit srs --help)
        spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 "
@@ -87,6 +89,10 @@ file that cannot be read, 4 when no name server answered at all.
 
 policyd is a Postfix policy server deciding each recipient by spfkit's
 receiver policy; `spfkit policyd --help` lists its options.
+
+srs rewrites a sender for forwarding (SRS0/SRS1, as postsrsd writes them),
+undoes it for a bounce, or makes a secret; `spfkit srs --help` lists its
+options and exit statuses.
 ",
 );
 
@@ -127,6 +133,8 @@ pub enum Command {
     /// `spfkit policyd …`
     #[cfg(unix)]
     Policyd(policyd::PolicydArgs),
+    /// `spfkit srs …`
+    Srs(srs::SrsArgs),
     /// `--help`/`-h`/`help`
     Help,
     /// `--version`/`-V`
@@ -150,12 +158,13 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         Some("lint") => return parse_lint(args),
         #[cfg(unix)]
         Some("policyd") => return policyd::parse_args(args).map(Command::Policyd),
+        Some("srs") => return srs::parse_args(args).map(Command::Srs),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => {
-            return Err(format!("unknown command {other:?}; the commands are `check`, `lint` and `policyd`"));
+            return Err(format!("unknown command {other:?}; the commands are `check`, `lint`, `policyd` and `srs`"));
         }
-        None => return Err("missing command; the commands are `check`, `lint` and `policyd`".into()),
+        None => return Err("missing command; the commands are `check`, `lint`, `policyd` and `srs`".into()),
     }
     let (mut ip, mut sender, mut helo) = (None, None, None);
     let mut out = CheckArgs {

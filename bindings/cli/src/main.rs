@@ -1,4 +1,5 @@
-//! `spfkit check`, `spfkit lint` and `spfkit policyd`: see `spfkit --help`.
+//! `spfkit check`, `spfkit lint`, `spfkit policyd` and `spfkit srs`: see
+//! `spfkit --help`.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -97,6 +98,7 @@ fn main() -> ExitCode {
         }
         #[cfg(unix)]
         Ok(Command::Policyd(args)) => spfkit_cli::policyd::main(args),
+        Ok(Command::Srs(args)) => spfkit_cli::srs::main(args),
         Err(msg) => {
             eprintln!("spfkit: {msg}\n{SHORT_USAGE}(spfkit --help for more)");
             ExitCode::from(EXIT_USAGE as u8)
