@@ -202,6 +202,9 @@ def main():
                 "rps_rounds": [r["rps"] for r in rs], "p50_ms": m["p50_ms"], "p99_ms": m["p99_ms"],
                 "wall_s": m["wall_s"], "cpu_server_s": cpu_server, "cpu_nsd_s": cpu_nsd,
                 "cpu_client_s": m["client_cpu_s"],
+                "us_cpu_per_request": {
+                    "server": 1e6 * cpu_server / m["requests"], "nsd": 1e6 * cpu_nsd / m["requests"],
+                    "client": 1e6 * m["client_cpu_s"] / m["requests"]},
                 "nsd_cores": cpu_nsd / m["wall_s"],
                 "nsd_share_of_cpu": cpu_nsd / max(1e-9, cpu_nsd + cpu_server + m["client_cpu_s"]),
                 "nsd_vs_server_cpu": cpu_nsd / max(1e-9, cpu_server),
@@ -260,10 +263,13 @@ def main():
     print()
     print(f"{args.requests} requests ({meta['distinct_pairs']} distinct client/sender pairs), "
           f"median of {args.rounds} rounds by rps")
-    print(f"{'server':<14}{'conns':>6}{'rps':>10}{'p50 ms':>9}{'p99 ms':>9}{'NSD cores':>11}{'NSD/(all CPU)':>15}")
+    print(f"{'server':<14}{'conns':>6}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'NSD cores':>10}{'NSD share':>10}"
+          f"{'CPU us/request: server':>24}{'NSD':>6}{'client':>7}")
     for s in summary:
-        print(f"{s['server']:<14}{s['connections']:>6}{s['rps']:>10.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
-              f"{s['nsd_cores']:>11.2f}{s['nsd_share_of_cpu']:>14.0%}")
+        u = s["us_cpu_per_request"]
+        print(f"{s['server']:<14}{s['connections']:>6}{s['rps']:>9.0f}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
+              f"{s['nsd_cores']:>10.2f}{s['nsd_share_of_cpu']:>10.0%}{u['server']:>24.0f}{u['nsd']:>6.0f}{u['client']:>7.0f}")
+    print("NSD cores: NSD's CPU seconds / wall seconds. NSD share: NSD's CPU / (NSD + server + load client CPU).")
     for c, ratio in ratios.items():
         print(f"spfkit / policyd-spf at {c} connection(s): {ratio:.1f}x")
     for kind, ch in checks.items():

@@ -188,8 +188,15 @@ fn main() {
     let release = Arc::new(Barrier::new(connections + 1));
     let mut handles = Vec::new();
     for c in 0..connections {
-        let (requests, warm, start, done, release, connect, tag) =
-            (requests.clone(), warm.clone(), start.clone(), done.clone(), release.clone(), connect.clone(), tag.clone());
+        let (requests, warm, start, done, release, connect, tag) = (
+            requests.clone(),
+            warm.clone(),
+            start.clone(),
+            done.clone(),
+            release.clone(),
+            connect.clone(),
+            tag.clone(),
+        );
         handles.push(std::thread::spawn(move || {
             let mut stream = None;
             for _ in 0..200 {
