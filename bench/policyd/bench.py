@@ -33,6 +33,14 @@ LABELS = {
 }
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        return "?"
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -123,18 +131,24 @@ class Server:
             self.proc.wait()
 
 
+def loadavg():
+    """The 1-minute load average: other work on the machine shares its cores."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def run_one(args, kind, conns, rnd, nsd_port, nsd_pid, workdir):
+    load_before = loadavg()
     server = Server(kind, args, nsd_port, workdir)
     out = os.path.join(workdir, "replies", f"{kind}-c{conns}-r{rnd}.tsv")
     try:
         cmd = [args.load, "--connect", f"127.0.0.1:{server.port}", "--corpus", os.path.join(workdir, "corpus.tsv"),
                "--warmup", os.path.join(workdir, "warmup.tsv"), "--connections", str(conns), "--out", out,
-               "--tag", f"r{rnd}c{conns}", "--cpu", f"server={server.proc.pid}", "--cpu", f"nsd={nsd_pid}",
-               "--clk-tck", str(os.sysconf("SC_CLK_TCK"))]
+               "--tag", f"r{rnd}c{conns}", "--cpu", f"server={server.proc.pid}", "--cpu", f"nsd={nsd_pid}"]
         res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     finally:
         server.stop()
-    res.update(server=kind, round=rnd, replies=out)
+    res.update(server=kind, round=rnd, replies=out, loadavg_before=load_before, loadavg_after=loadavg())
     decisions = []
     with open(out) as f:
         for line in f:
@@ -184,7 +198,8 @@ def main():
                     log(f"round {rnd} c={c:<3} {kind:<13} {r['rps']:9.0f} rps  p50 {r['p50_ms']:7.2f} ms  "
                         f"p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}  malformed {r['malformed']}  "
                         f"cpu server {r['cpu_s']['server']:.2f}s nsd {r['cpu_s']['nsd']:.2f}s "
-                        f"client {r['client_cpu_s']:.2f}s wall {r['wall_s']:.2f}s")
+                        f"client {r['client_cpu_s']:.2f}s wall {r['wall_s']:.2f}s  "
+                        f"load {r['loadavg_before']:.1f}->{r['loadavg_after']:.1f}")
                     runs.append(r)
     finally:
         nsd.stdin.close()
@@ -251,7 +266,8 @@ def main():
     for r in runs:
         del r["decisions"]
     results = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()), "model": cpu_model()},
         "workload": meta, "rounds": args.rounds, "figure": "the median round by rps (its p50/p99 with it)",
         "summary": summary, "ratios_rps_spfkit_over_policyd_spf": ratios, "checks": checks,
         "decision_mismatches": mismatch, "decisions": dist, "runs": runs,
@@ -277,6 +293,9 @@ def main():
               f"requests decided differently between its runs: {ch['requests_deciding_differently_between_runs']}")
     if mismatch:
         print(f"decisions differing, spfkit vs policyd-spf: {mismatch['count']} of {n}")
+    loads = [r["loadavg_before"] for r in runs] + [r["loadavg_after"] for r in runs]
+    print(f"machine: {os.cpu_count()} CPUs shared by NSD, the server and the load client; "
+          f"1-minute load average during the runs {min(loads):.1f} to {max(loads):.1f}")
     print(f"results: {path}")
 
 

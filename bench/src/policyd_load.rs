@@ -4,7 +4,7 @@
 //!
 //! usage: policyd-load --connect HOST:PORT --corpus FILE --warmup FILE
 //!                     --connections N --out FILE [--tag T]
-//!                     [--cpu NAME=PID]... [--clk-tck HZ]
+//!                     [--cpu NAME=PID]...
 //!
 //! - Corpus lines: `client_address TAB helo_name TAB sender TAB recipient
 //!   [TAB ...]`. Request i goes to connection i mod N. Every request has
@@ -13,10 +13,11 @@
 //!   warm-up file (line c for connection c) and waits for its reply: a
 //!   server that starts a process per connection has started it, and the
 //!   clock measures serving, not starting.
-//! - `--cpu NAME=PID`: the CPU time (utime + stime, /proc/PID/stat) of PID
-//!   and all its descendants alive at the time, read when the clock starts
-//!   and when the last reply has come (every connection still open), for
-//!   each NAME.
+//! - `--cpu NAME=PID`: the CPU time of PID and all its descendants alive
+//!   at the time (each thread's /proc/PID/task/TID/schedstat), read just
+//!   before the clock starts and after the last reply has come (every
+//!   connection still open, so a process per connection is still there),
+//!   for each NAME.
 //! - Writes one line per request to `--out` (`index TAB latency_us TAB
 //!   reply`, the reply's lines joined by `\x1f`) and prints one JSON
 //!   object: requests, wall seconds, rps, latency percentiles, malformed
@@ -100,43 +101,50 @@ fn well_formed(lines: &[String]) -> bool {
     lines.len() == 1 && lines[0].len() > "action=".len() && lines[0].starts_with("action=")
 }
 
-fn proc_stat(pid: u32) -> Option<(u32, u64)> {
+/// The parent of a process, from /proc/PID/stat.
+fn parent_of(pid: u32) -> Option<u32> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     let rest = &text[text.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // rest[0] is field 3 (state): ppid field 4, utime 14, stime 15.
-    let ppid = f.get(1)?.parse().ok()?;
-    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some((ppid, ticks))
+    // rest's first field is field 3 (state); the parent is field 4.
+    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// CPU ticks of `root` and every descendant alive now.
-fn tree_ticks(root: u32) -> u64 {
-    let mut parent: HashMap<u32, (u32, u64)> = HashMap::new();
+/// Nanoseconds a process has run, all its threads alive now:
+/// /proc/PID/task/TID/schedstat's first field. Not /proc/PID/stat's
+/// utime and stime: they count whole clock ticks per process, so a hundred
+/// processes of 9 ms each would show nothing.
+fn process_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// CPU nanoseconds of `root` and every descendant alive now.
+fn tree_ns(root: u32) -> u64 {
+    let mut parent: HashMap<u32, u32> = HashMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
             if let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) {
-                if let Some(s) = proc_stat(pid) {
-                    parent.insert(pid, s);
+                if let Some(pp) = parent_of(pid) {
+                    parent.insert(pid, pp);
                 }
             }
         }
     }
     let mut total = 0;
-    for (&pid, &(_, ticks)) in &parent {
+    for &pid in parent.keys() {
         let mut p = pid;
-        let mut depth = 0;
-        loop {
+        for _ in 0..64 {
             if p == root {
-                total += ticks;
+                total += process_ns(pid);
                 break;
             }
             match parent.get(&p) {
-                Some(&(pp, _)) if pp != 0 && depth < 64 => {
-                    p = pp;
-                    depth += 1;
-                }
+                Some(&pp) if pp != 0 => p = pp,
                 _ => break,
             }
         }
@@ -144,16 +152,11 @@ fn tree_ticks(root: u32) -> u64 {
     total
 }
 
-fn self_ticks() -> u64 {
-    proc_stat(std::process::id()).map_or(0, |(_, t)| t)
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut connect, mut corpus, mut warmup, mut out, mut tag) = (None, None, None, None, String::from("bench"));
     let mut connections = 1usize;
     let mut cpu: Vec<(String, u32)> = Vec::new();
-    let mut hz = 100u64;
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| die(&format!("{a} takes a value")));
         match a.as_str() {
@@ -163,7 +166,6 @@ fn main() {
             "--out" => out = Some(val()),
             "--tag" => tag = val(),
             "--connections" => connections = val().parse().unwrap_or_else(|_| die("--connections: a number")),
-            "--clk-tck" => hz = val().parse().unwrap_or_else(|_| die("--clk-tck: a number")),
             "--cpu" => {
                 let v = val();
                 let (name, pid) = v.split_once('=').unwrap_or_else(|| die("--cpu NAME=PID"));
@@ -183,14 +185,16 @@ fn main() {
     // Requests built before the clock starts.
     let requests: Arc<Vec<Vec<u8>>> =
         Arc::new(rows.iter().enumerate().map(|(i, r)| request(r, &format!("{tag}.{i}"))).collect());
+    let ready = Arc::new(Barrier::new(connections + 1));
     let start = Arc::new(Barrier::new(connections + 1));
     let done = Arc::new(Barrier::new(connections + 1));
     let release = Arc::new(Barrier::new(connections + 1));
     let mut handles = Vec::new();
     for c in 0..connections {
-        let (requests, warm, start, done, release, connect, tag) = (
+        let (requests, warm, ready, start, done, release, connect, tag) = (
             requests.clone(),
             warm.clone(),
+            ready.clone(),
             start.clone(),
             done.clone(),
             release.clone(),
@@ -213,6 +217,8 @@ fn main() {
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
             let warm_req = request(&warm[c], &format!("{tag}.warm{c}"));
             let warm_ok = exchange(&mut stream, &mut reader, &warm_req).map(|l| well_formed(&l)).unwrap_or(false);
+            // Every connection warm; then the CPU times are read; then all start.
+            ready.wait();
             start.wait();
             let mut results: Vec<(usize, u64, Result<Vec<String>, String>)> = Vec::new();
             let mut i = c;
@@ -238,13 +244,14 @@ fn main() {
             (warm_ok, finished, results)
         }));
     }
-    start.wait();
-    let cpu0: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ticks(pid)).collect();
-    let self0 = self_ticks();
+    ready.wait();
+    let cpu0: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
+    let self0 = process_ns(std::process::id());
     let t0 = Instant::now();
+    start.wait();
     done.wait();
-    let cpu1: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ticks(pid)).collect();
-    let self1 = self_ticks();
+    let cpu1: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
+    let self1 = process_ns(std::process::id());
     release.wait();
 
     let mut all: Vec<(usize, u64, Result<Vec<String>, String>)> = Vec::with_capacity(requests.len());
@@ -284,7 +291,7 @@ fn main() {
     let cpu_json: serde_json::Map<String, serde_json::Value> = cpu
         .iter()
         .zip(cpu0.iter().zip(&cpu1))
-        .map(|((name, _), (a, b))| (name.clone(), json!((b - a) as f64 / hz as f64)))
+        .map(|((name, _), (a, b))| (name.clone(), json!(b.saturating_sub(*a) as f64 / 1e9)))
         .collect();
     let result = json!({
         "requests": all.len(),
@@ -300,7 +307,7 @@ fn main() {
         "p99_ms": pct(99.0),
         "max_ms": lat.last().map_or(f64::NAN, |&m| m as f64 / 1000.0),
         "cpu_s": cpu_json,
-        "client_cpu_s": (self1 - self0) as f64 / hz as f64,
+        "client_cpu_s": self1.saturating_sub(self0) as f64 / 1e9,
     });
     println!("{result}");
 }
