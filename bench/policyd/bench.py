@@ -173,6 +173,10 @@ def main():
     servers = args.servers.split(",")
     workdir = os.path.abspath(args.out)
     os.makedirs(os.path.join(workdir, "replies"), exist_ok=True)
+    for kind in LABELS:
+        # The servers' standard error (spfkit's decision log in TCP mode): this run's only.
+        with open(os.path.join(workdir, f"{kind}.stderr"), "w"):
+            pass
 
     gen = subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), workdir, "--requests", str(args.requests)],
                          check=True, capture_output=True, text=True)
