@@ -69,6 +69,12 @@ def children(pid):
     return out
 
 
+def other_cpu(r):
+    """CPU seconds the machine was busy with something else than NSD, the
+    server and the load client during the run (other work shares the cores)."""
+    return max(0.0, r["machine_busy_s"] - r["cpu_s"]["server"] - r["cpu_s"]["nsd"] - r["client_cpu_s"])
+
+
 def decision(reply):
     """A reply reduced to what was decided: reject, defer, dunno, or the
     SPF result a prepended Received-SPF header carries."""
@@ -131,14 +137,7 @@ class Server:
             self.proc.wait()
 
 
-def loadavg():
-    """The 1-minute load average: other work on the machine shares its cores."""
-    with open("/proc/loadavg") as f:
-        return float(f.read().split()[0])
-
-
 def run_one(args, kind, conns, rnd, nsd_port, nsd_pid, workdir):
-    load_before = loadavg()
     server = Server(kind, args, nsd_port, workdir)
     out = os.path.join(workdir, "replies", f"{kind}-c{conns}-r{rnd}.tsv")
     try:
@@ -148,7 +147,7 @@ def run_one(args, kind, conns, rnd, nsd_port, nsd_pid, workdir):
         res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     finally:
         server.stop()
-    res.update(server=kind, round=rnd, replies=out, loadavg_before=load_before, loadavg_after=loadavg())
+    res.update(server=kind, round=rnd, replies=out)
     decisions = []
     with open(out) as f:
         for line in f:
@@ -203,7 +202,7 @@ def main():
                         f"p99 {r['p99_ms']:7.2f} ms  errors {r['errors']}  malformed {r['malformed']}  "
                         f"cpu server {r['cpu_s']['server']:.2f}s nsd {r['cpu_s']['nsd']:.2f}s "
                         f"client {r['client_cpu_s']:.2f}s wall {r['wall_s']:.2f}s  "
-                        f"load {r['loadavg_before']:.1f}->{r['loadavg_after']:.1f}")
+                        f"other {other_cpu(r):.2f}s steal {r['machine_steal_s']:.2f}s")
                     runs.append(r)
     finally:
         nsd.stdin.close()
@@ -227,6 +226,8 @@ def main():
                 "nsd_cores": cpu_nsd / m["wall_s"],
                 "nsd_share_of_cpu": cpu_nsd / max(1e-9, cpu_nsd + cpu_server + m["client_cpu_s"]),
                 "nsd_vs_server_cpu": cpu_nsd / max(1e-9, cpu_server),
+                "other_cpu_s": other_cpu(m), "steal_s": m["machine_steal_s"],
+                "other_cores": other_cpu(m) / m["wall_s"],
                 "errors": sum(r["errors"] for r in rs), "malformed": sum(r["malformed"] for r in rs),
                 "warmup_failed": sum(r["warmup_failed"] for r in rs),
             })
@@ -297,9 +298,10 @@ def main():
               f"requests decided differently between its runs: {ch['requests_deciding_differently_between_runs']}")
     if mismatch:
         print(f"decisions differing, spfkit vs policyd-spf: {mismatch['count']} of {n}")
-    loads = [r["loadavg_before"] for r in runs] + [r["loadavg_after"] for r in runs]
-    print(f"machine: {os.cpu_count()} CPUs shared by NSD, the server and the load client; "
-          f"1-minute load average during the runs {min(loads):.1f} to {max(loads):.1f}")
+    others = [other_cpu(r) / r["wall_s"] for r in runs]
+    print(f"machine: {os.cpu_count()} CPUs shared by NSD, the server and the load client; other work on the "
+          f"machine took {min(others):.2f} to {max(others):.2f} cores during the runs "
+          f"(median rounds: {', '.join(format(s['other_cores'], '.2f') for s in summary)})")
     print(f"results: {path}")
 
 

@@ -17,7 +17,8 @@
 //!   at the time (each thread's /proc/PID/task/TID/schedstat), read just
 //!   before the clock starts and after the last reply has come (every
 //!   connection still open, so a process per connection is still there),
-//!   for each NAME.
+//!   for each NAME; and the whole machine's busy, idle and stolen time
+//!   (/proc/stat) over the same span, to show what else ran.
 //! - Writes one line per request to `--out` (`index TAB latency_us TAB
 //!   reply`, the reply's lines joined by `\x1f`) and prints one JSON
 //!   object: requests, wall seconds, rps, latency percentiles, malformed
@@ -121,6 +122,17 @@ fn process_ns(pid: u32) -> u64 {
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// The machine's CPU time in USER_HZ ticks (/proc/stat's first line):
+/// (busy, idle, steal). Busy is user, nice, system, irq and softirq;
+/// steal is time the hypervisor gave to others.
+fn machine_ticks() -> (u64, u64, u64) {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> =
+        text.lines().next().unwrap_or("").split_whitespace().skip(1).map(|v| v.parse().unwrap_or(0)).collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or(0);
+    (at(0) + at(1) + at(2) + at(5) + at(6), at(3) + at(4), at(7))
 }
 
 /// CPU nanoseconds of `root` and every descendant alive now.
@@ -247,11 +259,13 @@ fn main() {
     ready.wait();
     let cpu0: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
     let self0 = process_ns(std::process::id());
+    let machine0 = machine_ticks();
     let t0 = Instant::now();
     start.wait();
     done.wait();
     let cpu1: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
     let self1 = process_ns(std::process::id());
+    let machine1 = machine_ticks();
     release.wait();
 
     let mut all: Vec<(usize, u64, Result<Vec<String>, String>)> = Vec::with_capacity(requests.len());
@@ -308,6 +322,10 @@ fn main() {
         "max_ms": lat.last().map_or(f64::NAN, |&m| m as f64 / 1000.0),
         "cpu_s": cpu_json,
         "client_cpu_s": self1.saturating_sub(self0) as f64 / 1e9,
+        // USER_HZ is 100 on Linux whatever the kernel's HZ.
+        "machine_busy_s": machine1.0.saturating_sub(machine0.0) as f64 / 100.0,
+        "machine_idle_s": machine1.1.saturating_sub(machine0.1) as f64 / 100.0,
+        "machine_steal_s": machine1.2.saturating_sub(machine0.2) as f64 / 100.0,
     });
     println!("{result}");
 }
