@@ -72,6 +72,13 @@ pub struct StubResolver {
     pub responses: u32,
     /// Queries sent.
     pub sent: u32,
+    /// The socket of the last round and its server, kept for the next
+    /// round to the same server: one socket per resolver (a decision, or a
+    /// command) rather than one per round trip saves four system calls a
+    /// round (socket, bind, connect, close), most of a policy decision's
+    /// own CPU time besides the queries (bench/policyd). Its port is still
+    /// the kernel's random pick, a new one for each decision.
+    socket: Option<(SocketAddr, UdpSocket)>,
 }
 
 impl StubResolver {
@@ -86,6 +93,7 @@ impl StubResolver {
             counter: 0,
             responses: 0,
             sent: 0,
+            socket: None,
         }
     }
 
@@ -119,28 +127,58 @@ impl StubResolver {
         answers.into_iter().map(|a| a.unwrap_or(Answer::TempError)).collect()
     }
 
-    fn round(&mut self, server: SocketAddr, queries: &[Query], answers: &mut [Option<Answer>]) -> std::io::Result<()> {
+    /// A socket connected to `server`: the last round's when it was for
+    /// the same server, else a new one (non-blocking: [`wait_readable`]
+    /// waits).
+    fn socket_for(&mut self, server: SocketAddr) -> std::io::Result<UdpSocket> {
+        if let Some((s, socket)) = self.socket.take() {
+            if s == server {
+                return Ok(socket);
+            }
+        }
         let local: SocketAddr = match server {
             SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
             SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
         };
         let socket = UdpSocket::bind(local)?;
         socket.connect(server)?;
-        let mut pending: Vec<(u16, usize)> = Vec::new();
+        socket.set_nonblocking(true)?;
+        Ok(socket)
+    }
+
+    fn round(&mut self, server: SocketAddr, queries: &[Query], answers: &mut [Option<Answer>]) -> std::io::Result<()> {
+        let socket = self.socket_for(server)?;
+        let result = self.round_on(&socket, server, queries, answers);
+        // A socket that failed (ICMP refused, say) is not used again.
+        if result.is_ok() {
+            self.socket = Some((server, socket));
+        }
+        result
+    }
+
+    fn round_on(
+        &mut self,
+        socket: &UdpSocket,
+        server: SocketAddr,
+        queries: &[Query],
+        answers: &mut [Option<Answer>],
+    ) -> std::io::Result<()> {
+        // (id, query index, the question section as sent).
+        let mut pending: Vec<(u16, usize, Vec<u8>)> = Vec::new();
         for (i, q) in queries.iter().enumerate() {
             if answers[i].is_some() {
                 continue;
             }
             // Random ids may repeat: never two alike in flight.
             let mut id = self.id();
-            while pending.iter().any(|&(p, _)| p == id) {
+            while pending.iter().any(|&(p, _, _)| p == id) {
                 id = self.id();
             }
             match query_message(q, id) {
                 Ok(msg) => {
-                    socket.send(&msg)?;
+                    send_all(socket, &msg, self.deadline)?;
                     self.sent += 1;
-                    pending.push((id, i));
+                    pending.push((id, i, msg[12..].to_vec()));
                 }
                 // A name that cannot be put in a message cannot exist.
                 Err(_) => answers[i] = Some(Answer::NxDomain),
@@ -149,14 +187,16 @@ impl StubResolver {
         let until = (Instant::now() + self.per_try).min(self.deadline);
         let mut buf = [0u8; 4096];
         while !pending.is_empty() {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            socket.set_read_timeout(Some(left))?;
             let n = match socket.recv(&mut buf) {
                 Ok(n) => n,
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() || !wait_readable(socket, left)? {
+                        break;
+                    }
+                    continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             let msg = &buf[..n];
@@ -164,8 +204,20 @@ impl StubResolver {
                 continue;
             }
             let id = u16::from_be_bytes([msg[0], msg[1]]);
-            let Some(pos) = pending.iter().position(|&(pid, _)| pid == id) else { continue };
-            let (_, i) = pending.swap_remove(pos);
+            // The socket lives for several rounds: a late reply to an
+            // earlier round's query, or anything else asking another
+            // question under this id, is not the answer. (A reply with no
+            // question section, a FORMERR say, is still taken: decoded, it
+            // is a temporary error at once rather than after a timeout.)
+            let no_question = msg[4] == 0 && msg[5] == 0;
+            let Some(pos) = pending.iter().position(|(pid, _, question)| {
+                *pid == id
+                    && (no_question
+                        || msg.get(12..12 + question.len()).is_some_and(|q| q.eq_ignore_ascii_case(question)))
+            }) else {
+                continue;
+            };
+            let (_, i, _) = pending.swap_remove(pos);
             self.responses += 1;
             let truncated = msg[2] & 0x02 != 0;
             answers[i] = Some(if truncated {
@@ -199,9 +251,125 @@ impl StubResolver {
     }
 }
 
+/// Sends one datagram on a non-blocking socket, waiting for room in the
+/// socket's buffer until `deadline` if need be.
+fn send_all(socket: &UdpSocket, msg: &[u8], deadline: Instant) -> std::io::Result<()> {
+    loop {
+        match socket.send(msg) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(std::io::ErrorKind::TimedOut.into());
+                }
+                wait_writable(socket, left)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn poll_one(socket: &UdpSocket, events: libc::c_short, timeout: Duration) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd { fd: socket.as_raw_fd(), events, revents: 0 };
+    // Rounded up: a wait of 0.4 ms is not a busy loop of zero waits.
+    let ms =
+        i32::try_from(timeout.as_millis() + u128::from(timeout.subsec_nanos() % 1_000_000 != 0)).unwrap_or(i32::MAX);
+    loop {
+        // SAFETY: poll reads and writes the one pollfd struct it is given.
+        let rc = unsafe { libc::poll(&mut fd, 1, ms) };
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(rc > 0);
+    }
+}
+
+/// Whether a datagram (or an error) is there to read within `timeout`.
+fn wait_readable(socket: &UdpSocket, timeout: Duration) -> std::io::Result<bool> {
+    poll_one(socket, libc::POLLIN, timeout)
+}
+
+fn wait_writable(socket: &UdpSocket, timeout: Duration) -> std::io::Result<bool> {
+    poll_one(socket, libc::POLLOUT, timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name server on 127.0.0.1 that answers each query as `reply` says,
+    /// and the source port of each query it got.
+    fn fake_server(
+        queries: usize,
+        reply: impl Fn(&[u8]) -> Vec<Vec<u8>> + Send + 'static,
+    ) -> (SocketAddr, std::thread::JoinHandle<Vec<u16>>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let handle = std::thread::spawn(move || {
+            let mut ports = Vec::new();
+            let mut buf = [0u8; 512];
+            for _ in 0..queries {
+                let (n, from) = socket.recv_from(&mut buf).unwrap();
+                ports.push(from.port());
+                for r in reply(&buf[..n]) {
+                    socket.send_to(&r, from).unwrap();
+                }
+            }
+            ports
+        });
+        (addr, handle)
+    }
+
+    /// The answer to `query` (NOERROR, no records: NODATA), with `qname`
+    /// in its question section instead of the query's when given.
+    fn nodata(query: &[u8], qname: Option<&str>) -> Vec<u8> {
+        let mut r = query.to_vec();
+        r[2] |= 0x80; // a response
+        r[3] = 0;
+        if let Some(name) = qname {
+            r.truncate(12);
+            for label in name.split('.') {
+                r.push(label.len() as u8);
+                r.extend_from_slice(label.as_bytes());
+            }
+            r.push(0);
+            r.extend_from_slice(&query[query.len() - 4..]);
+        }
+        r
+    }
+
+    fn txt(name: &str) -> Query {
+        Query { id: spfkit::QueryId(0), name: name.into(), qtype: spfkit::QueryType::Txt }
+    }
+
+    #[test]
+    fn one_socket_for_a_resolvers_rounds() {
+        let (server, handle) = fake_server(3, |q| vec![nodata(q, None)]);
+        let mut stub = StubResolver::new(vec![server], Duration::from_secs(5));
+        for name in ["a.example", "b.example", "c.example"] {
+            assert_eq!(stub.resolve(&[txt(name)]), [Answer::NoData]);
+        }
+        let ports = handle.join().unwrap();
+        assert_eq!(ports.len(), 3);
+        assert!(ports.iter().all(|&p| p == ports[0]), "{ports:?}");
+    }
+
+    #[test]
+    fn a_reply_to_another_question_under_the_same_id_is_not_the_answer() {
+        // First a reply asking another name (a late answer to an earlier
+        // round, or a forgery that guessed the id), then the real one.
+        let (server, handle) = fake_server(1, |q| vec![nodata(q, Some("other.example")), nodata(q, None)]);
+        let mut stub = StubResolver::new(vec![server], Duration::from_secs(5));
+        assert_eq!(stub.resolve(&[txt("asked.example")]), [Answer::NoData]);
+        assert_eq!(stub.responses, 1);
+        handle.join().unwrap();
+    }
 
     #[test]
     fn nameserver_forms() {
