@@ -15,4 +15,5 @@ counts expect "$SPFKIT_COUNTS" python/suite/blocking=suite python/suite/asyncio=
     python/vectors/check/sequential=vectors.check \
     python/policy/cases/blocking=policy.cases python/policy/cases/asyncio=policy.cases \
     python/policy/bad-settings=policy.bad_settings python/policy/bad-settings/keywords=policy.bad_settings \
-    python/policy/bad-settings/toml=policy.bad_settings
+    python/policy/bad-settings/toml=policy.bad_settings \
+    python/srs/vectors=srs.vectors

@@ -30,4 +30,5 @@ def test_user_file_runs() -> None:
     assert r.stdout == (
         "('pass', None) pass ('v=spf1', 0)\n"
         "['reject', 'never-reject', '550', 'Received-SPF', 'mail-from-reject'] accept-with-headers\n"
+        "['SRS0+pfQg=7G=example.com=alice@fwd.example', 'alice@example.com', 'not-srs', 'local-domain', '0', 'True', '32']\n"
     )

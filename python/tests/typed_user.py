@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 import spfkit
 from spfkit.policy import Action, Decision, Policy, Rule, Settings, SettingsDict
+from spfkit.srs import ErrorKind, Forwarded, Srs, SrsError, SrsWarning, Unchanged, keygen
+from spfkit.srs import Settings as SrsSettings
 
 
 def resolve(name: str, rdtype: str) -> Any:
@@ -98,6 +100,35 @@ async def policy_async() -> Action:
     return (await message.decide_async("carol@example.net")).action
 
 
+def forwarding() -> list[str]:
+    srs = Srs(domain="fwd.example", secrets=["test-secret-one"], separator="+")
+    fwd: Forwarded = srs.forward("alice@example.com", 1767268800)
+    warnings: tuple[SrsWarning, ...] = fwd.warnings
+    reason: Optional[Unchanged] = srs.forward("bob@fwd.example").reason
+    strict = Srs(SrsSettings("fwd.example", [b"test-secret-one"], refuse_long=True, local_domains=[".x.example"]))
+    kind = ErrorKind.MALFORMED
+    try:
+        strict.reverse("bob@fwd.example")
+    except SrsError as e:
+        kind = e.kind
+    settings: SrsSettings = strict.settings
+    back: str = srs.reverse(fwd.address, 1767268800.5)
+    counts = [len(warnings), settings.refuse_long, len(keygen())]
+    return [fwd.address, back, kind.value, str(reason), *map(str, counts)]
+
+
+def srs_typos_are_type_errors() -> None:
+    # Not run: each ignore must be needed (see settings_typos_are_type_errors).
+    Srs(domain="fwd.example", secret="x")  # type: ignore[call-overload]
+    Srs(domain="fwd.example", secrets="x", max_age=3)  # type: ignore[call-overload]
+    Srs(domain="fwd.example", secrets=5)  # type: ignore[call-overload]
+    SrsSettings("fwd.example", "x", url_safe="yes")  # type: ignore[arg-type]
+    SrsSettings("fwd.example", "x", "+")  # type: ignore[call-arg]
+    Srs(domain="fwd.example", secrets="x").forward(b"a@example.com")  # type: ignore[arg-type]
+    Srs(domain="fwd.example", secrets="x").reverse("a@example.com", "now")  # type: ignore[arg-type]
+
+
 if __name__ == "__main__":
     print(verdict("192.0.2.1", "a@example.com", "h"), asyncio.run(verdict_async("192.0.2.1")), parse("v=spf1"))
     print(policy_decisions(), asyncio.run(policy_async()))
+    print(forwarding())

@@ -16,7 +16,7 @@
 //! `evaluation` (check(), check_host(), `Evaluation`), `outcome`,
 //! `records`, `analysis` and `cache`; the receiver policy in `policy`
 //! (settings, the policy and its messages, the step class `Decide`) and
-//! `decision`.
+//! `decision`; SRS for forwarders in `srs`.
 
 use pyo3::prelude::*;
 
@@ -30,6 +30,7 @@ mod evaluation;
 mod outcome;
 mod policy;
 mod records;
+mod srs;
 mod steps;
 
 use analysis::{Analysis, Network, Report, ReportNode, Warning, analyze};
@@ -41,6 +42,7 @@ use evaluation::{Evaluation, check, check_host};
 use outcome::{Counters, IdentityOutcome, Outcome, SmtpReply, TraceEvent};
 use policy::{Decide, MessageCore, PolicyCore, Settings, policy_recipient, rule_names};
 use records::{Record, parse_record};
+use srs::{SrsCore, srs_secret};
 use steps::Query;
 
 #[pymodule]
@@ -80,5 +82,11 @@ fn _spfkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("_check_limits", wrap_pyfunction!(check_limits, m)?)?;
     m.setattr("_policy_recipient", wrap_pyfunction!(policy_recipient, m)?)?;
     m.setattr("_POLICY_RULES", rule_names())?;
+    // For spfkit.srs: core's rewriter, keygen's encoding and core's bounds.
+    m.add_class::<SrsCore>()?;
+    m.setattr("_srs_secret", wrap_pyfunction!(srs_secret, m)?)?;
+    m.setattr("_SRS_MAX_ADDRESS_LEN", spfkit::srs::MAX_ADDRESS_LEN)?;
+    m.setattr("_SRS_MAX_HASH_LENGTH", spfkit::srs::MAX_HASH_LENGTH)?;
+    m.setattr("_SRS_MAX_AGE_DAYS_LIMIT", spfkit::srs::MAX_AGE_DAYS_LIMIT)?;
     Ok(())
 }

@@ -22,6 +22,8 @@ from ._errors import (
     RecordSyntaxError,
     ResolverError,
     SpfkitError,
+    SrsError,
+    SrsSettingsError,
 )
 from ._resolvers import AsyncDnspythonResolver, DnspythonResolver
 from ._spfkit import (
@@ -47,7 +49,7 @@ from ._spfkit import (
     parse_record,
 )
 from ._types import Identity, Limits, Result
-from . import policy
+from . import policy, srs
 
 __all__ = [
     "Analysis",
@@ -82,6 +84,8 @@ __all__ = [
     "Result",
     "SmtpReply",
     "SpfkitError",
+    "SrsError",
+    "SrsSettingsError",
     "TEMPERROR",
     "TraceEvent",
     "__version__",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Optional
 
 __all__ = [
@@ -13,6 +14,9 @@ __all__ = [
     "AnswerError",
     "InternalError",
     "PolicySettingsError",
+    "SrsError",
+    "SrsSettingsError",
+    "ErrorKind",
 ]
 
 
@@ -91,3 +95,60 @@ class PolicySettingsError(SpfkitError, ValueError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ErrorKind(str, enum.Enum):
+    """Why an address was not rewritten (``SrsError.kind``, spfkit.srs):
+    core's stable names, which compare equal to the members."""
+
+    #: reverse: not an SRS0/SRS1 address; an ordinary one, to be delivered
+    #: as it is.
+    NOT_SRS = "not-srs"
+    #: The hash is too short or matches no secret: forged, damaged, or made
+    #: with a secret no longer configured.
+    BAD_HASH = "bad-hash"
+    #: The timestamp is older than the maximum age, or in the future.
+    EXPIRED = "expired"
+    #: The timestamp is not exactly 2 base32 characters.
+    BAD_TIMESTAMP = "bad-timestamp"
+    #: No ``@``, an empty local part or domain, a missing SRS field, NUL, a
+    #: control character or a non-ASCII character.
+    MALFORMED = "malformed"
+    #: Longer than 1023 octets as given or rewritten; or, with
+    #: ``refuse_long``, a rewritten local part past 64 octets.
+    TOO_LONG = "too-long"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class SrsError(SpfkitError, ValueError):
+    """spfkit.srs refused to rewrite an address: ``kind`` (an
+    ``ErrorKind``) is what to decide on, ``message`` core's sentence;
+    ``str()`` is ``kind: message`` (``bad-hash: the hash is invalid``)."""
+
+    def __init__(self, text: str, kind: str, message: str) -> None:
+        # All in args, so the exception pickles and copies.
+        super().__init__(text, kind, message)
+        self.kind = ErrorKind(kind)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SrsSettingsError(SpfkitError, ValueError):
+    """spfkit.srs.Settings refused a value: ``kind`` is core's name for
+    what is wrong (``"no-secret"``, ``"bad-secret"``, ``"bad-domain"``,
+    ``"bad-separator"``, ``"bad-hash-length"``, ``"bad-hash-min"``,
+    ``"bad-max-age"``, ``"bad-local-domain"``); ``str()`` core's sentence.
+    A value of the wrong type is a TypeError instead."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        # All in args, so the exception pickles and copies.
+        super().__init__(message, kind)
+        self.kind = kind
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -16,6 +16,11 @@ def _identity(identity: Union[Identity, str]) -> str: ...
 def _check_limits(limits: Union[Limits, tuple[int, int, int, int]]) -> None: ...
 def _policy_recipient(recipient: Union[str, bytes]) -> Optional[str]: ...
 _POLICY_RULES: list[str]
+# For spfkit.srs: core's rewriter and bounds, keygen's encoding.
+_SRS_MAX_ADDRESS_LEN: int
+_SRS_MAX_HASH_LENGTH: int
+_SRS_MAX_AGE_DAYS_LIMIT: int
+def _srs_secret(random: bytes) -> str: ...
 
 __all__ = [
     "Analysis",
@@ -42,6 +47,7 @@ __all__ = [
     "TraceEvent",
     "_MessageCore",
     "_PolicyCore",
+    "_SrsCore",
     "__version__",
     "check",
     "check_host",
@@ -440,3 +446,27 @@ class _PolicyCore:
     def message(
         self, *, ip: Union[str, IPv4Address, IPv6Address], helo: str, mail_from: str, authenticated: bool
     ) -> _MessageCore: ...
+
+# SRS (spfkit.srs wraps _SrsCore; spfkit.srs.Settings checks the types).
+# SrsSettingsError for a value core refuses, SrsError for a refused
+# rewrite; TypeError for a value of the wrong type.
+@final
+class _SrsCore:
+    def __new__(
+        cls,
+        *,
+        domain: str,
+        secrets: Sequence[bytes],
+        separator: str,
+        hash_length: int,
+        hash_min: int,
+        max_age_days: int,
+        url_safe: bool,
+        local_domains: Sequence[str],
+        refuse_long: bool,
+    ) -> _SrsCore: ...
+    # (address, reason, warnings): the new address and None, or the
+    # address given and why it is unchanged; warnings as (kind, octets,
+    # message).
+    def forward(self, address: str, now: int) -> tuple[str, Optional[str], list[tuple[str, Optional[int], str]]]: ...
+    def reverse(self, address: str, now: int) -> str: ...
