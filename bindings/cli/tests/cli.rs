@@ -2,29 +2,15 @@
 //! the whole RFC 7208 suite through the zone loader and the binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 use spfkit::Scope;
 use spfkit_cli::zonefile::{ZoneFormat, load_zone, parse_zone, zone_from_suite};
 use spfkit_cli::{CheckArgs, EXIT_USAGE, EXIT_ZONE};
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
-}
-
-/// Appends `{"name", "ran", "passed"}` as a JSON line to the file named by
-/// SPFKIT_COUNTS, when set, for CI's count check (.ci/counts.py).
-fn record_count(name: &str, ran: usize, passed: usize) {
-    let Ok(path) = std::env::var("SPFKIT_COUNTS") else { return };
-    let line = serde_json::json!({"name": name, "ran": ran, "passed": passed}).to_string() + "\n";
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("open SPFKIT_COUNTS");
-    std::io::Write::write_all(&mut f, line.as_bytes()).expect("write SPFKIT_COUNTS");
-}
-
-fn spfkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spfkit")).args(args).output().expect("run spfkit")
-}
+mod common;
+use common::{record_count, repo_path as repo, spfkit};
 
 fn check_json(zone: &Path, ip: &str, sender: &str, helo: &str, extra: &[&str]) -> Value {
     let zone = zone.to_str().unwrap();

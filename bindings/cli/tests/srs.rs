@@ -5,26 +5,13 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use spfkit_cli::EXIT_USAGE;
 use spfkit_cli::srs::{EXIT_CONFIG, EXIT_REFUSED};
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
-}
-
-fn record_count(name: &str, ran: usize, passed: usize) {
-    let Ok(path) = std::env::var("SPFKIT_COUNTS") else { return };
-    let line = serde_json::json!({"name": name, "ran": ran, "passed": passed}).to_string() + "\n";
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("open SPFKIT_COUNTS");
-    std::io::Write::write_all(&mut f, line.as_bytes()).expect("write SPFKIT_COUNTS");
-}
-
-fn spfkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_spfkit")).args(args).output().expect("run spfkit")
-}
+mod common;
+use common::{record_count, repo_path as repo, spfkit};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

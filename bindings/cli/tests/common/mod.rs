@@ -1,14 +1,33 @@
-//! What the command's end-to-end tests share: the repository, and NSD
-//! through tests/dns/serve.py.
+//! What the command's end-to-end tests share: the repository, running the
+//! command, CI's counts, and NSD through tests/dns/serve.py.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A path in the repository.
+pub fn repo_path(rel: &str) -> PathBuf {
+    repo().join(rel)
+}
+
+/// The command built for these tests, run to completion.
+pub fn spfkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spfkit")).args(args).output().expect("run spfkit")
+}
+
+/// Appends `{"name", "ran", "passed"}` as a JSON line to the file named by
+/// SPFKIT_COUNTS, when set, for CI's count check (.ci/counts.py).
+pub fn record_count(name: &str, ran: usize, passed: usize) {
+    let Ok(path) = std::env::var("SPFKIT_COUNTS") else { return };
+    let line = serde_json::json!({"name": name, "ran": ran, "passed": passed}).to_string() + "\n";
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).expect("open SPFKIT_COUNTS");
+    std::io::Write::write_all(&mut f, line.as_bytes()).expect("write SPFKIT_COUNTS");
 }
 
 /// NSD through tests/dns/serve.py, serving `zones` (paths from the
