@@ -23,8 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 CONF = os.path.join(REPO, "tests/policyd/policyd-spf.conf")
 POLICYD_SPF = os.path.join(REPO, "tests/postfix/policyd-spf-local")
-# tests/dns/serve.py with rate limiting off (nsd.py says why).
-SERVE = os.path.join(HERE, "nsd.py")
+SERVE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests/dns/serve.py")
 
 LABELS = {
     "spfkit": "spfkit policyd (one daemon, TCP)",
