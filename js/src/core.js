@@ -15,6 +15,7 @@ import initWasm, {
   version as wasmVersion,
 } from '../dist/spfkit_wasm.js';
 import { policyApi } from './policy.js';
+import { srsApi } from './srs.js';
 
 /** The name does not exist (RCODE 3). */
 export const NXDOMAIN = 'NXDOMAIN';
@@ -750,4 +751,13 @@ export const { Policy, PolicyMessage, PolicyDecide, PolicySettingsError, Recipie
   SpfError, InvalidArgumentError, InternalError, init, rethrown, guarded, needLoaded, optionsArg, must, string, boolean, fn, shown,
   snapshot, queryId, drive, timeoutArg, isThenable, bound, isBytes, typedArrayLength, EVALUATION_OPTIONS,
   CHECK_OPTIONS,
+});
+
+// ---------------------------------------------------------------------------
+// SRS for forwarders (srs.js), on the helpers above; in both modules
+// ---------------------------------------------------------------------------
+
+export const { Srs, SrsError, SrsSettingsError } = srsApi({
+  SpfError, InvalidArgumentError, rethrown, needLoaded, optionsArg, must, string, boolean, bound, isBytes,
+  typedArrayLength,
 });

@@ -3,6 +3,8 @@
 // The receiver policy: Policy, PolicyMessage, PolicyDecide, Decision, the
 // settings' schema.
 export * from './policy-types.js';
+// SRS for forwarders: Srs, SrsError, SrsSettingsError, their settings and results.
+export * from './srs-types.js';
 
 /** The name does not exist. */
 export const NXDOMAIN: 'NXDOMAIN';

@@ -77,3 +77,44 @@ export async function decidePolicy(): Promise<string> {
   void [badHeader, badReject, twoKinds, prospectiveDomain];
   return `${action} ${rule} ${headers} ${code} ${bytes.rule} ${stepped?.reputationKey} ${address} ${d.results.mailFrom}`;
 }
+
+// SRS for forwarders: settings as an options object, results and error
+// kinds as string unions.
+import {
+  Srs, SrsError, SrsSettingsError,
+  type SrsErrorKind, type SrsForwarded, type SrsSettings, type SrsSettingsErrorKind, type SrsUnchangedReason,
+} from 'spfkit';
+
+const srsSettings: SrsSettings = {
+  secrets: [Srs.keygen(), new TextEncoder().encode('test-secret-one')],
+  domain: 'fwd.example',
+  separator: '+',
+  hashLength: 8,
+  hashMin: 4,
+  maxAgeDays: 21,
+  urlSafe: true,
+  localDomains: ['.fwd.example'],
+  refuseLong: false,
+};
+// @ts-expect-error: the separator is one of =, + and -
+const badSeparator: SrsSettings = { secrets: ['s'], domain: 'fwd.example', separator: '/' };
+// @ts-expect-error: secrets is a list
+const oneSecret: SrsSettings = { secrets: 's', domain: 'fwd.example' };
+
+export function forwardAndBounce(): string {
+  const srs = new Srs(srsSettings);
+  const f: SrsForwarded = srs.forward('alice@example.com');
+  const reason: SrsUnchangedReason | null = f.rewritten ? null : f.reason;
+  const octets: number[] = f.warnings.map((w) => w.octets);
+  const back: string = srs.reverse(f.address, new Date());
+  let kind: SrsErrorKind | SrsSettingsErrorKind | undefined;
+  try {
+    srs.reverse('SRS0=AAAA=7G=example.com=alice@fwd.example', 1_767_268_800);
+  } catch (e) {
+    if (e instanceof SrsError) kind = e.kind;
+    if (e instanceof SrsSettingsError) kind = e.kind;
+  }
+  srs.free();
+  void [badSeparator, oneSecret];
+  return `${f.address} ${reason} ${octets.join()} ${back} ${kind}`;
+}

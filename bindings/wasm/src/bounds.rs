@@ -25,10 +25,12 @@ struct BoundsOut {
     /// Entries of a settings table (spf::policy::MAX_OVERRIDES, the
     /// `domain` and `address` tables' bound).
     max_settings_table: usize,
+    /// Bytes of an address SRS takes or writes (spf::srs::MAX_ADDRESS_LEN).
+    max_srs_address: usize,
 }
 
 /// Core's bounds: { maxLength, maxLimit, maxNodes, maxRecords, maxTxt,
-/// maxMessage, maxSettingsList, maxSettingsTable }.
+/// maxMessage, maxSettingsList, maxSettingsTable, maxSrsAddress }.
 #[wasm_bindgen]
 pub fn bounds() -> JsValue {
     crate::values::to_js(&BoundsOut {
@@ -40,5 +42,6 @@ pub fn bounds() -> JsValue {
         max_message: spf::wire::MAX_MESSAGE,
         max_settings_list: spf::policy::MAX_LIST,
         max_settings_table: spf::policy::MAX_OVERRIDES,
+        max_srs_address: spf::srs::MAX_ADDRESS_LEN,
     })
 }

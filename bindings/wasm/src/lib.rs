@@ -23,6 +23,8 @@
 //! - `policy` (feature `policy`): receiver policy, the classes `Policy`,
 //!   `PolicyMessage` and `PolicyDecide` (settings from a snapshot tree,
 //!   decisions out);
+//! - `srs`: SRS for forwarders, the class `Srs` and `srsSecret` (in the
+//!   default module: a forwarder needs no policy);
 //! - `wire`: `queryMessage`, for DNS over HTTPS;
 //! - `bounds`: core's bounds for the JS layer.
 
@@ -36,6 +38,7 @@ mod outcome;
 mod policy;
 mod records;
 mod report;
+mod srs;
 mod steps;
 mod values;
 mod wire;
