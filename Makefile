@@ -5,9 +5,9 @@
 #                             the libraries, include/spfkit.h and spfkit.pc
 #   make uninstall PREFIX=...
 #   make c-test               the C tests: header as C11 and C++, API, RFC 7208
-#                             suite, vectors and the receiver-policy table
-#                             (static, valgrind, ASan/UBSan), pkg-config
-#                             install, the example against NSD
+#                             suite, vectors, the receiver-policy table and
+#                             the SRS vectors (static, valgrind, ASan/UBSan),
+#                             pkg-config install, the examples
 #
 # Everything else (Rust, CLI, fuzzing) is cargo's; `bash .ci/run` runs it all.
 
@@ -27,6 +27,8 @@ STRICT  := -std=c11 -Wall -Wextra -Werror -pedantic-errors
 LIBS    := -lpthread -ldl -lm
 JANSSON := $(shell pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
 SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The API tests: one program, api.c's main() running the others' tests.
+API_SOURCES := $(addprefix bindings/c/tests/,api.c api_bounds.c policy_api.c srs_api.c)
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
 
 .PHONY: all lib install uninstall c-test header-check c-static c-valgrind c-sanitize c-pkgconfig c-example
@@ -69,31 +71,36 @@ header-check: lib | $(BUILD)
 
 # Linked statically: nothing of libspfkit is loaded at run time.
 c-static: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude $(API_SOURCES) $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/policy.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/policy
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE -Iinclude bindings/c/tests/srs.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/srs
 	@! readelf -d $(BUILD)/api | grep -q 'NEEDED.*libspfkit' || { echo "api linked libspfkit dynamically"; exit 1; }
 	$(BUILD)/api
 	$(BUILD)/suite tests/rfc7208/rfc7208-tests.json
 	$(BUILD)/vectors tests/vectors/vectors.json
 	$(BUILD)/policy tests/policy/cases.json
+	$(BUILD)/srs tests/srs/vectors.json
 
 c-valgrind: c-static
 	$(VALGRIND) $(BUILD)/api
 	$(VALGRIND) $(BUILD)/suite tests/rfc7208/rfc7208-tests.json
 	$(VALGRIND) $(BUILD)/vectors tests/vectors/vectors.json
 	$(VALGRIND) $(BUILD)/policy tests/policy/cases.json
+	$(VALGRIND) $(BUILD)/srs tests/srs/vectors.json
 
 c-sanitize: lib | $(BUILD)
-	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude $(API_SOURCES) $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/api-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/suite.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/suite-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/vectors.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/vectors-san
 	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/policy.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/policy-san
+	$(CC) $(STRICT) -D_DEFAULT_SOURCE $(SANITIZE) -Iinclude bindings/c/tests/srs.c $(RELEASE)/libspfkit.a $(JANSSON) $(LIBS) -o $(BUILD)/srs-san
 	$(BUILD)/api-san
 	$(BUILD)/suite-san tests/rfc7208/rfc7208-tests.json
 	$(BUILD)/vectors-san tests/vectors/vectors.json
 	$(BUILD)/policy-san tests/policy/cases.json
+	$(BUILD)/srs-san tests/srs/vectors.json
 
 # Installed into a temporary prefix and built the way a user would:
 # cc app.c $(pkg-config --cflags --libs spfkit), linking the shared library.
@@ -101,7 +108,7 @@ c-pkgconfig: lib | $(BUILD)
 	rm -rf $(BUILD)/prefix
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD)/prefix/lib/pkgconfig sh -c \
-	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE bindings/c/tests/api.c bindings/c/tests/api_bounds.c bindings/c/tests/policy_api.c $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
+	  '$(CC) $(STRICT) -D_DEFAULT_SOURCE $(API_SOURCES) $$(pkg-config --cflags --libs spfkit) -lpthread -o $(BUILD)/api-shared'
 	@readelf -d $(BUILD)/api-shared | grep -q 'NEEDED.*\[libspfkit.so.$(MAJOR)\]' \
 	 || { echo "api-shared does not need libspfkit.so.$(MAJOR)"; exit 1; }
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/prefix/lib $(BUILD)/api-shared
@@ -109,10 +116,15 @@ c-pkgconfig: lib | $(BUILD)
 	@test -z "$$(find $(BUILD)/prefix -type f -o -type l)" || { echo "uninstall left files behind"; exit 1; }
 
 # examples/c/spfcheck against NSD serving the example zone (tests/dns/serve.py);
-# examples/c/policy.c prints what README says it prints.
+# examples/c/policy.c and examples/c/srs.c print what README says they print.
 c-example: lib | $(BUILD)
 	$(CC) $(STRICT) -Iinclude examples/c/spfcheck.c $(RELEASE)/libspfkit.a -lresolv $(LIBS) -o $(BUILD)/spfcheck
 	bash bindings/c/tests/example.sh $(BUILD)/spfcheck
 	$(CC) $(STRICT) -Iinclude examples/c/policy.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/policy_example
 	$(BUILD)/policy_example | diff -u examples/c/policy.expected -
-	@echo "examples/c/policy.c: its output as README shows"
+	$(CC) $(STRICT) -Iinclude examples/c/srs.c $(RELEASE)/libspfkit.a $(LIBS) -o $(BUILD)/srs_example
+	$(BUILD)/srs_example | diff -u examples/c/srs.expected -
+	@for f in examples/c/policy.expected examples/c/srs.expected; do \
+	  python3 -c 'import sys; sys.exit(open(sys.argv[1]).read() not in open("README.md").read())' $$f \
+	  || { echo "README.md does not show $$f as it is"; exit 1; }; done
+	@echo "examples/c/policy.c, examples/c/srs.c: their output as README shows"

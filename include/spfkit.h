@@ -31,7 +31,8 @@
  *   evaluations on many threads at once. Likewise one spfkit_policy may
  *   start messages everywhere, and one message's recipients may be decided
  *   on several threads at once (the policy's recipient-rules callback then
- *   runs on each of them).
+ *   runs on each of them). One spfkit_srs may rewrite on every thread at
+ *   once.
  */
 
 #ifndef SPFKIT_H
@@ -53,6 +54,11 @@
 // with the limits unbounded hostile DNS could make one evaluation's work
 // grow without bound.
 #define SPFKIT_MAX_LIMIT 1000
+
+// Pass as `now` to spfkit_srs_forward() and spfkit_srs_reverse() to use
+// the system clock; otherwise `now` is the time in seconds since the
+// epoch (a time_t, to reproduce a rewrite or test one).
+#define SPFKIT_SRS_NOW -1
 
 // What a function did. SPFKIT_OK is 0; errors have their own range (7001
 // and up) so they are not mistaken for errno values.
@@ -91,6 +97,12 @@ enum spfkit_status
   SPFKIT_ERR_SETTINGS = 7013,
   // A callback of the caller's reported a failure.
   SPFKIT_ERR_CALLBACK = 7014,
+  // SRS settings were refused (see spfkit_srs_settings_error).
+  SPFKIT_ERR_SRS_SETTINGS = 7015,
+  // SRS refused the address (see spfkit_srs_error: its kind says why).
+  SPFKIT_ERR_SRS = 7016,
+  // No random octets could be read (/dev/urandom).
+  SPFKIT_ERR_RANDOM = 7017,
   // A bug inside spfkit was caught at the boundary. The handles involved
   // may be in any state; free them.
   SPFKIT_ERR_PANIC = 7099,
@@ -294,6 +306,40 @@ typedef uint32_t spfkit_iprev_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Why spfkit_srs_new() refused settings; spfkit_srs_settings_error_name()
+// and spfkit_srs_settings_error_message() say it in words.
+enum spfkit_srs_settings_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // "no-secret": no secret was added.
+  SPFKIT_SRS_SETTINGS_NO_SECRET = 1,
+  // "bad-secret": a secret is empty or holds a NUL octet.
+  SPFKIT_SRS_SETTINGS_BAD_SECRET = 2,
+  // "bad-domain": the domain is unset or empty, or holds '@', a space or
+  // a non-ASCII octet.
+  SPFKIT_SRS_SETTINGS_BAD_DOMAIN = 3,
+  // "bad-separator": the separator is not '=', '+' or '-'.
+  SPFKIT_SRS_SETTINGS_BAD_SEPARATOR = 4,
+  // "bad-hash-length": the hash length is not 1 to 27.
+  SPFKIT_SRS_SETTINGS_BAD_HASH_LENGTH = 5,
+  // "bad-hash-min": the minimum hash length is not 1 to the hash length.
+  SPFKIT_SRS_SETTINGS_BAD_HASH_MIN = 6,
+  // "bad-max-age": the maximum age passes 1023 days.
+  SPFKIT_SRS_SETTINGS_BAD_MAX_AGE = 7,
+  // "bad-local-domain": a local domain is empty, or holds '@', a space or
+  // a non-ASCII octet.
+  SPFKIT_SRS_SETTINGS_BAD_LOCAL_DOMAIN = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_srs_settings_error spfkit_srs_settings_error;
+#else
+typedef uint32_t spfkit_srs_settings_error;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // Which identities an evaluation checks.
 enum spfkit_scope
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -379,6 +425,84 @@ enum spfkit_answer_kind
 typedef enum spfkit_answer_kind spfkit_answer_kind;
 #else
 typedef uint32_t spfkit_answer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why an address was refused: what to decide on.
+// spfkit_srs_error_kind_name() gives its stable name, the one every
+// spfkit host and `spfkit srs` use.
+enum spfkit_srs_error_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // "not-srs": reverse was given an ordinary address (its local part
+  // does not start with SRS0 or SRS1 and a separator): deliver it as it
+  // is.
+  SPFKIT_SRS_ERROR_NOT_SRS = 1,
+  // "bad-hash": the hash is too short or matches no secret: forged,
+  // damaged, or made with a secret no longer configured.
+  SPFKIT_SRS_ERROR_BAD_HASH = 2,
+  // "expired": the timestamp is older than the maximum age, or in the
+  // future.
+  SPFKIT_SRS_ERROR_EXPIRED = 3,
+  // "bad-timestamp": the timestamp is not exactly 2 base32 characters.
+  SPFKIT_SRS_ERROR_BAD_TIMESTAMP = 4,
+  // "malformed": not an address that can be rewritten: no '@', an empty
+  // local part or domain, a missing SRS field, NUL, a control character
+  // or a non-ASCII octet.
+  SPFKIT_SRS_ERROR_MALFORMED = 5,
+  // "too-long": over 1023 octets, given or rewritten; or, with
+  // spfkit_srs_settings_set_refuse_long(), a rewritten local part over
+  // 64 octets.
+  SPFKIT_SRS_ERROR_TOO_LONG = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_srs_error_kind spfkit_srs_error_kind;
+#else
+typedef uint32_t spfkit_srs_error_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why spfkit_srs_forward() left a sender as it was.
+enum spfkit_srs_unchanged
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // "local-domain": its domain is the forwarder's own or a local domain;
+  // its mail passes SPF as it is.
+  SPFKIT_SRS_UNCHANGED_LOCAL_DOMAIN = 1,
+  // "already-rewritten": it is already a valid SRS address made with
+  // these secrets; rewriting it again would only nest it.
+  SPFKIT_SRS_UNCHANGED_ALREADY_REWRITTEN = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_srs_unchanged spfkit_srs_unchanged;
+#else
+typedef uint32_t spfkit_srs_unchanged;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Something worth logging about a sender that was rewritten anyway; the
+// values are bits of spfkit_srs_forwarded's `warnings`.
+enum spfkit_srs_warning
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // "long-local-part": the rewritten local part passes RFC 5321's 64
+  // octets (`local_part_octets` says how many). libsrs2 and postsrsd
+  // write it all the same and most servers take it; some refuse it.
+  SPFKIT_SRS_WARNING_LONG_LOCAL_PART = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum spfkit_srs_warning spfkit_srs_warning;
+#else
+typedef uint32_t spfkit_srs_warning;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -469,6 +593,19 @@ typedef struct spfkit_record_cache spfkit_record_cache;
 // line (when known), the key's path and what is wrong. Owned by the
 // caller; free with spfkit_settings_error_free().
 typedef struct spfkit_settings_error spfkit_settings_error;
+
+// A rewriter: settings that passed core's checks, with the secrets
+// keyed. Made by spfkit_srs_new(); free with spfkit_srs_free(). Functions
+// taking it const may run on several threads at once: one rewriter
+// serves every connection.
+typedef struct spfkit_srs spfkit_srs;
+
+// SRS settings being put together: secrets, the forwarder's domain and
+// the options of core's `spfkit::srs::Settings` (docs/srs.md). Made by
+// spfkit_srs_settings_new() with libsrs2's defaults; the setters store
+// what they are given, and spfkit_srs_new() checks it all and copies it,
+// so settings may be freed or changed afterwards.
+typedef struct spfkit_srs_settings spfkit_srs_settings;
 
 // The processing limits of RFC 7208 §4.6.4.
 typedef struct {
@@ -595,6 +732,34 @@ typedef struct {
   const char *value;
   size_t value_len;
 } spfkit_header_field;
+
+// What spfkit_srs_forward() did besides giving the address to use.
+typedef struct {
+  // 0 when the sender was rewritten (to SRS0, or SRS1 for another
+  // forwarder's SRS address); otherwise an spfkit_srs_unchanged value
+  // saying why the address given back is the sender itself.
+  uint32_t unchanged;
+  // spfkit_srs_warning values ORed together; 0 for none (always when
+  // unchanged).
+  uint32_t warnings;
+  // With SPFKIT_SRS_WARNING_LONG_LOCAL_PART, the rewritten local part's
+  // octets; 0 otherwise.
+  size_t local_part_octets;
+} spfkit_srs_forwarded;
+
+// Why spfkit_srs_forward() or spfkit_srs_reverse() refused an address
+// (they return SPFKIT_ERR_SRS): a caller-owned struct, nothing to free.
+typedef struct {
+  // What to decide on: an spfkit_srs_error_kind value; 0 when the call
+  // did not return SPFKIT_ERR_SRS.
+  uint32_t kind;
+  // Core's sentence for people, without the kind ("the hash is
+  // invalid", "no '@' in the address"), NUL-terminated ASCII; empty
+  // when the call did not return SPFKIT_ERR_SRS. Log it after
+  // spfkit_srs_error_kind_name(kind) and ": ", as `spfkit srs` prints
+  // it.
+  char message[128];
+} spfkit_srs_error;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1145,6 +1310,149 @@ spfkit_status spfkit_policy_decision_header_count(const spfkit_policy_decision *
 // Writes header field `index` (from 0; Received-SPF comes before
 // Authentication-Results) to `*field_out`.
 spfkit_status spfkit_policy_decision_header(const spfkit_policy_decision *decision, size_t index, spfkit_header_field *field_out);
+
+// A settings error's stable name, core's ("no-secret", "bad-domain",
+// "bad-separator", ...), static; NULL for a number that is no
+// spfkit_srs_settings_error.
+const char *spfkit_srs_settings_error_name(uint32_t error);
+
+// A settings error as a sentence, core's ("the hash length must be 1 to
+// 27", ...), static; NULL for a number that is no
+// spfkit_srs_settings_error.
+const char *spfkit_srs_settings_error_message(uint32_t error);
+
+// New settings with libsrs2's defaults: no secret and no domain yet (set
+// both), separator '=', hash length 4, minimum 4, maximum age 21 days,
+// standard base64, no local domains, long local parts written with a
+// warning. Free with spfkit_srs_settings_free(). Returns NULL only if
+// spfkit failed internally.
+spfkit_srs_settings *spfkit_srs_settings_new(void);
+
+// Frees settings; NULL is fine. Rewriters made from them are unaffected.
+void spfkit_srs_settings_free(spfkit_srs_settings *settings);
+
+// Adds a secret: `secret_len` octets at `secret` (borrowed for the call,
+// copied; NUL-terminated or not), as one line of postsrsd's secrets file
+// without its line end. The first secret added signs new addresses; every
+// one verifies, so when changing secrets add the new one first and keep
+// the old one for the maximum age. An empty secret or one holding a NUL
+// is refused by spfkit_srs_new() (SPFKIT_SRS_SETTINGS_BAD_SECRET), since
+// libsrs2 would cut it at the NUL.
+spfkit_status spfkit_srs_settings_add_secret(spfkit_srs_settings *settings, const char *secret, size_t secret_len);
+
+// Sets the forwarder's own domain (copied): rewritten addresses end in
+// "@domain", and senders in it are left alone (postsrsd's -d).
+spfkit_status spfkit_srs_settings_set_domain(spfkit_srs_settings *settings, const char *domain);
+
+// Adds a domain whose senders are not rewritten (copied), as postsrsd's
+// -X list: "example.org" matches user@example.org only, ".example.org"
+// any address ending in ".example.org", without regard to case.
+spfkit_status spfkit_srs_settings_add_local_domain(spfkit_srs_settings *settings, const char *domain);
+
+// Sets the separator after SRS0/SRS1: '=' (the default), '+' or '-'
+// (postsrsd's -a); the inner separators are always '='.
+spfkit_status spfkit_srs_settings_set_separator(spfkit_srs_settings *settings, char separator);
+
+// Sets the hash characters written, 1 to 27; 4 by default (postsrsd's
+// -n). A longer hash in an address being reversed is compared on this
+// many characters.
+spfkit_status spfkit_srs_settings_set_hash_length(spfkit_srs_settings *settings, size_t length);
+
+// Sets the fewest hash characters accepted when reversing, 1 to the hash
+// length; 4 by default (postsrsd's -N).
+spfkit_status spfkit_srs_settings_set_hash_min(spfkit_srs_settings *settings, size_t min);
+
+// Sets the days an address stays valid after the day it was made, at
+// most 1023; 21 by default.
+spfkit_status spfkit_srs_settings_set_max_age_days(spfkit_srs_settings *settings, uint32_t days);
+
+// Whether hashes are written in URL-safe base64 ('-', '_') as postsrsd
+// 2.2.6 does, instead of standard base64 ('+', '/'); false by default,
+// since postsrsd 1.10 and libsrs2 refuse URL-safe hashes. Both are always
+// read.
+spfkit_status spfkit_srs_settings_set_url_safe(spfkit_srs_settings *settings, bool url_safe);
+
+// Whether a rewrite whose local part would pass 64 octets (RFC 5321) is
+// refused (SPFKIT_SRS_ERROR_TOO_LONG) instead of written with
+// SPFKIT_SRS_WARNING_LONG_LOCAL_PART as libsrs2 does; false by default.
+spfkit_status spfkit_srs_settings_set_refuse_long(spfkit_srs_settings *settings, bool refuse);
+
+// An error kind's stable name, core's ("not-srs", "bad-hash", "expired",
+// "bad-timestamp", "malformed", "too-long"), static; NULL for a number
+// that is no spfkit_srs_error_kind.
+const char *spfkit_srs_error_kind_name(uint32_t kind);
+
+// Why a sender was left unchanged, core's name ("local-domain",
+// "already-rewritten"), static; NULL for a number that is no
+// spfkit_srs_unchanged (0 among them: rewritten).
+const char *spfkit_srs_unchanged_name(uint32_t reason);
+
+// A warning's stable name, core's ("long-local-part"), static; NULL for
+// a number that is no single spfkit_srs_warning.
+const char *spfkit_srs_warning_name(uint32_t warning);
+
+// Makes a rewriter from `settings` (checked here by core; copied, so the
+// settings may be freed afterwards). On success `*out` owns it (free with
+// spfkit_srs_free()). Settings core refuses give SPFKIT_ERR_SRS_SETTINGS,
+// `*out` NULL and, if `error_out` is not NULL, the reason in `*error_out`
+// (written only then).
+spfkit_status spfkit_srs_new(const spfkit_srs_settings *settings, spfkit_srs **out, spfkit_srs_settings_error *error_out);
+
+// Frees a rewriter; NULL is fine.
+void spfkit_srs_free(spfkit_srs *srs);
+
+// Rewrites a sender (MAIL FROM without angle brackets) for forwarding, as
+// postsrsd's forward map does: `sender_len` octets at `sender` (borrowed
+// for the call; NUL-terminated or not, so an embedded NUL is seen and
+// refused), at `now` (seconds since the epoch, or SPFKIT_SRS_NOW).
+//
+// On success `*out` is the sender to use as a new string (free with
+// spfkit_string_free()), `*len_out` its length if `len_out` is not NULL,
+// and `*forwarded_out`, if not NULL, whether it was rewritten (a plain
+// sender to SRS0, another forwarder's SRS0 or SRS1 address to SRS1) or
+// left alone and why (a local domain, or already ours), with any
+// warnings. A sender that cannot be rewritten gives SPFKIT_ERR_SRS and
+// the kind and sentence in `*error_out` (if not NULL): forward it
+// unchanged or refuse it, as the MTA decides. A sender that is not UTF-8
+// gives SPFKIT_ERR_INVALID_UTF8 (no address spfkit rewrites is: they are
+// ASCII); a `now` below 0 other than SPFKIT_SRS_NOW,
+// SPFKIT_ERR_INVALID_ARGUMENT. On any failure `*out` is NULL, and
+// `*forwarded_out` and `*error_out` are zeroed unless said otherwise.
+spfkit_status spfkit_srs_forward(const spfkit_srs *srs, const char *sender, size_t sender_len, int64_t now, char **out, size_t *len_out, spfkit_srs_forwarded *forwarded_out, spfkit_srs_error *error_out);
+
+// Undoes a rewrite, for a bounce to `address_len` octets at `address`
+// (borrowed for the call; NUL-terminated or not) at `now` (seconds since
+// the epoch, or SPFKIT_SRS_NOW), as postsrsd's reverse map does: SRS0 →
+// the original sender, SRS1 → the previous forwarder's SRS0 address,
+// once the hash (and for SRS0 the timestamp) checks out; the domain after
+// '@' is not looked at.
+//
+// On success `*out` is where the bounce goes, as a new string (free with
+// spfkit_string_free()), and `*len_out` its length if `len_out` is not
+// NULL. An address that does not reverse gives SPFKIT_ERR_SRS with the
+// kind and sentence in `*error_out` (if not NULL):
+// SPFKIT_SRS_ERROR_NOT_SRS is an ordinary address, to be delivered as it
+// is; any other kind is a bounce to refuse. An address that is not UTF-8
+// gives SPFKIT_ERR_INVALID_UTF8 (no SRS address spfkit wrote is: they are
+// ASCII); a `now` below 0 other than SPFKIT_SRS_NOW,
+// SPFKIT_ERR_INVALID_ARGUMENT. On any failure `*out` is NULL, and
+// `*error_out` is zeroed unless said otherwise.
+spfkit_status spfkit_srs_reverse(const spfkit_srs *srs, const char *address, size_t address_len, int64_t now, char **out, size_t *len_out, spfkit_srs_error *error_out);
+
+// A new secret, as `spfkit srs keygen` makes it: 24 random octets from
+// /dev/urandom, in standard base64 (32 characters), a new string (free
+// with spfkit_string_free()) to write as a line of the secrets file or
+// pass to spfkit_srs_settings_add_secret(). If /dev/urandom cannot be
+// read (a chroot without /dev) it gives SPFKIT_ERR_RANDOM: take random
+// octets from elsewhere to spfkit_srs_secret_from_bytes().
+spfkit_status spfkit_srs_keygen(char **out, size_t *len_out);
+
+// A secret from `random_len` random octets at `random` (borrowed for the
+// call; NULL is fine when `random_len` is 0) that the caller drew from its
+// own source (getrandom(), arc4random_buf(), an HSM): their standard
+// base64, as a new string (free with spfkit_string_free()). Give at least
+// 18 octets; spfkit_srs_keygen() uses 24.
+spfkit_status spfkit_srs_secret_from_bytes(const uint8_t *random, size_t random_len, char **out, size_t *len_out);
 
 #ifdef __cplusplus
 }  // extern "C"

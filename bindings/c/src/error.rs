@@ -37,6 +37,12 @@ pub enum spfkit_status {
     SPFKIT_ERR_SETTINGS = 7013,
     /// A callback of the caller's reported a failure.
     SPFKIT_ERR_CALLBACK = 7014,
+    /// SRS settings were refused (see spfkit_srs_settings_error).
+    SPFKIT_ERR_SRS_SETTINGS = 7015,
+    /// SRS refused the address (see spfkit_srs_error: its kind says why).
+    SPFKIT_ERR_SRS = 7016,
+    /// No random octets could be read (/dev/urandom).
+    SPFKIT_ERR_RANDOM = 7017,
     /// A bug inside spfkit was caught at the boundary. The handles involved
     /// may be in any state; free them.
     SPFKIT_ERR_PANIC = 7099,
@@ -59,6 +65,9 @@ c_enum!(spfkit_status => &'static CStr {
     SPFKIT_ERR_OUT_OF_MEMORY = c"out of memory",
     SPFKIT_ERR_SETTINGS = c"the receiver-policy settings were refused",
     SPFKIT_ERR_CALLBACK = c"a callback reported a failure",
+    SPFKIT_ERR_SRS_SETTINGS = c"the SRS settings were refused",
+    SPFKIT_ERR_SRS = c"SRS refused the address",
+    SPFKIT_ERR_RANDOM = c"no random octets could be read from /dev/urandom",
     SPFKIT_ERR_PANIC = c"internal error in spfkit (a bug): the handles involved should be freed",
 });
 

@@ -27,6 +27,8 @@
 //!   receiver policy (settings and their errors; the policy, its
 //!   per-recipient callback and messages; deciding a recipient, by steps
 //!   or blocking; the decision).
+//! - `srs_settings`, `srs`: the Sender Rewriting Scheme (settings and
+//!   their refusals; the rewriter, forward, reverse, new secrets).
 
 #![allow(non_camel_case_types)]
 // Every exported function has the same safety contract, stated once in the
@@ -64,6 +66,10 @@ mod policy;
 
 mod policy_decide;
 mod policy_decision;
+
+mod srs_settings;
+
+mod srs;
 
 use cache::spfkit_record_cache;
 use evaluation::spfkit_evaluation;

@@ -3,7 +3,7 @@
  * blocking callback, every outcome getter, record parsing, and the error
  * paths (NULL, bad UTF-8, bad addresses, out-of-range values, unknown and
  * repeated answers, NULL frees), with api_bounds.c the API at its bounds,
- * and with policy_api.c receiver policy's API. Run under valgrind and with
+ * with policy_api.c receiver policy's API and with srs_api.c SRS's. Run under valgrind and with
  * -fsanitize=address,undefined by the Makefile.
  */
 #include <pthread.h>
@@ -90,7 +90,7 @@ static void test_version_and_status(void) {
     EXPECT(strcmp(spfkit_status_message(SPFKIT_OK), "success") == 0);
     EXPECT(strcmp(spfkit_status_message(SPFKIT_ERR_NULL_PARAMETER), "a required pointer argument was NULL") == 0);
     EXPECT(strcmp(spfkit_status_message(12345), "unknown status") == 0);
-    for (uint32_t s = 7001; s <= 7012; s++) EXPECT(strcmp(spfkit_status_message(s), "unknown status") != 0);
+    for (uint32_t s = 7001; s <= 7017; s++) EXPECT(strcmp(spfkit_status_message(s), "unknown status") != 0);
     EXPECT(strcmp(spfkit_result_name(SPFKIT_RESULT_PERMERROR), "permerror") == 0);
     EXPECT(spfkit_result_name(7) == NULL);
 }
@@ -605,6 +605,7 @@ int main(void) {
     test_threads_and_cache();
     run_bounds_tests();
     run_policy_tests();
+    run_srs_tests();
     if (failures) {
         fprintf(stderr, "C API tests: %d failed\n", (int)failures);
         return 1;

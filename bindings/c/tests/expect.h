@@ -36,4 +36,7 @@ void run_bounds_tests(void);
 /* policy_api.c: receiver policy's API. */
 void run_policy_tests(void);
 
+/* srs_api.c: SRS's API and hostile input. */
+void run_srs_tests(void);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "counts.h"
 #include "spfkit.h"
 
 #define MAX_RECORDS 64
@@ -25,21 +26,6 @@ typedef struct {
     size_t count;
     int kind; /* 0: records; else an spfkit_answer_kind, or ANSWER_TRUNCATED */
 } answer;
-
-/* Appends {"name", "ran", "passed"} as a JSON line to the file named by
- * SPFKIT_COUNTS, when set: CI checks those counts (.ci/counts.py), not the
- * wording of printed lines. */
-static void record_count(const char *name, int ran, int passed) {
-    const char *path = getenv("SPFKIT_COUNTS");
-    if (!path || !*path) return;
-    FILE *f = fopen(path, "a");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fprintf(f, "{\"name\": \"%s\", \"ran\": %d, \"passed\": %d}\n", name, ran, passed);
-    fclose(f);
-}
 
 /* tests/vectors' TRUNCATED: the server answers with TC set and no records
  * (even over TCP); the harness gives that as a raw message. */
