@@ -9,6 +9,8 @@
 //! ```
 
 #[cfg(unix)]
+pub mod daemon;
+#[cfg(unix)]
 pub mod policyd;
 pub mod resolver;
 pub mod srs;
