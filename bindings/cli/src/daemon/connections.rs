@@ -560,9 +560,9 @@ impl<S: Service> Server<S> {
             };
             let activity = Arc::new(Activity::new());
             let registered = Registered { peer: peer.clone(), activity: Arc::clone(&activity), handle };
-            lock(&registry).insert(id, registered);
+            lock(registry).insert(id, registered);
             *lock(&active.0) += 1;
-            let slot = Slot { active: Arc::clone(&active), registry: Arc::clone(&registry), id };
+            let slot = Slot { active: Arc::clone(active), registry: Arc::clone(registry), id };
             let server = Arc::clone(self);
             let endpoint = Arc::clone(&endpoint);
             let spawned = std::thread::Builder::new().name("spfkit-conn".into()).spawn(move || {

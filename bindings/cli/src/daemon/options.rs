@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use super::listener::Listener;
 use super::log::{self, Logger};
 
+/// `--max-connections` by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 500;
 /// The most connections `--max-connections` may allow.
 pub const MAX_MAX_CONNECTIONS: usize = 100_000;
 

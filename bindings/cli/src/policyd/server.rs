@@ -30,6 +30,7 @@ use std::time::Duration;
 
 pub use crate::daemon::connections::{Conversation, Limits, Server, Service, Shutdown};
 pub use crate::daemon::listener::{Listener, raise_descriptor_limit};
+pub use crate::daemon::options::DEFAULT_MAX_CONNECTIONS;
 
 use super::log::Logger;
 use super::protocol::{Parsed, Parser};
@@ -46,8 +47,6 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// peer reads: a deadline, not a limit per write(2) call. Past it the
 /// connection is closed.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
-/// `--max-connections` by default.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 500;
 /// policyd's time limits.
 pub const LIMITS: Limits = Limits { idle: IDLE_TIMEOUT, request: REQUEST_TIMEOUT, write: WRITE_TIMEOUT };
 
