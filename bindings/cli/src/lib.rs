@@ -9,9 +9,13 @@
 //! ```
 
 #[cfg(unix)]
+pub mod daemon;
+#[cfg(unix)]
 pub mod policyd;
 pub mod resolver;
 pub mod srs;
+#[cfg(unix)]
+pub mod srsd;
 pub mod zonefile;
 
 use std::fmt::Write as _;
@@ -47,6 +51,7 @@ usage: spfkit check --ip IP --sender ADDR --helo NAME [DNS]
        spfkit lint DOMAIN [DNS] [--record TEXT] [--json]
        spfkit policyd [POLICYD OPTIONS] (spfkit policyd --help)
        spfkit srs forward|reverse|keygen [SRS ARGUMENTS] (spfkit srs --help)
+       spfkit srsd [SRSD OPTIONS] (spfkit srsd --help)
        spfkit --help | --version
 DNS:   --zone FILE | [--nameserver ADDR[:PORT]] [--timeout SECONDS]
 "
@@ -93,6 +98,10 @@ receiver policy; `spfkit policyd --help` lists its options.
 srs rewrites a sender for forwarding (SRS0/SRS1, as postsrsd writes them),
 undoes it for a bounce, or makes a secret; `spfkit srs --help` lists its
 options and exit statuses.
+
+srsd is a Postfix map server (socketmap and tcp_table) doing the same for
+sender_canonical_maps and recipient_canonical_maps, in place of postsrsd;
+`spfkit srsd --help` lists its options.
 ",
 );
 
@@ -135,6 +144,9 @@ pub enum Command {
     Policyd(policyd::PolicydArgs),
     /// `spfkit srs …`
     Srs(srs::SrsArgs),
+    /// `spfkit srsd …`
+    #[cfg(unix)]
+    Srsd(srsd::settings::SrsdArgs),
     /// `--help`/`-h`/`help`
     Help,
     /// `--version`/`-V`
@@ -159,12 +171,16 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         #[cfg(unix)]
         Some("policyd") => return policyd::parse_args(args).map(Command::Policyd),
         Some("srs") => return srs::parse_args(args).map(Command::Srs),
+        #[cfg(unix)]
+        Some("srsd") => return srsd::parse_args(args).map(Command::Srsd),
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => {
-            return Err(format!("unknown command {other:?}; the commands are `check`, `lint`, `policyd` and `srs`"));
+            return Err(format!(
+                "unknown command {other:?}; the commands are `check`, `lint`, `policyd`, `srs` and `srsd`"
+            ));
         }
-        None => return Err("missing command; the commands are `check`, `lint`, `policyd` and `srs`".into()),
+        None => return Err("missing command; the commands are `check`, `lint`, `policyd`, `srs` and `srsd`".into()),
     }
     let (mut ip, mut sender, mut helo) = (None, None, None);
     let mut out = CheckArgs {

@@ -1,4 +1,5 @@
-//! `spfkit check`, `spfkit lint`, `spfkit policyd` and `spfkit srs`: see
+//! `spfkit check`, `spfkit lint`, `spfkit policyd`, `spfkit srs` and
+//! `spfkit srsd`: see
 //! `spfkit --help`.
 
 use std::io::Write as _;
@@ -99,6 +100,8 @@ fn main() -> ExitCode {
         #[cfg(unix)]
         Ok(Command::Policyd(args)) => spfkit_cli::policyd::main(args),
         Ok(Command::Srs(args)) => spfkit_cli::srs::main(args),
+        #[cfg(unix)]
+        Ok(Command::Srsd(args)) => spfkit_cli::srsd::main(args),
         Err(msg) => {
             eprintln!("spfkit: {msg}\n{SHORT_USAGE}(spfkit --help for more)");
             ExitCode::from(EXIT_USAGE as u8)

@@ -214,7 +214,12 @@ fn rewrite(args: RewriteArgs) -> ExitCode {
     };
     let mut settings = args.settings;
     settings.secrets = match load_secrets(&args.secret_file) {
-        Ok(s) => s,
+        Ok((s, warning)) => {
+            if let Some(w) = warning {
+                eprintln!("spfkit: warning: {w}");
+            }
+            s
+        }
         Err(e) => return config(format!("{}: {e}", args.secret_file.display())),
     };
     let srs = match Srs::new(settings) {
@@ -250,24 +255,36 @@ fn rewrite(args: RewriteArgs) -> ExitCode {
     }
 }
 
-fn load_secrets(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let text = std::fs::read(path).map_err(|e| e.to_string())?;
+/// The most a secrets file may hold: 1 MiB.
+const MAX_SECRETS_FILE: u64 = 1 << 20;
+
+/// Reads a secrets file as postsrsd does ([`read_secrets`]), at most 1 MiB;
+/// with a warning when group or others may read it.
+pub fn load_secrets(path: &Path) -> Result<(Vec<Vec<u8>>, Option<String>), String> {
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SECRETS_FILE + 1).read_to_end(&mut text))
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_SECRETS_FILE {
+        return Err(format!("larger than {MAX_SECRETS_FILE} bytes"));
+    }
+    let mut warning = None;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         if let Ok(meta) = std::fs::metadata(path) {
             let mode = meta.permissions().mode();
             if mode & 0o044 != 0 {
-                eprintln!(
-                    "spfkit: warning: {} is readable by group or others (mode {:03o}): anyone who reads it can \
-                     forge bounces through this forwarder; chmod 600 it",
+                warning = Some(format!(
+                    "{} is readable by group or others (mode {:03o}): anyone who reads it can forge bounces \
+                     through this forwarder; chmod 600 it",
                     path.display(),
                     mode & 0o777
-                );
+                ));
             }
         }
     }
-    read_secrets(&text)
+    read_secrets(&text).map(|s| (s, warning))
 }
 
 #[cfg(test)]

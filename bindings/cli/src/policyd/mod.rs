@@ -7,17 +7,20 @@
 //!   `instance`, a decision per recipient, the `action=` for it.
 //! - [`server`]: standard input and output (Postfix's spawn), TCP, unix
 //!   sockets, systemd socket activation; a thread per connection.
-//! - [`log`]: syslog, a file or standard error.
-//! - `signals`: SIGHUP reloads the settings, SIGTERM stops.
+//! - [`log`] ([`crate::daemon::log`]): syslog, a file or standard error.
+//! - [`crate::daemon::signals`]: SIGHUP reloads the settings, SIGTERM stops.
 //! - `spf_engine_conf`: settings from postfix-policyd-spf-python's
 //!   policyd-spf.conf (`--policyd-spf-conf`).
 
-pub mod log;
 pub mod protocol;
 pub mod server;
 pub mod session;
-mod signals;
 mod spf_engine_conf;
+
+pub use crate::daemon::log;
+pub use crate::daemon::options::{Listen, LogTo, MAX_MAX_CONNECTIONS};
+use crate::daemon::options::{LogOptions, open_logger, parse_listen, parse_max_connections, parse_socket_mode};
+use crate::daemon::signals;
 
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -30,7 +33,7 @@ use spfkit::Options;
 use spfkit::policy::{Policy, Settings};
 
 use self::log::Logger;
-use self::server::{DEFAULT_MAX_CONNECTIONS, Listener, Server, Shutdown};
+use self::server::{DEFAULT_MAX_CONNECTIONS, LIMITS, Listener, Server, Shutdown};
 use self::session::{Context, Current, StubDns};
 use crate::resolver::{parse_nameserver, system_nameservers};
 use crate::{DEFAULT_TIMEOUT, EXIT_USAGE, parse_timeout, split_flag};
@@ -41,8 +44,6 @@ pub const EXIT_SETTINGS: i32 = 3;
 /// Exit status when the server cannot start (a socket that cannot be
 /// bound, no name server, no log file).
 pub const EXIT_START: i32 = 1;
-/// The most connections `--max-connections` may allow.
-pub const MAX_MAX_CONNECTIONS: usize = 100_000;
 /// Records parsed once and shared by all decisions (keyed by their bytes,
 /// so a hit is what parsing would give).
 const RECORD_CACHE: usize = 4096;
@@ -102,26 +103,6 @@ pub enum SettingsSource {
     PolicydSpf(PathBuf),
 }
 
-/// `--listen`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Listen {
-    /// `tcp:HOST:PORT`.
-    Tcp(String),
-    /// `unix:PATH`.
-    Unix(PathBuf),
-}
-
-/// Where logs go.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LogTo {
-    /// Syslog through this datagram socket (`/dev/log` by default).
-    Syslog(PathBuf),
-    /// `--log-file FILE`.
-    File(PathBuf),
-    /// `--log-stderr`.
-    Stderr,
-}
-
 /// The arguments of `spfkit policyd`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicydArgs {
@@ -165,12 +146,12 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<PolicydArgs,
         nameservers: Vec::new(),
         timeout: None,
         max_connections: DEFAULT_MAX_CONNECTIONS,
-        log: LogTo::Syslog(PathBuf::from(log::DEV_LOG)),
+        log: LogTo::default(),
         check_config: false,
         help: false,
     };
     let mut mode_given = false;
-    let mut log_given: Option<String> = None;
+    let mut log = LogOptions::default();
     while let Some(arg) = args.next() {
         let (flag, inline) = split_flag(&arg);
         let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
@@ -188,37 +169,16 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<PolicydArgs,
                 if out.listen.is_some() {
                     return Err("--listen is given once".into());
                 }
-                out.listen = Some(parse_listen(&value()?)?);
+                out.listen = Some(parse_listen("--listen", &value()?)?);
             }
             "--socket-mode" => {
-                let v = value()?;
-                out.socket_mode = u32::from_str_radix(&v, 8)
-                    .ok()
-                    .filter(|m| *m <= 0o777)
-                    .ok_or_else(|| format!("--socket-mode: {v:?} is not an octal mode such as 0660"))?;
+                out.socket_mode = parse_socket_mode(&value()?)?;
                 mode_given = true;
             }
             "--nameserver" => out.nameservers.push(parse_nameserver(&value()?).map_err(|e| e.0)?),
             "--timeout" => out.timeout = Some(parse_timeout(&value()?)?),
-            "--max-connections" => {
-                let v = value()?;
-                out.max_connections =
-                    v.parse::<usize>().ok().filter(|n| (1..=MAX_MAX_CONNECTIONS).contains(n)).ok_or_else(|| {
-                        format!("--max-connections: {v:?} is not a number from 1 to {MAX_MAX_CONNECTIONS}")
-                    })?;
-            }
-            "--log-file" | "--log-stderr" | "--syslog-socket" => {
-                if let Some(earlier) = &log_given {
-                    return Err(format!("{flag} and {earlier} exclude each other"));
-                }
-                log_given = Some(flag.clone());
-                out.log = match flag.as_str() {
-                    "--log-file" => LogTo::File(value()?.into()),
-                    "--syslog-socket" => LogTo::Syslog(value()?.into()),
-                    _ if inline.is_none() => LogTo::Stderr,
-                    _ => return Err(format!("unknown option {arg:?}")),
-                };
-            }
+            "--max-connections" => out.max_connections = parse_max_connections(&value()?)?,
+            f if log.take(f, inline.as_deref(), &mut value)? => out.log = log.to.clone(),
             "--check-config" if inline.is_none() => out.check_config = true,
             "-h" | "--help" => out.help = true,
             _ => return Err(format!("unknown option {arg:?}")),
@@ -228,23 +188,6 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<PolicydArgs,
         return Err("--socket-mode goes with --listen unix:PATH".into());
     }
     Ok(out)
-}
-
-fn parse_listen(v: &str) -> Result<Listen, String> {
-    if let Some(addr) = v.strip_prefix("tcp:") {
-        // HOST:PORT or [v6]:PORT: a port is required.
-        let port = addr.rsplit_once(':').map(|(host, port)| (host, port.parse::<u16>()));
-        return match port {
-            Some((host, Ok(_))) if !host.is_empty() => Ok(Listen::Tcp(addr.to_owned())),
-            _ => Err(format!("--listen: {v:?}: tcp:HOST:PORT, e.g. tcp:127.0.0.1:10023")),
-        };
-    }
-    if let Some(path) = v.strip_prefix("unix:") {
-        if !path.is_empty() {
-            return Ok(Listen::Unix(path.into()));
-        }
-    }
-    Err(format!("--listen: {v:?}: tcp:HOST:PORT or unix:PATH"))
 }
 
 /// The settings a file gave, with what the server needs beside them.
@@ -328,7 +271,7 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     let blocked = signals::block();
     // systemd's socket next: descriptor 3 is taken before anything else
     // is opened.
-    let inherited = match (Listener::systemd(), &args.listen) {
+    let inherited = match (Listener::systemd("spfkit policyd"), &args.listen) {
         // A socket systemd passed and --listen too: one would be served
         // and the other's connections would queue unanswered.
         (Ok(Some(_)), Some(_)) => {
@@ -353,28 +296,12 @@ pub fn main(args: PolicydArgs) -> ExitCode {
         say(msg);
         return ExitCode::from(EXIT_USAGE as u8);
     }
-    let logger = match &args.log {
-        LogTo::Syslog(path) => {
-            let (logger, status) = Logger::syslog(path);
-            match status {
-                Ok(()) => logger,
-                // A server with a terminal or a journal: say so there and
-                // log there. Spawned by Postfix: keep trying syslog.
-                Err(e) if !spawn => {
-                    eprintln!("spfkit policyd: {}: {e}; logging to standard error instead", path.display());
-                    Logger::stderr()
-                }
-                Err(_) => logger,
-            }
+    let logger = match open_logger(&args.log, "spfkit policyd", !spawn) {
+        Ok(l) => l,
+        Err(e) => {
+            say(&e);
+            return ExitCode::from(EXIT_START as u8);
         }
-        LogTo::File(path) => match Logger::file(path) {
-            Ok(l) => l,
-            Err(e) => {
-                say(&format!("--log-file {}: {e}", path.display()));
-                return ExitCode::from(EXIT_START as u8);
-            }
-        },
-        LogTo::Stderr => Logger::stderr(),
     };
     // Failures from here on go to the log, and to standard error when
     // that is no socket.
@@ -411,11 +338,7 @@ pub fn main(args: PolicydArgs) -> ExitCode {
         Err(e) => return fail(&logger, EXIT_START, &format!("socket pair: {e}")),
     };
     let (listener, stale) = match (&args.listen, listener) {
-        (Some(Listen::Tcp(addr)), _) => match Listener::tcp(addr) {
-            Ok(l) => (Some(l), false),
-            Err(e) => return fail(&logger, EXIT_START, &e),
-        },
-        (Some(Listen::Unix(path)), _) => match Listener::unix(path, args.socket_mode) {
+        (Some(listen), _) => match listen.bind(args.socket_mode) {
             Ok((l, stale)) => (Some(l), stale),
             Err(e) => return fail(&logger, EXIT_START, &e),
         },
@@ -469,11 +392,8 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     let logger = Arc::new(logger);
     let hook_log = Arc::clone(&logger);
     std::panic::set_hook(Box::new(move |info| hook_log.error(&format!("internal error (please report): {info}"))));
-    let server = Arc::new(Server {
-        ctx: Context::new(current, Box::new(StubDns { servers: nameservers }), logger),
-        stop,
-        max_connections: args.max_connections,
-    });
+    let ctx = Context::new(current, Box::new(StubDns { servers: nameservers }), logger);
+    let server = Arc::new(Server::new(ctx, stop, args.max_connections, LIMITS));
     let handler = Arc::clone(&server);
     let settings_source = args.settings.clone();
     let reload_args = args.clone();
@@ -487,39 +407,39 @@ pub fn main(args: PolicydArgs) -> ExitCode {
                         reload(&handler, &settings_source, &reload_args, &cache)
                     }));
                     if reloaded.is_err() {
-                        handler.ctx.log.error("reloading the settings failed unexpectedly; the old settings stay");
+                        handler.service.log.error("reloading the settings failed unexpectedly; the old settings stay");
                     }
                 }
                 signals::Signal::Stop => {
                     if handler.stop.is_set() {
-                        handler.ctx.log.info("second stop signal: exiting at once");
+                        handler.service.log.info("second stop signal: exiting at once");
                         std::process::exit(0);
                     }
-                    handler.ctx.log.info("stopping: no new connections; finishing the requests in flight");
+                    handler.service.log.info("stopping: no new connections; finishing the requests in flight");
                     handler.stop.trigger();
                 }
             }
         }
     });
     if let Err(e) = spawned {
-        return fail(&server.ctx.log, EXIT_START, &format!("cannot start the signal thread: {e}"));
+        return fail(&server.service.log, EXIT_START, &format!("cannot start the signal thread: {e}"));
     }
     match listener {
-        Some(l) => server.run_listener(l, timeout),
+        Some(l) => server.run_listener(l, (), timeout),
         None => {
-            if let Err(e) = server.run_stdio() {
-                return fail(&server.ctx.log, EXIT_START, &format!("standard input and output: {e}"));
+            if let Err(e) = server::run_stdio(&server) {
+                return fail(&server.service.log, EXIT_START, &format!("standard input and output: {e}"));
             }
         }
     }
-    server.ctx.log.info("stopped");
+    server.service.log.info("stopped");
     ExitCode::SUCCESS
 }
 
 /// SIGHUP: the settings file again; a broken one keeps the settings in
 /// force. The log file is reopened too.
-fn reload(server: &Server, source: &SettingsSource, args: &PolicydArgs, cache: &Arc<spfkit::RecordCache>) {
-    let log = &server.ctx.log;
+fn reload(server: &Server<Context>, source: &SettingsSource, args: &PolicydArgs, cache: &Arc<spfkit::RecordCache>) {
+    let log = &server.service.log;
     if let Err(e) = log.reopen() {
         log.warning(&format!("reopening the log file: {e}; still writing to the old one"));
     }
@@ -534,7 +454,7 @@ fn reload(server: &Server, source: &SettingsSource, args: &PolicydArgs, cache: &
             }
             let next = current(loaded, args, cache);
             let log_only = next.policy.settings().rules.log_only;
-            server.ctx.replace(next);
+            server.service.replace(next);
             log.info(&format!(
                 "settings reloaded from {}{}; messages from now on use them",
                 source_name(source),

@@ -1,4 +1,4 @@
-//! Where `spfkit policyd` logs: syslog (RFC 3164 datagrams, facility mail,
+//! Where the daemons log: syslog (RFC 3164 datagrams, facility mail,
 //! to /dev/log or `--syslog-socket`), a file (`--log-file`, reopened on
 //! SIGHUP for log rotation), standard error (`--log-stderr`, never in spawn
 //! mode, where standard error is Postfix's socket), or a memory buffer
@@ -14,8 +14,22 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The syslog socket unless `--syslog-socket` says otherwise.
 pub const DEV_LOG: &str = "/dev/log";
-/// The syslog tag (`spfkit-policyd[PID]: ...`).
+/// The syslog tag unless [`set_tag`] says otherwise
+/// (`spfkit-policyd[PID]: ...`).
 pub const TAG: &str = "spfkit-policyd";
+
+static CURRENT_TAG: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Sets the tag every log line carries (`spfkit-srsd`), once per process,
+/// before logging starts; later calls change nothing.
+pub fn set_tag(tag: &'static str) {
+    let _ = CURRENT_TAG.set(tag);
+}
+
+/// The tag log lines carry.
+pub fn tag() -> &'static str {
+    CURRENT_TAG.get().copied().unwrap_or(TAG)
+}
 /// The longest message logged, in bytes; longer ones are cut and end in
 /// `...`.
 pub const MAX_MESSAGE: usize = 4000;
@@ -123,7 +137,7 @@ impl Logger {
     /// Where messages go, for the start-up line.
     pub fn describe(&self) -> String {
         match &self.sink {
-            Sink::Syslog { path, .. } => format!("syslog ({}, facility mail, tag {TAG})", path.display()),
+            Sink::Syslog { path, .. } => format!("syslog ({}, facility mail, tag {})", path.display(), tag()),
             Sink::File { path, .. } => format!("the file {}", path.display()),
             Sink::Stderr => "standard error".to_owned(),
             Sink::Memory(_) => "memory".to_owned(),
@@ -146,7 +160,7 @@ impl Logger {
         match &self.sink {
             Sink::Syslog { path, socket } => {
                 let pri = FACILITY_MAIL * 8 + level as u8;
-                let datagram = format!("<{pri}>{} {TAG}[{}]: {message}", syslog_time(now()), self.pid);
+                let datagram = format!("<{pri}>{} {}[{}]: {message}", syslog_time(now()), tag(), self.pid);
                 let mut socket = lock(socket);
                 // One retry on a fresh socket: the daemon may have restarted.
                 for _ in 0..2 {
@@ -163,12 +177,12 @@ impl Logger {
                 }
             }
             Sink::File { file, .. } => {
-                let line = format!("{} {TAG}[{}]: {message}\n", iso_time(now()), self.pid);
+                let line = format!("{} {}[{}]: {message}\n", iso_time(now()), tag(), self.pid);
                 // One write per line, so that lines of several threads never mix.
                 let _ = lock(file).write_all(line.as_bytes());
             }
             Sink::Stderr => {
-                let line = format!("{} {TAG}[{}]: {message}\n", iso_time(now()), self.pid);
+                let line = format!("{} {}[{}]: {message}\n", iso_time(now()), tag(), self.pid);
                 let _ = std::io::stderr().lock().write_all(line.as_bytes());
             }
             Sink::Memory(lines) => lock(lines).push(message),
@@ -297,7 +311,7 @@ mod tests {
         let n = server.recv(&mut buf).unwrap();
         let got = String::from_utf8_lossy(&buf[..n]).into_owned();
         assert!(got.starts_with("<20>"), "{got}");
-        assert!(got.ends_with(&format!(" {TAG}[{}]: warning: bad request?from x", std::process::id())), "{got}");
+        assert!(got.ends_with(&format!(" {}[{}]: warning: bad request?from x", tag(), std::process::id())), "{got}");
         let (_, status) = Logger::syslog(&dir.join("absent"));
         assert!(status.is_err());
         let _ = std::fs::remove_dir_all(&dir);
