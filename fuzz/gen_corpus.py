@@ -122,6 +122,32 @@ def main():
     for v in vectors["vectors"]:
         if v["config"] == "default" and len(v["input"]) <= 200:
             put("srs", bytes([0, 3, 3, 21]) + struct.pack("<Q", v["now"]) + v["input"].encode())
+    # srsd_request: flags (bits 0-1: 0 socketmap, 1 tcp_table forward, 2
+    # tcp_table reverse; bit 2: reverse-bad perm), the size of the pieces,
+    # then what Postfix sends. Addresses from the vectors (their secret and
+    # domain are the target's), keys of every outcome.
+    def netstring(b):
+        return b"%d:%s," % (len(b), b)
+
+    def pct(b):
+        return b"".join(b"%%%02X" % c if c == 0x25 or not 0x21 <= c <= 0x7e else bytes([c]) for c in b)
+
+    srs_addrs = sorted({v["expected"]["address"] for v in vectors["vectors"]
+                        if v["config"] == "default" and v["expected"].get("address", "").startswith(("SRS0", "SRS1"))})[:6]
+    keys = [b"alice@example.com", b"user+tag@sub.example.org", b"bob@local.example", b"x@a.sub.example",
+            b"bob@fwd.example", b"no-at-sign", b"", b"a b@example.com", b"SRS0=xxxx=AB=example.com=alice@fwd.example",
+            b"SRS1=xxxx=prev.example==abcd=JV=example.com=alice@fwd.example", b"srs0+bad"] + [a.encode() for a in srs_addrs]
+    sm = b"".join(netstring(b"forward " + k) + netstring(b"reverse " + k) for k in keys)
+    put("srsd_request", bytes([0, 255]) + sm)
+    put("srsd_request", bytes([4, 3]) + sm)
+    put("srsd_request", bytes([0, 1]) + netstring(b"forward alice@example.com") + netstring(b"other x") + netstring(b"forward"))
+    put("srsd_request", bytes([0, 255]) + netstring(b"reverse " + keys[-1]) + b"1000001:x")
+    put("srsd_request", bytes([0, 64]) + b"get alice@example.com\n")
+    for flags in (1, 2, 6):
+        lines = b"".join(b"get " + pct(k) + b"\n" for k in keys)
+        put("srsd_request", bytes([flags, 255]) + lines)
+        put("srsd_request", bytes([flags, 5]) + b"get a%2\r\nGET alice%40example.com\r\nput x y\nget %zz\nget \n")
+    put("srsd_request", bytes([1, 255]) + b"get " + b"a" * 300 + b"@" + b"b" * 800 + b"\n")
 
 
 main()
