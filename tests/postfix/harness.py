@@ -254,7 +254,7 @@ class PrivatePostfix:
     goes to one Maildir (DIR/mail/example.net/); everything else
     (relay_domains capture.test, bounces) to the sink at sink_port."""
 
-    def __init__(self, sink_port, settings, listeners, master_extra=""):
+    def __init__(self, sink_port, settings, listeners, master_extra="", chrooted=()):
         # Short: unix socket paths under the queue directory are limited to 108 bytes.
         self.dir = Path(tempfile.mkdtemp(prefix="pf.", dir="/tmp"))
         # 0700 (mkdtemp's) breaks master's lock and keeps nobody (spawn, virtual) out.
@@ -269,6 +269,9 @@ class PrivatePostfix:
         self.sink_port = sink_port
         self.settings = settings
         self.master_extra = master_extra
+        # Services run chrooted in the queue directory, as Debian's
+        # master.cf runs most ("smtpd" for the listeners, "cleanup" ...).
+        self.chrooted = set(chrooted)
         self.started = False
 
     @property
@@ -333,12 +336,20 @@ class PrivatePostfix:
         smtpd = ""
         for name in self.listeners:
             self.ports.setdefault(name, free_port())
+        root = lambda service: "y" if service in self.chrooted else "n"  # noqa: E731
         for name, overrides in self.listeners.items():
-            smtpd += f"127.0.0.1:{self.ports[name]} inet n  -       n       -       -       smtpd\n"
+            smtpd += f"127.0.0.1:{self.ports[name]} inet n  -       {root('smtpd')}       -       -       smtpd\n"
             smtpd += f"  -o syslog_name=postfix/{name}\n"
             # -o { name = value } (Postfix 3.0+) keeps the spaces of a value.
             smtpd += "".join(f"  -o {{ {k} = {v} }}\n" for k, v in overrides.items())
-        (self.etc / "master.cf").write_text(smtpd + MASTER_CF + self.master_extra)
+        services = []
+        for line in MASTER_CF.splitlines():
+            f = line.split()
+            if f[-1] in self.chrooted or f[0] in self.chrooted:
+                f[4] = "y"
+                line = "  ".join(f)
+            services.append(line + "\n")
+        (self.etc / "master.cf").write_text(smtpd + "".join(services) + self.master_extra)
         backdate(self.etc / "main.cf", self.etc / "master.cf")
         self._postfix("check")
         # master detaches (its parent is PID 1): should this process end
@@ -661,13 +672,19 @@ class SrsDaemon:
             self.forward_port, self.reverse_port = free_port(), free_port()
             argv += ["--tcp-forward", f"127.0.0.1:{self.forward_port}",
                      "--tcp-reverse", f"127.0.0.1:{self.reverse_port}"]
-        argv += list(extra_args)
         self.argv = argv
         self.env = faketime_env(now) if now is not None else None
         self.clients = []
+        self.proc = None
         self.exit_status = None
-        self.proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+        self.start(extra_args)
+
+    def start(self, extra_args=()):
+        """Starts it (again, after stop(): same secrets, domain and
+        listeners), with extra_args after the others."""
+        self.exit_status = None
+        self.proc = subprocess.Popen(self.argv + list(extra_args), env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         # One line on stderr once it listens (the rest goes to the log file).
         line = self.proc.stderr.readline()
         if "listening on" not in line:
