@@ -70,8 +70,9 @@ Answers: forward: the SRS address, or not found when the sender needs no
 rewrite (a local domain, already ours, malformed). reverse: the original,
 or not found for an address that is not SRS; a forged, expired or broken
 SRS address is not found too (the mail bounces as an unknown user) unless
---reverse-bad perm (a permanent error). A temporary error only for
-internal trouble.
+--reverse-bad perm: socketmap's PERM (Postfix 3.7 answers it 451 4.3.5, a
+configuration error to it; tcp_table has no PERM: not found). A
+temporary error only for internal trouble.
 
 Settings: --secret-file (one secret a line, the first signs; postsrsd's
 file), --domain (the SRS domain), --local-domain (not rewritten; repeat;
