@@ -254,7 +254,7 @@ class PrivatePostfix:
     goes to one Maildir (DIR/mail/example.net/); everything else
     (relay_domains capture.test, bounces) to the sink at sink_port."""
 
-    def __init__(self, sink_port, settings, listeners, master_extra=""):
+    def __init__(self, sink_port, settings, listeners, master_extra="", chrooted=()):
         # Short: unix socket paths under the queue directory are limited to 108 bytes.
         self.dir = Path(tempfile.mkdtemp(prefix="pf.", dir="/tmp"))
         # 0700 (mkdtemp's) breaks master's lock and keeps nobody (spawn, virtual) out.
@@ -269,6 +269,9 @@ class PrivatePostfix:
         self.sink_port = sink_port
         self.settings = settings
         self.master_extra = master_extra
+        # Services run chrooted in the queue directory, as Debian's
+        # master.cf runs most ("smtpd" for the listeners, "cleanup" ...).
+        self.chrooted = set(chrooted)
         self.started = False
 
     @property
@@ -333,12 +336,20 @@ class PrivatePostfix:
         smtpd = ""
         for name in self.listeners:
             self.ports.setdefault(name, free_port())
+        root = lambda service: "y" if service in self.chrooted else "n"  # noqa: E731
         for name, overrides in self.listeners.items():
-            smtpd += f"127.0.0.1:{self.ports[name]} inet n  -       n       -       -       smtpd\n"
+            smtpd += f"127.0.0.1:{self.ports[name]} inet n  -       {root('smtpd')}       -       -       smtpd\n"
             smtpd += f"  -o syslog_name=postfix/{name}\n"
             # -o { name = value } (Postfix 3.0+) keeps the spaces of a value.
             smtpd += "".join(f"  -o {{ {k} = {v} }}\n" for k, v in overrides.items())
-        (self.etc / "master.cf").write_text(smtpd + MASTER_CF + self.master_extra)
+        services = []
+        for line in MASTER_CF.splitlines():
+            f = line.split()
+            if f[-1] in self.chrooted or f[0] in self.chrooted:
+                f[4] = "y"
+                line = "  ".join(f)
+            services.append(line + "\n")
+        (self.etc / "master.cf").write_text(smtpd + "".join(services) + self.master_extra)
         backdate(self.etc / "main.cf", self.etc / "master.cf")
         self._postfix("check")
         # master detaches (its parent is PID 1): should this process end
@@ -435,3 +446,293 @@ class Client:
             self.smtp.quit()
         except (smtplib.SMTPException, OSError):
             self.smtp.close()
+
+
+# --- SRS map servers: postsrsd 1.10 and `spfkit srsd`, and clients of the
+# two Postfix map protocols (tests/srsd). ---
+
+
+def faketime_lib():
+    """Debian's libfaketimeMT (the thread-safe build: spfkit srsd runs a
+    thread per connection)."""
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1"))
+    if not found:
+        raise RuntimeError("libfaketime is not installed (apt-get install faketime)")
+    return found[0]
+
+
+def faketime_env(now):
+    """The environment for a process whose clock starts at `now` (Unix
+    seconds) and runs on, as `faketime @NOW CMD` gives, but with the
+    library preloaded directly: the `faketime` wrapper forks CMD and waits,
+    so stopping the wrapper would leave CMD running."""
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = faketime_lib()
+    env["TZ"] = "UTC"  # the start time below is read in local time
+    env["FAKETIME"] = "@" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
+    return env
+
+
+def group_members(pgid):
+    """The live (not zombie) processes of process group pgid: [(pid, argv)]."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            # The command name is in parentheses and may hold spaces.
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) != pgid or fields[0] == "Z":
+                continue
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        out.append((int(entry), b" ".join(argv).decode("utf-8", "replace").strip()))
+    return out
+
+
+def stop_group(proc, seconds=10):
+    """SIGTERM to proc's process group (proc started with
+    start_new_session=True), then SIGKILL to what is left after `seconds`.
+    Returns proc's exit status."""
+    pgid = proc.pid
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        wait_for(lambda: not group_members(pgid), seconds, f"process group {pgid} to end")
+    except TimeoutError:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    return proc.returncode
+
+
+def tcp_table_key(key):
+    """A key as Postfix's tcp_table client sends it: `%`, whitespace and
+    non-printing octets as %XX (tcp_table(5))."""
+    return "".join(c if 0x21 <= ord(c) < 0x7F and c != "%" else
+                   "".join(f"%{b:02X}" for b in c.encode()) for c in key)
+
+
+def tcp_table_unquote(text):
+    """%XX-decoded bytes of a reply, as UTF-8 text."""
+    import urllib.parse
+
+    return urllib.parse.unquote(text, errors="strict")
+
+
+class TcpTableClient:
+    """One connection to a tcp_table server: `get KEY\\n`, one reply line."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.file = self.sock.makefile("rb")
+
+    def raw(self, key):
+        """The reply line as sent, without its newline."""
+        self.sock.sendall(f"get {tcp_table_key(key)}\n".encode())
+        line = self.file.readline()
+        if not line.endswith(b"\n"):
+            raise RuntimeError(f"tcp_table: connection closed or reply unterminated: {line!r}")
+        return line[:-1].decode("ascii")
+
+    def get(self, key):
+        """(code, text): 200 with the decoded value, 500/400 with the reason."""
+        code, _, text = self.raw(key).partition(" ")
+        return int(code), tcp_table_unquote(text)
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+class SocketmapClient:
+    """One connection to a socketmap server (socketmap_table(5)): a request
+    netstring `NAME KEY`, a reply netstring `STATUS DATA`."""
+
+    def __init__(self, address):
+        # address: "unix:PATH" or "tcp:HOST:PORT", as spfkit srsd's --socketmap.
+        if address.startswith("unix:"):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(10)
+            self.sock.connect(address[5:])
+        else:
+            host, port = address[4:].rsplit(":", 1)
+            self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.file = self.sock.makefile("rb")
+
+    def lookup(self, name, key):
+        """(status, data): ("OK", value), ("NOTFOUND", ""), ("PERM", reason) ..."""
+        data = f"{name} {key}".encode()
+        self.sock.sendall(str(len(data)).encode() + b":" + data + b",")
+        digits = b""
+        while not digits.endswith(b":"):
+            c = self.file.read(1)
+            if not c:
+                raise RuntimeError("socketmap: connection closed")
+            digits += c
+        body = self.file.read(int(digits[:-1]))
+        if self.file.read(1) != b",":
+            raise RuntimeError("socketmap: a reply not ended by ','")
+        status, _, value = body.decode("utf-8").partition(" ")
+        return status, value
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def write_secret(path, *secrets):
+    """A secrets file as postsrsd reads it (one a line, the first signs), mode 0600."""
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write("".join(s + "\n" for s in secrets))
+    path.chmod(0o600)
+    return path
+
+
+class Postsrsd:
+    """Debian's postsrsd 1.10 in the foreground on two free ports of
+    127.0.0.1 (tcp_table: forward and reverse), with its own secrets file,
+    optionally with its clock at `now` (libfaketime). postsrsd forks a
+    child per connection: it runs in a session of its own and stop() ends
+    the whole process group, checking that nothing of it is left."""
+
+    def __init__(self, secret_file, domain, extra_args=(), now=None):
+        self.forward_port, self.reverse_port = free_port(), free_port()
+        argv = ["postsrsd", f"-s{secret_file}", f"-d{domain}", f"-f{self.forward_port}",
+                f"-r{self.reverse_port}", "-l127.0.0.1", "-4", *extra_args]
+        env = faketime_env(now) if now is not None else None
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        self.clients = []
+        self.exit_status = None
+        try:
+            for port in (self.forward_port, self.reverse_port):
+                wait_for(lambda: self.proc.poll() is not None or PrivatePostfix._accepts(port), 10,
+                         "postsrsd's ports")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postsrsd exited {self.proc.returncode}: {self.proc.stderr.read()!r}")
+        except Exception:
+            self.stop()
+            raise
+
+    def client(self, which):
+        """A new connection to the forward or reverse port."""
+        c = TcpTableClient(self.forward_port if which == "forward" else self.reverse_port)
+        self.clients.append(c)
+        return c
+
+    def stop(self):
+        for c in self.clients:
+            c.close()
+        self.clients = []
+        if self.exit_status is None:
+            self.exit_status = stop_group(self.proc)
+            self.proc.stderr.close()
+        return self.exit_status
+
+    def leftovers(self):
+        """Processes of its group still alive (none after stop())."""
+        return group_members(self.proc.pid)
+
+
+class SrsDaemon:
+    """`spfkit srsd` with its own secrets file: socketmap on `socketmap`
+    ("unix:PATH" or "tcp:HOST:PORT", free port chosen for "tcp"), and
+    tcp_table on two free ports when `tcp_table`; optionally with its clock
+    at `now` (libfaketime); logging to `log`."""
+
+    def __init__(self, secret_file, domain, log, socketmap=None, tcp_table=False, local_domains=(),
+                 extra_args=(), now=None):
+        self.log = Path(log)
+        self.socketmap = socketmap
+        if socketmap == "tcp":
+            self.socketmap = f"tcp:127.0.0.1:{free_port()}"
+        self.forward_port = self.reverse_port = None
+        argv = [str(SPFKIT), "srsd", "--secret-file", str(secret_file), "--domain", domain,
+                "--log-file", str(self.log)]
+        for d in local_domains:
+            argv += ["--local-domain", d]
+        if self.socketmap:
+            argv += ["--socketmap", self.socketmap]
+        if tcp_table:
+            self.forward_port, self.reverse_port = free_port(), free_port()
+            argv += ["--tcp-forward", f"127.0.0.1:{self.forward_port}",
+                     "--tcp-reverse", f"127.0.0.1:{self.reverse_port}"]
+        self.argv = argv
+        self.env = faketime_env(now) if now is not None else None
+        self.clients = []
+        self.proc = None
+        self.exit_status = None
+        self.start(extra_args)
+
+    def start(self, extra_args=()):
+        """Starts it (again, after stop(): same secrets, domain and
+        listeners), with extra_args after the others."""
+        self.exit_status = None
+        self.proc = subprocess.Popen(self.argv + list(extra_args), env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # One line on stderr once it listens (the rest goes to the log file).
+        line = self.proc.stderr.readline()
+        if "listening on" not in line:
+            self.stop()
+            raise RuntimeError(f"spfkit srsd did not start: {line}{self.log_text()}")
+
+    def tcp_table(self, which):
+        """A new tcp_table connection to the forward or reverse port."""
+        c = TcpTableClient(self.forward_port if which == "forward" else self.reverse_port)
+        self.clients.append(c)
+        return c
+
+    def socketmap_client(self):
+        c = SocketmapClient(self.socketmap)
+        self.clients.append(c)
+        return c
+
+    def stop(self):
+        """SIGTERM; its exit status (0: it stopped as asked)."""
+        for c in self.clients:
+            c.close()
+        self.clients = []
+        if self.exit_status is None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self.exit_status = self.proc.returncode
+            self.proc.stderr.close()
+        return self.exit_status
+
+    def log_text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def lookups(self, map_name):
+        """The keys looked up in map_name so far, in order, from the log
+        (`PEER: forward KEY -> VALUE`, `... not found (...)`)."""
+        import re
+
+        keys = []
+        for line in self.log_text().splitlines():
+            m = re.search(rf"\): {map_name} (\S+) (?:->|not found|permanent error|temporary error)", line)
+            if m:
+                keys.append(m.group(1))
+        return keys

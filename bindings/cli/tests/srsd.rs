@@ -437,6 +437,56 @@ fn unix_socketmap_and_systemd_sockets() {
     assert_eq!(tt(&mut r, &ok[3..]), "200 alice@example.com");
 }
 
+/// Migrating from postsrsd 2.x under socket activation: postsrsd.conf
+/// names a socketmap socket (its shipped file always does), systemd passes
+/// the socket; the file's listener gives way instead of a refusal to start.
+#[test]
+fn systemd_socket_with_a_postsrsd_conf() {
+    let dir = TempDir::new("sdconf");
+    let secret = dir.secrets("first-secret\n");
+    let log = dir.path("log");
+    let conf = dir.path("postsrsd.conf");
+    let unused = dir.path("unused.sock");
+    std::fs::write(
+        &conf,
+        format!(
+            "srs-domain = {DOMAIN}\nsecrets-file = \"{}\"\nsocketmap = unix:{}\n",
+            secret.display(),
+            unused.display()
+        ),
+    )
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    use std::os::fd::AsRawFd;
+    let fd = listener.as_raw_fd();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=spfkit-srsd.socket; exec \"$0\" \"$@\"")
+        .arg(BIN)
+        .args(["srsd", "--postsrsd-conf"])
+        .arg(&conf)
+        .arg("--log-file")
+        .arg(&log);
+    // SAFETY: dup2 is async-signal-safe; nothing else runs between fork
+    // and exec. Through 200: dup2 onto the same number would keep
+    // close-on-exec set.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(fd, 200) < 0 || libc::dup2(200, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let d = Daemon::start(&mut cmd, &log);
+    assert_eq!(d.listening.len(), 1, "{:?}", d.listening);
+    let mut s = TcpStream::connect(addr).unwrap();
+    assert!(sm(&mut s, "forward alice@example.com").starts_with("OK SRS0="));
+    assert!(!unused.exists(), "the file's socket is not made");
+    d.wait_log("its listeners are not used: systemd passed the sockets");
+}
+
 #[test]
 fn check_config_and_postsrsd_files() {
     let dir = TempDir::new("config");

@@ -8,7 +8,7 @@
 //! | forward | malformed, too long | not found (logged) |
 //! | reverse | the original (or previous hop) | found |
 //! | reverse | not SRS | not found: an ordinary local address |
-//! | reverse | bad hash, expired, bad timestamp, malformed, too long | not found (the mail bounces as an unknown user), or a permanent error with `--reverse-bad perm` |
+//! | reverse | bad hash, expired, bad timestamp, malformed, too long | not found (the mail bounces as an unknown user), or with `--reverse-bad perm` socketmap's `PERM` (Postfix answers it `451 4.3.5`) |
 //! | either | internal trouble (a clock before 1970, a bug) | temporary error: Postfix defers and retries |
 
 use spfkit::srs::{ErrorKind, Forwarded, Srs};
@@ -47,7 +47,11 @@ pub enum ReverseBad {
     /// Not found (the default): Postfix goes on with the address as it is,
     /// and it bounces as an unknown user.
     NotFound,
-    /// A permanent error: Postfix rejects the recipient at once.
+    /// socketmap's `PERM` (tcp_table has none: not found there). Postfix
+    /// 3.7's smtpd takes it for a configuration error of its own: it
+    /// answers `451 4.3.5 Server configuration error` (a temporary refusal:
+    /// the sender tries again) and warns the postmaster
+    /// (tests/srsd/test_postfix_srs.py).
     Perm,
 }
 

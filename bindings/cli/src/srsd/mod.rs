@@ -70,8 +70,9 @@ Answers: forward: the SRS address, or not found when the sender needs no
 rewrite (a local domain, already ours, malformed). reverse: the original,
 or not found for an address that is not SRS; a forged, expired or broken
 SRS address is not found too (the mail bounces as an unknown user) unless
---reverse-bad perm (a permanent error). A temporary error only for
-internal trouble.
+--reverse-bad perm: socketmap's PERM (Postfix 3.7 answers it 451 4.3.5, a
+configuration error to it; tcp_table has no PERM: not found). A
+temporary error only for internal trouble.
 
 Settings: --secret-file (one secret a line, the first signs; postsrsd's
 file), --domain (the SRS domain), --local-domain (not rewritten; repeat;
@@ -121,7 +122,7 @@ pub fn main(args: SrsdArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(&logger, EXIT_START, &e),
     };
-    let loaded = match load(&args) {
+    let mut loaded = match load(&args) {
         Ok(l) => l,
         Err(e) => return fail(&logger, EXIT_SETTINGS, &e),
     };
@@ -130,6 +131,16 @@ pub fn main(args: SrsdArgs) -> ExitCode {
         Err(e) => return fail(&logger, EXIT_START, &format!("blocking signals: {e}")),
     };
     let mut listeners: Vec<(Listener, Endpoint)> = Vec::new();
+    // A postsrsd file always names listeners (postsrsd.conf's socketmap,
+    // 1.x's ports by default): under socket activation systemd's sockets
+    // replace them, as the ones given on the command line do not.
+    let mut from_file = None;
+    if !inherited.is_empty() {
+        if let Some(file) = &loaded.listen_from {
+            from_file = Some(file.display().to_string());
+            loaded.listen.clear();
+        }
+    }
     match (inherited.is_empty(), loaded.listen.is_empty()) {
         (false, false) => {
             return fail(
@@ -187,6 +198,9 @@ pub fn main(args: SrsdArgs) -> ExitCode {
     eprintln!("spfkit srsd: listening on {}; logging to {}", where_.join(", "), logger.describe());
     for w in &loaded.warnings {
         logger.warning(w);
+    }
+    if let Some(file) = from_file {
+        logger.info(&format!("{file}: its listeners are not used: systemd passed the sockets"));
     }
     for (l, _) in &listeners {
         if l.is_public() {

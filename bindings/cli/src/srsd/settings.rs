@@ -175,6 +175,9 @@ pub struct Loaded {
     pub maps: Maps,
     /// Where to listen, and what each serves.
     pub listen: Vec<(Listen, Endpoint)>,
+    /// The postsrsd file that `listen` came from, when the command line
+    /// named no listener: sockets from systemd take their place.
+    pub listen_from: Option<PathBuf>,
     /// A unix socket's mode.
     pub socket_mode: u32,
     /// The connection limit.
@@ -247,6 +250,10 @@ pub fn load(args: &SrsdArgs) -> Result<Loaded, String> {
     // Listeners from the command line, else the postsrsd file's.
     let mut listen = Vec::new();
     let given = args.socketmap.is_some() || args.tcp_forward.is_some();
+    let listen_from = match &args.postsrsd {
+        Some(Postsrsd::Default(p) | Postsrsd::Conf(p)) if !given => Some(p.clone()),
+        _ => None,
+    };
     let (socketmap, fwd, rev) = if given {
         (args.socketmap.clone(), args.tcp_forward.clone(), args.tcp_reverse.clone())
     } else {
@@ -265,6 +272,7 @@ pub fn load(args: &SrsdArgs) -> Result<Loaded, String> {
     Ok(Loaded {
         maps: Maps { srs, reverse_bad: args.reverse_bad },
         listen,
+        listen_from,
         socket_mode: args.socket_mode.unwrap_or(0o666),
         max_connections: args.max_connections.or(m.max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
         warnings,
