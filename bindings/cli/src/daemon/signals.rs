@@ -8,6 +8,9 @@
 //! through a handler and a pipe, for two dependencies more.
 
 use std::io;
+use std::sync::Arc;
+
+use super::connections::{Server, Service};
 
 /// A signal the server acts on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -71,4 +74,46 @@ impl Blocked {
             }
         }
     }
+}
+
+/// Starts the thread that takes the signals `blocked` holds for `server`
+/// (one for both daemons, so that they answer signals alike): SIGHUP runs
+/// `reload`, logging `reload_failed` as an error if it panics; the first
+/// SIGTERM or SIGINT stops `server` (no new connections, the requests in
+/// flight finished), a second one exits at once.
+///
+/// The thread is left to run until the process exits: nothing joins it.
+pub fn spawn_handler<S, R>(
+    blocked: Blocked,
+    server: Arc<Server<S>>,
+    reload_failed: &'static str,
+    reload: R,
+) -> io::Result<()>
+where
+    S: Service,
+    R: Fn(&Server<S>) + Send + 'static,
+{
+    std::thread::Builder::new().name("spfkit-signals".into()).spawn(move || {
+        loop {
+            match blocked.wait() {
+                Signal::Reload => {
+                    // This thread is the only one that hears signals: a
+                    // panic in a reload must not leave SIGTERM unheard.
+                    let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reload(&server)));
+                    if reloaded.is_err() {
+                        server.service.log().error(reload_failed);
+                    }
+                }
+                Signal::Stop => {
+                    if server.stop.is_set() {
+                        server.service.log().info("second stop signal: exiting at once");
+                        std::process::exit(0);
+                    }
+                    server.service.log().info("stopping: no new connections; finishing the requests in flight");
+                    server.stop.trigger();
+                }
+            }
+        }
+    })?;
+    Ok(())
 }

@@ -394,33 +394,14 @@ pub fn main(args: PolicydArgs) -> ExitCode {
     std::panic::set_hook(Box::new(move |info| hook_log.error(&format!("internal error (please report): {info}"))));
     let ctx = Context::new(current, Box::new(StubDns { servers: nameservers }), logger);
     let server = Arc::new(Server::new(ctx, stop, args.max_connections, LIMITS));
-    let handler = Arc::clone(&server);
     let settings_source = args.settings.clone();
     let reload_args = args.clone();
-    let spawned = std::thread::Builder::new().name("spfkit-signals".into()).spawn(move || {
-        loop {
-            match blocked.wait() {
-                signals::Signal::Reload => {
-                    // This thread is the only one that hears signals: a
-                    // panic in a reload must not leave SIGTERM unheard.
-                    let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        reload(&handler, &settings_source, &reload_args, &cache)
-                    }));
-                    if reloaded.is_err() {
-                        handler.service.log.error("reloading the settings failed unexpectedly; the old settings stay");
-                    }
-                }
-                signals::Signal::Stop => {
-                    if handler.stop.is_set() {
-                        handler.service.log.info("second stop signal: exiting at once");
-                        std::process::exit(0);
-                    }
-                    handler.service.log.info("stopping: no new connections; finishing the requests in flight");
-                    handler.stop.trigger();
-                }
-            }
-        }
-    });
+    let spawned = signals::spawn_handler(
+        blocked,
+        Arc::clone(&server),
+        "reloading the settings failed unexpectedly; the old settings stay",
+        move |server| reload(server, &settings_source, &reload_args, &cache),
+    );
     if let Err(e) = spawned {
         return fail(&server.service.log, EXIT_START, &format!("cannot start the signal thread: {e}"));
     }

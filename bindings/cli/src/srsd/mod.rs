@@ -218,29 +218,13 @@ pub fn main(args: SrsdArgs) -> ExitCode {
     let hook_log = Arc::clone(&logger);
     std::panic::set_hook(Box::new(move |info| hook_log.error(&format!("internal error (please report): {info}"))));
     let server = Arc::new(Server::new(Context::new(loaded.maps, logger), stop, loaded.max_connections, LIMITS));
-    let handler = Arc::clone(&server);
     let reload_args = args.clone();
-    let spawned = std::thread::Builder::new().name("spfkit-signals".into()).spawn(move || {
-        loop {
-            match blocked.wait() {
-                signals::Signal::Reload => {
-                    let reloaded =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reload(&handler, &reload_args)));
-                    if reloaded.is_err() {
-                        handler.service.log.error("reloading failed unexpectedly; the old settings stay");
-                    }
-                }
-                signals::Signal::Stop => {
-                    if handler.stop.is_set() {
-                        handler.service.log.info("second stop signal: exiting at once");
-                        std::process::exit(0);
-                    }
-                    handler.service.log.info("stopping: no new connections; finishing the requests in flight");
-                    handler.stop.trigger();
-                }
-            }
-        }
-    });
+    let spawned = signals::spawn_handler(
+        blocked,
+        Arc::clone(&server),
+        "reloading failed unexpectedly; the old settings stay",
+        move |server| reload(server, &reload_args),
+    );
     if let Err(e) = spawned {
         return fail(&server.service.log, EXIT_START, &format!("cannot start the signal thread: {e}"));
     }
