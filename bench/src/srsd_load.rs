@@ -25,13 +25,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
-
-use serde_json::json;
+use std::time::Duration;
 
 mod cpu;
-use cpu::{machine_ticks, process_ns, tree_ns};
+mod load;
+use load::die;
 
 /// tcp_table(5)'s reply limit.
 const MAX_LINE: usize = 4096;
@@ -42,11 +40,6 @@ const MAX_NETSTRING: usize = 100_000;
 enum Protocol {
     TcpTable,
     Socketmap,
-}
-
-fn die(msg: &str) -> ! {
-    eprintln!("srsd-load: {msg}");
-    std::process::exit(2)
 }
 
 /// The request bytes for `key`.
@@ -114,20 +107,64 @@ fn read_reply(protocol: Protocol, reader: &mut BufReader<TcpStream>) -> Result<(
     }
 }
 
-type Outcome = Result<(Vec<u8>, bool), String>;
+/// The map protocol, for the shared driver (load.rs).
+struct Maps {
+    connect: String,
+    protocol: Protocol,
+    map: String,
+    /// Requests built before the clock starts.
+    requests: Vec<Vec<u8>>,
+}
+
+/// A connection and a buffered reader of it.
+struct Conn {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Maps {
+    fn exchange(&self, conn: &mut Conn, req: &[u8]) -> Result<(Vec<u8>, bool), String> {
+        conn.stream.write_all(req).map_err(|e| e.to_string())?;
+        read_reply(self.protocol, &mut conn.reader)
+    }
+}
+
+impl load::Client for Maps {
+    type Conn = Conn;
+    /// The reply's text and whether it is well-formed.
+    type Reply = (Vec<u8>, bool);
+
+    fn open(&self, _c: usize) -> Conn {
+        let stream = load::connect(&self.connect);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let reader = BufReader::new(stream.try_clone().expect("clone"));
+        Conn { stream, reader }
+    }
+
+    fn warm_up(&self, conn: &mut Conn, c: usize) -> Result<(Vec<u8>, bool), String> {
+        // A key not in the file.
+        self.exchange(conn, &request(self.protocol, &self.map, &format!("warm{c}@warm.example")))
+    }
+
+    fn exchange(&self, conn: &mut Conn, i: usize) -> Result<(Vec<u8>, bool), String> {
+        self.exchange(conn, &self.requests[i])
+    }
+
+    fn render(reply: &(Vec<u8>, bool)) -> String {
+        String::from_utf8_lossy(&reply.0).replace(['\t', '\n'], "\x1f")
+    }
+
+    fn well_formed(reply: &(Vec<u8>, bool)) -> bool {
+        reply.1
+    }
+}
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut connect, mut keys, mut out, mut map) = (None, None, None, None);
+    let (mut keys, mut map) = (None, None);
     let mut protocol = None;
-    let mut connections = 1usize;
-    let mut cpu: Vec<(String, u32)> = Vec::new();
-    while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| die(&format!("{a} takes a value")));
-        match a.as_str() {
-            "--connect" => connect = Some(val()),
+    let opts = load::Options::parse(|flag, val| {
+        match flag {
             "--keys" => keys = Some(val()),
-            "--out" => out = Some(val()),
             "--map" => map = Some(val()),
             "--protocol" => {
                 protocol = Some(match val().as_str() {
@@ -136,152 +173,21 @@ fn main() {
                     _ => die("--protocol tcp_table|socketmap"),
                 })
             }
-            "--connections" => connections = val().parse().unwrap_or_else(|_| die("--connections: a number")),
-            "--cpu" => {
-                let v = val();
-                let (name, pid) = v.split_once('=').unwrap_or_else(|| die("--cpu NAME=PID"));
-                cpu.push((name.into(), pid.parse().unwrap_or_else(|_| die("--cpu NAME=PID"))));
-            }
-            _ => die(&format!("unknown argument {a}")),
+            _ => return false,
         }
-    }
-    let connect = connect.unwrap_or_else(|| die("--connect HOST:PORT"));
+        true
+    });
+    let connect = opts.connect.unwrap_or_else(|| die("--connect HOST:PORT"));
     let protocol = protocol.unwrap_or_else(|| die("--protocol tcp_table|socketmap"));
     let map = map.unwrap_or_else(|| die("--map forward|reverse"));
     let keys_path = keys.unwrap_or_else(|| die("--keys FILE"));
     let text = std::fs::read_to_string(&keys_path).unwrap_or_else(|e| die(&format!("{keys_path}: {e}")));
-    let out = out.unwrap_or_else(|| die("--out FILE"));
-    if connections == 0 {
+    let out = opts.out.unwrap_or_else(|| die("--out FILE"));
+    if opts.connections == 0 {
         die("--connections: at least 1");
     }
 
-    // Requests built before the clock starts.
-    let requests: Arc<Vec<Vec<u8>>> =
-        Arc::new(text.lines().filter(|l| !l.is_empty()).map(|k| request(protocol, &map, k)).collect());
-    let [ready, start, done, release] = std::array::from_fn(|_| Arc::new(Barrier::new(connections + 1)));
-    let mut handles = Vec::new();
-    for c in 0..connections {
-        let (requests, ready, start, done, release, connect, map) = (
-            requests.clone(),
-            ready.clone(),
-            start.clone(),
-            done.clone(),
-            release.clone(),
-            connect.clone(),
-            map.clone(),
-        );
-        handles.push(std::thread::spawn(move || {
-            let mut stream = None;
-            for _ in 0..200 {
-                match TcpStream::connect(&connect) {
-                    Ok(s) => {
-                        stream = Some(s);
-                        break;
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(25)),
-                }
-            }
-            let mut stream = stream.unwrap_or_else(|| die(&format!("cannot connect to {connect}")));
-            let _ = stream.set_nodelay(true);
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let warm = request(protocol, &map, &format!("warm{c}@warm.example"));
-            let warm_ok = stream.write_all(&warm).is_ok() && read_reply(protocol, &mut reader).is_ok_and(|r| r.1);
-            ready.wait();
-            start.wait();
-            let mut results: Vec<(usize, u64, Outcome)> = Vec::new();
-            let mut i = c;
-            let mut broken = false;
-            while i < requests.len() {
-                if broken {
-                    results.push((i, 0, Err("connection lost earlier".into())));
-                } else {
-                    let t = Instant::now();
-                    let r = stream.write_all(&requests[i]).map_err(|e| e.to_string());
-                    let r = r.and_then(|()| read_reply(protocol, &mut reader));
-                    let us = t.elapsed().as_micros() as u64;
-                    broken = r.is_err();
-                    results.push((i, us, r));
-                }
-                i += connections;
-            }
-            let finished = Instant::now();
-            done.wait();
-            // Connections stay open until the CPU times are read: a
-            // process per connection is still there to be counted.
-            release.wait();
-            (warm_ok, finished, results)
-        }));
-    }
-    ready.wait();
-    let cpu0: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
-    let self0 = process_ns(std::process::id());
-    let machine0 = machine_ticks();
-    let t0 = Instant::now();
-    start.wait();
-    done.wait();
-    let cpu1: Vec<u64> = cpu.iter().map(|&(_, pid)| tree_ns(pid)).collect();
-    let self1 = process_ns(std::process::id());
-    let machine1 = machine_ticks();
-    release.wait();
-
-    let mut all: Vec<(usize, u64, Outcome)> = Vec::with_capacity(requests.len());
-    let mut warm_failed = 0;
-    let mut last = t0;
-    for h in handles {
-        let (warm_ok, finished, results) = h.join().expect("thread");
-        warm_failed += usize::from(!warm_ok);
-        last = last.max(finished);
-        all.extend(results);
-    }
-    all.sort_by_key(|r| r.0);
-    let wall = last.duration_since(t0).as_secs_f64().max(1e-9);
-    let mut lat: Vec<u64> = all.iter().filter(|r| r.2.is_ok()).map(|r| r.1).collect();
-    lat.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if lat.is_empty() {
-            return f64::NAN;
-        }
-        let k = ((p / 100.0) * lat.len() as f64).ceil() as usize;
-        lat[k.clamp(1, lat.len()) - 1] as f64 / 1000.0
-    };
-    let errors = all.iter().filter(|r| r.2.is_err()).count();
-    let malformed = all.iter().filter(|r| matches!(&r.2, Ok((_, false)))).count();
-
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&out).unwrap_or_else(|e| die(&format!("{out}: {e}"))));
-    for (i, us, r) in &all {
-        let reply = match r {
-            Ok((text, _)) => String::from_utf8_lossy(text).replace(['\t', '\n'], "\x1f"),
-            Err(e) => format!("ERROR {e}"),
-        };
-        writeln!(f, "{i}\t{us}\t{reply}").expect("write");
-    }
-    f.flush().expect("write");
-
-    let cpu_json: serde_json::Map<String, serde_json::Value> = cpu
-        .iter()
-        .zip(cpu0.iter().zip(&cpu1))
-        .map(|((name, _), (a, b))| (name.clone(), json!(b.saturating_sub(*a) as f64 / 1e9)))
-        .collect();
-    let result = json!({
-        "requests": all.len(),
-        "connections": connections,
-        "answered": all.len() - errors,
-        "errors": errors,
-        "malformed": malformed,
-        "warmup_failed": warm_failed,
-        "wall_s": wall,
-        "rps": (all.len() - errors) as f64 / wall,
-        "p50_ms": pct(50.0),
-        "p90_ms": pct(90.0),
-        "p99_ms": pct(99.0),
-        "max_ms": lat.last().map_or(f64::NAN, |&m| m as f64 / 1000.0),
-        "cpu_s": cpu_json,
-        "client_cpu_s": self1.saturating_sub(self0) as f64 / 1e9,
-        // USER_HZ is 100 on Linux whatever the kernel's HZ.
-        "machine_busy_s": machine1.0.saturating_sub(machine0.0) as f64 / 100.0,
-        "machine_idle_s": machine1.1.saturating_sub(machine0.1) as f64 / 100.0,
-        "machine_steal_s": machine1.2.saturating_sub(machine0.2) as f64 / 100.0,
-    });
-    println!("{result}");
+    let requests: Vec<Vec<u8>> = text.lines().filter(|l| !l.is_empty()).map(|k| request(protocol, &map, k)).collect();
+    let n = requests.len();
+    load::run(Maps { connect, protocol, map, requests }, n, opts.connections, &opts.cpu, &out);
 }
