@@ -319,6 +319,17 @@ fn write_settings(dir: &TempDir, text: &str) -> PathBuf {
     path
 }
 
+/// A daemon on a free TCP port with SETTINGS (dir/policy.toml), asking
+/// `nameserver`, logging to dir/log, with `extra` options.
+fn tcp_daemon(dir: &TempDir, nameserver: SocketAddr, extra: &[&str]) -> Daemon {
+    let settings = write_settings(dir, SETTINGS);
+    let log = dir.path("log");
+    let ns = nameserver.to_string();
+    let mut cmd = Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns]);
+    cmd.args(["--listen", "tcp:127.0.0.1:0", "--log-file", log.to_str().unwrap()]).args(extra);
+    Daemon::start(&mut cmd, &log)
+}
+
 #[test]
 fn spawn_mode_over_pipes() {
     let ns = name_server();
@@ -383,17 +394,7 @@ fn spawn_mode_over_pipes() {
 fn tcp_listener() {
     let ns = name_server();
     let dir = TempDir::new("tcp");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let d = tcp_daemon(&dir, ns.addr, &[]);
     assert!(d.listening.starts_with("tcp:127.0.0.1:"), "{}", d.listening);
     let mut a = d.tcp();
     decisions(&mut a);
@@ -526,17 +527,7 @@ fn systemd_socket_activation() {
 fn hostile_requests_then_a_normal_one() {
     let ns = name_server();
     let dir = TempDir::new("hostile");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let mut d = tcp_daemon(&dir, ns.addr, &[]);
     let mut conn = d.tcp();
     let mut line = b"request=smtpd_access_policy\nx=".to_vec();
     line.resize(line.len() + (1 << 20), b'a');
@@ -622,17 +613,7 @@ fn hostile_requests_then_a_normal_one() {
 fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
     let ns = name_server();
     let dir = TempDir::new("sighup");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let d = tcp_daemon(&dir, ns.addr, &[]);
     let mut conn = d.tcp();
     assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "R1")), FAIL_REPLY);
 
@@ -728,17 +709,7 @@ fn sigterm_finishes_a_slow_request() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
     let dir = TempDir::new("sigterm");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let mut d = tcp_daemon(&dir, proxy.addr, &[]);
     let addr = d.listening.strip_prefix("tcp:").unwrap().to_owned();
     let mut idle = d.tcp();
     let mut conn = d.tcp();
@@ -765,26 +736,15 @@ fn slow_dns_holds_up_only_its_own_connection() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
     let dir = TempDir::new("slow");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let d = tcp_daemon(&dir, proxy.addr, &[]);
     let mut slow = d.tcp();
     let mut fast = d.tcp();
     let start = Instant::now();
     slow.write_all(rcpt("192.0.2.1", "a@slow.policyd.example", "bob@example.net", "S1").as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    let asked = Instant::now();
     assert_eq!(ask(&mut fast, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "F1")), FAIL_REPLY);
-    assert!(asked.elapsed() < Duration::from_millis(1000), "the fast one waited {:?}", asked.elapsed());
-    // The slow one is still waiting for its DNS.
+    // The fast one was answered while the slow one is still waiting for
+    // its DNS: what shows it did not wait, with no clock in the assertion.
     slow.set_nonblocking(true).unwrap();
     let mut byte = [0u8];
     assert!(matches!(slow.read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
@@ -799,25 +759,15 @@ fn the_timeout_expires_a_decision() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_secs(5));
     let dir = TempDir::new("timeout");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &proxy.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--timeout",
-            "1",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let d = tcp_daemon(&dir, proxy.addr, &["--timeout", "1"]);
     let mut conn = d.tcp();
     let start = Instant::now();
     let reply = ask(&mut conn, &rcpt("192.0.2.1", "a@slow.policyd.example", "bob@example.net", "T1"));
     let took = start.elapsed();
     assert!(reply.starts_with("action=DEFER_IF_PERMIT 4.7.24 SPF temporary error: "), "{reply}");
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "{took:?}");
+    // The proxy answers after 5 s with a pass: a temperror means the 1 s
+    // limit ended the decision first.
+    assert!(took >= Duration::from_millis(900), "{took:?}");
     d.wait_log("rule=mail-from-temperror");
 }
 
@@ -825,19 +775,7 @@ fn the_timeout_expires_a_decision() {
 fn at_the_limit_the_connection_idle_longest_gives_way() {
     let ns = name_server();
     let dir = TempDir::new("limit");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--max-connections",
-            "2",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let d = tcp_daemon(&dir, ns.addr, &["--max-connections", "2"]);
     let is_closed = |c: &mut TcpStream| {
         c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         match c.read(&mut [0u8]) {
@@ -846,15 +784,14 @@ fn at_the_limit_the_connection_idle_longest_gives_way() {
         }
     };
     // Two idle connections (never a request) take both slots; a third is
-    // answered all the same, within a few seconds.
+    // answered all the same (without the eviction it would wait in the
+    // listen queue until the read timeout).
     let mut idle1 = d.tcp();
     std::thread::sleep(Duration::from_millis(50));
     let mut idle2 = d.tcp();
     std::thread::sleep(Duration::from_millis(300));
     let mut third = d.tcp();
-    let start = Instant::now();
     assert_eq!(ask(&mut third, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "L1")), FAIL_REPLY);
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     d.wait_log("2 connections, the limit (--max-connections)");
     d.wait_log("closed for a new connection");
     // The one idle longest went.
@@ -983,26 +920,12 @@ fn a_thousand_connections() {
     }
     let ns = name_server();
     let dir = TempDir::new("thousand");
-    let settings = write_settings(&dir, SETTINGS);
-    let log = dir.path("log");
-    let mut d = Daemon::start(
-        Daemon::command(&["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()]).args([
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--max-connections",
-            "1100",
-            "--log-file",
-            log.to_str().unwrap(),
-        ]),
-        &log,
-    );
+    let mut d = tcp_daemon(&dir, ns.addr, &["--max-connections", "1100"]);
     // A thousand idle connections, each with a thread of the server's...
     let mut idle: Vec<TcpStream> = (0..1000).map(|_| d.tcp()).collect();
-    // ...and a new one is answered at once.
+    // ...and a new one is answered.
     let mut conn = d.tcp();
-    let start = Instant::now();
     assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "K0")), FAIL_REPLY);
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     // Three hundred of them ask at once, each its own message.
     for (i, c) in idle.iter_mut().enumerate().take(300) {
         c.write_all(rcpt(FAIL_IP, "alice@example.com", "bob@example.net", &format!("K{i}")).as_bytes()).unwrap();
