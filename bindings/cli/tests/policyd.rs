@@ -6,21 +6,21 @@
 //! 127.0.0.1 at free ports or in a temporary directory; every process a
 //! test starts is killed when the test ends, failed or not.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{NameServer, repo};
+use common::{NameServer, Running, TempDir, repo};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spfkit");
 
@@ -91,66 +91,36 @@ impl Drop for SlowProxy {
     }
 }
 
-/// A scratch directory, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("spfkit-policyd-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The settings of most tests: a temperror defers, so each decision of
 /// the test table shows.
 const SETTINGS: &str = "authserv_id = \"mx.example.net\"\n[mail_from]\ntemperror = \"defer\"\n";
 
 /// A running `spfkit policyd`, killed (by its pid) when dropped.
 struct Daemon {
-    child: Child,
+    run: Running,
     /// Where it listens, as it printed: `tcp:127.0.0.1:PORT`, `unix:PATH`.
     listening: String,
-    stderr: Arc<Mutex<String>>,
-    log: PathBuf,
+}
+
+impl std::ops::Deref for Daemon {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.run
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Running {
+        &mut self.run
+    }
 }
 
 impl Daemon {
     /// Starts it from `cmd` (a listener given, or systemd's socket), logging
     /// to `log`; waits for its first line on standard error.
     fn start(cmd: &mut Command, log: &Path) -> Daemon {
-        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        let _ = stderr.read_line(&mut first);
-        let text = Arc::new(Mutex::new(first.clone()));
-        let sink = Arc::clone(&text);
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
-            sink.lock().unwrap().push_str(&rest);
-        });
-        let listening = first
-            .strip_prefix("spfkit policyd: listening on ")
-            .and_then(|r| r.split(';').next())
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("spfkit policyd did not start: {first:?}; log: {:?}", std::fs::read_to_string(log))
-            });
-        Daemon { child, listening, stderr: text, log: log.to_owned() }
+        let (run, listening) = Running::start(cmd, log, "spfkit policyd: listening on ");
+        Daemon { run, listening }
     }
 
     fn command(args: &[&str]) -> Command {
@@ -171,48 +141,6 @@ impl Daemon {
         let s = UnixStream::connect(path).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         s
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits (at most 10 s) for a log line holding `needle`.
-    fn wait_log(&self, needle: &str) {
-        let start = Instant::now();
-        while !self.log().contains(needle) {
-            assert!(start.elapsed() < Duration::from_secs(10), "no {needle:?} in the log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: kill(2) on the pid of a child this test started and has
-        // not yet reaped.
-        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
-    }
-
-    /// Waits (at most `limit`) for it to exit.
-    fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(start.elapsed() < limit, "still running after {limit:?}; log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -333,7 +261,7 @@ fn tcp_daemon(dir: &TempDir, nameserver: SocketAddr, extra: &[&str]) -> Daemon {
 #[test]
 fn spawn_mode_over_pipes() {
     let ns = name_server();
-    let dir = TempDir::new("spawn");
+    let dir = TempDir::new("policyd", "spawn");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     /// Killed if the test fails before it exits by itself.
@@ -393,7 +321,7 @@ fn spawn_mode_over_pipes() {
 #[test]
 fn tcp_listener() {
     let ns = name_server();
-    let dir = TempDir::new("tcp");
+    let dir = TempDir::new("policyd", "tcp");
     let d = tcp_daemon(&dir, ns.addr, &[]);
     assert!(d.listening.starts_with("tcp:127.0.0.1:"), "{}", d.listening);
     let mut a = d.tcp();
@@ -410,7 +338,7 @@ fn tcp_listener() {
 #[test]
 fn unix_socket_replaces_a_stale_file() {
     let ns = name_server();
-    let dir = TempDir::new("unix");
+    let dir = TempDir::new("policyd", "unix");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let path = dir.path("policyd.sock");
@@ -474,7 +402,7 @@ fn socket_activated(fd: i32, args: &[&str]) -> Command {
 #[test]
 fn systemd_socket_activation() {
     let ns = name_server();
-    let dir = TempDir::new("systemd");
+    let dir = TempDir::new("policyd", "systemd");
     let settings = write_settings(&dir, SETTINGS);
     let log = dir.path("log");
     let args = ["--config", settings.to_str().unwrap(), "--nameserver", &ns.addr.to_string()];
@@ -526,7 +454,7 @@ fn systemd_socket_activation() {
 #[test]
 fn hostile_requests_then_a_normal_one() {
     let ns = name_server();
-    let dir = TempDir::new("hostile");
+    let dir = TempDir::new("policyd", "hostile");
     let mut d = tcp_daemon(&dir, ns.addr, &[]);
     let mut conn = d.tcp();
     let mut line = b"request=smtpd_access_policy\nx=".to_vec();
@@ -612,7 +540,7 @@ fn hostile_requests_then_a_normal_one() {
 #[test]
 fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
     let ns = name_server();
-    let dir = TempDir::new("sighup");
+    let dir = TempDir::new("policyd", "sighup");
     let d = tcp_daemon(&dir, ns.addr, &[]);
     let mut conn = d.tcp();
     assert_eq!(ask(&mut conn, &rcpt(FAIL_IP, "alice@example.com", "bob@example.net", "R1")), FAIL_REPLY);
@@ -637,7 +565,7 @@ fn sighup_reloads_and_a_broken_file_keeps_the_old_settings() {
 #[test]
 fn signals_during_startup_wait_for_it() {
     use std::os::unix::ffi::OsStrExt;
-    let dir = TempDir::new("startup");
+    let dir = TempDir::new("policyd", "startup");
     // Settings from a FIFO: the server waits at start until they are
     // written, which holds it in its startup for as long as the test likes.
     let fifo = dir.path("policy.toml");
@@ -708,7 +636,7 @@ fn signals_during_startup_wait_for_it() {
 fn sigterm_finishes_a_slow_request() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
-    let dir = TempDir::new("sigterm");
+    let dir = TempDir::new("policyd", "sigterm");
     let mut d = tcp_daemon(&dir, proxy.addr, &[]);
     let addr = d.listening.strip_prefix("tcp:").unwrap().to_owned();
     let mut idle = d.tcp();
@@ -735,7 +663,7 @@ fn sigterm_finishes_a_slow_request() {
 fn slow_dns_holds_up_only_its_own_connection() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_millis(1500));
-    let dir = TempDir::new("slow");
+    let dir = TempDir::new("policyd", "slow");
     let d = tcp_daemon(&dir, proxy.addr, &[]);
     let mut slow = d.tcp();
     let mut fast = d.tcp();
@@ -758,7 +686,7 @@ fn slow_dns_holds_up_only_its_own_connection() {
 fn the_timeout_expires_a_decision() {
     let ns = name_server();
     let proxy = SlowProxy::start(ns.addr, "slow", Duration::from_secs(5));
-    let dir = TempDir::new("timeout");
+    let dir = TempDir::new("policyd", "timeout");
     let d = tcp_daemon(&dir, proxy.addr, &["--timeout", "1"]);
     let mut conn = d.tcp();
     let start = Instant::now();
@@ -774,7 +702,7 @@ fn the_timeout_expires_a_decision() {
 #[test]
 fn at_the_limit_the_connection_idle_longest_gives_way() {
     let ns = name_server();
-    let dir = TempDir::new("limit");
+    let dir = TempDir::new("policyd", "limit");
     let d = tcp_daemon(&dir, ns.addr, &["--max-connections", "2"]);
     let is_closed = |c: &mut TcpStream| {
         c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -833,7 +761,7 @@ fn at_the_limit_the_connection_idle_longest_gives_way() {
 #[test]
 fn syslog_datagrams_by_default() {
     let ns = name_server();
-    let dir = TempDir::new("syslog");
+    let dir = TempDir::new("policyd", "syslog");
     let settings = write_settings(&dir, SETTINGS);
     let socket = dir.path("log.sock");
     let syslog = UnixDatagram::bind(&socket).unwrap();
@@ -871,7 +799,7 @@ fn syslog_datagrams_by_default() {
 
 #[test]
 fn check_config_and_arguments() {
-    let dir = TempDir::new("check");
+    let dir = TempDir::new("policyd", "check");
     let good = write_settings(&dir, SETTINGS);
     let out =
         Command::new(BIN).args(["policyd", "--check-config", "--config", good.to_str().unwrap()]).output().unwrap();
@@ -919,7 +847,7 @@ fn a_thousand_connections() {
         }
     }
     let ns = name_server();
-    let dir = TempDir::new("thousand");
+    let dir = TempDir::new("policyd", "thousand");
     let mut d = tcp_daemon(&dir, ns.addr, &["--max-connections", "1100"]);
     // A thousand idle connections, each with a thread of the server's...
     let mut idle: Vec<TcpStream> = (0..1000).map(|_| d.tcp()).collect();
@@ -948,7 +876,7 @@ fn debian_policyd_spf_conf_as_shipped() {
     // only (Header_Type's default), fail rejected, temperror accepted
     // with the header (TempError_Defer = False), loopback not checked.
     let ns = name_server();
-    let dir = TempDir::new("stock");
+    let dir = TempDir::new("policyd", "stock");
     let log = dir.path("log");
     let conf = repo().join("tests/policyd/policyd-spf.conf");
     let mut child = Command::new(BIN)

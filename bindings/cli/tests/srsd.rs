@@ -4,76 +4,53 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+mod common;
+use common::{Running, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spfkit");
 const DOMAIN: &str = "fwd.example";
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("spfkit-srsd-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    /// A secrets file holding `text`, mode 0600.
-    fn secrets(&self, text: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
-        let p = self.path("secret");
-        std::fs::write(&p, text).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A secrets file holding `text` in `dir`, mode 0600.
+fn secrets(dir: &TempDir, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.path("secret");
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
 }
 
 /// A running `spfkit srsd`, killed when dropped.
 struct Daemon {
-    child: Child,
+    run: Running,
     /// What it listens on, as it printed: (`tcp:ADDR` or `unix:PATH`,
     /// `socketmap` or `tcp_table:forward` ...).
     listening: Vec<(String, String)>,
-    log: PathBuf,
-    _stderr: Arc<Mutex<String>>,
+}
+
+impl std::ops::Deref for Daemon {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.run
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Running {
+        &mut self.run
+    }
 }
 
 impl Daemon {
     fn start(cmd: &mut Command, log: &Path) -> Daemon {
-        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        let _ = stderr.read_line(&mut first);
-        let text = Arc::new(Mutex::new(first.clone()));
-        let sink = Arc::clone(&text);
-        std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
-            sink.lock().unwrap().push_str(&rest);
-        });
-        let Some(list) = first.strip_prefix("spfkit srsd: listening on ").and_then(|r| r.split(';').next()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("spfkit srsd did not start: {first:?}; log: {:?}", std::fs::read_to_string(log));
-        };
+        let (run, list) = Running::start(cmd, log, "spfkit srsd: listening on ");
         let listening = list
             .split(", ")
             .map(|item| {
@@ -81,7 +58,7 @@ impl Daemon {
                 (addr.to_owned(), what.to_owned())
             })
             .collect();
-        Daemon { child, listening, log: log.to_owned(), _stderr: text }
+        Daemon { run, listening }
     }
 
     fn command(secret: &Path, log: &Path, args: &[&str]) -> Command {
@@ -111,42 +88,6 @@ impl Daemon {
         let s = TcpStream::connect(addr.strip_prefix("tcp:").unwrap()).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         s
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_log(&self, needle: &str) {
-        let start = Instant::now();
-        while !self.log().contains(needle) {
-            assert!(start.elapsed() < Duration::from_secs(10), "no {needle:?} in the log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: kill(2) on the pid of a child this test started and has
-        // not yet reaped.
-        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
-    }
-
-    fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(start.elapsed() < Duration::from_secs(15), "still running; log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -217,8 +158,8 @@ fn now() -> u64 {
 
 #[test]
 fn both_protocols_every_outcome() {
-    let dir = TempDir::new("outcomes");
-    let secret = dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "outcomes");
+    let secret = secrets(&dir, "first-secret\n");
     let d = Daemon::tcp_all(&dir, &[]);
     let mut s = d.connect("socketmap");
     let mut f = d.connect("tcp_table:forward");
@@ -284,8 +225,8 @@ fn both_protocols_every_outcome() {
 
 #[test]
 fn reverse_bad_perm() {
-    let dir = TempDir::new("perm");
-    dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "perm");
+    secrets(&dir, "first-secret\n");
     let d = Daemon::tcp_all(&dir, &["--reverse-bad", "perm"]);
     let mut s = d.connect("socketmap");
     let mut r = d.connect("tcp_table:reverse");
@@ -300,8 +241,8 @@ fn reverse_bad_perm() {
 
 #[test]
 fn hostile_input_and_bounds() {
-    let dir = TempDir::new("bounds");
-    dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "bounds");
+    secrets(&dir, "first-secret\n");
     let d = Daemon::tcp_all(&dir, &["--max-connections", "4"]);
     // Junk where a netstring goes: PERM, then closed.
     for junk in [&b"get alice@example.com\n"[..], b"999999999:x", b"10:forward x@y;", b"\x00\x01\x02:"] {
@@ -356,8 +297,8 @@ fn hostile_input_and_bounds() {
 
 #[test]
 fn sighup_reloads_secrets_and_a_broken_file_keeps_them() {
-    let dir = TempDir::new("reload");
-    let secret = dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "reload");
+    let secret = secrets(&dir, "first-secret\n");
     let mut d = Daemon::tcp_all(&dir, &[]);
     let mut s = d.connect("socketmap");
     let before = sm(&mut s, "forward alice@example.com");
@@ -376,14 +317,14 @@ fn sighup_reloads_secrets_and_a_broken_file_keeps_them() {
     assert_eq!(sm(&mut s, "forward alice@example.com"), after);
     drop(s);
     d.signal(libc::SIGTERM);
-    assert!(d.wait_exit().success());
+    assert!(d.wait_exit(Duration::from_secs(15)).success());
     d.wait_log("stopped");
 }
 
 #[test]
 fn unix_socketmap_and_systemd_sockets() {
-    let dir = TempDir::new("unix");
-    let secret = dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "unix");
+    let secret = secrets(&dir, "first-secret\n");
     let log = dir.path("log");
     let sock = dir.path("srs.sock");
     let sock_arg = format!("unix:{}", sock.display());
@@ -442,8 +383,8 @@ fn unix_socketmap_and_systemd_sockets() {
 /// the socket; the file's listener gives way instead of a refusal to start.
 #[test]
 fn systemd_socket_with_a_postsrsd_conf() {
-    let dir = TempDir::new("sdconf");
-    let secret = dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "sdconf");
+    let secret = secrets(&dir, "first-secret\n");
     let log = dir.path("log");
     let conf = dir.path("postsrsd.conf");
     let unused = dir.path("unused.sock");
@@ -489,8 +430,8 @@ fn systemd_socket_with_a_postsrsd_conf() {
 
 #[test]
 fn check_config_and_postsrsd_files() {
-    let dir = TempDir::new("config");
-    let secret = dir.secrets("first-secret\n");
+    let dir = TempDir::new("srsd", "config");
+    let secret = secrets(&dir, "first-secret\n");
     let default = dir.path("default");
     std::fs::write(
         &default,

@@ -77,3 +77,105 @@ impl Drop for NameServer {
         let _ = self.child.wait();
     }
 }
+
+/// A scratch directory, removed at the end.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// `spfkit-<test>-<pid>-<name>` in the system's temporary directory,
+    /// emptied first.
+    pub fn new(test: &str, name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("spfkit-{test}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A daemon the test started (`spfkit policyd`, `spfkit srsd`), logging to
+/// a file, killed (by its pid) when dropped.
+pub struct Running {
+    pub child: std::process::Child,
+    /// Its standard error, the first line and what followed.
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    pub log: PathBuf,
+}
+
+impl Running {
+    /// Starts `cmd` and waits for the first line it writes on standard
+    /// error, which must start with `banner` (`spfkit policyd: listening
+    /// on `): returns the rest of that line up to its `;`.
+    pub fn start(cmd: &mut Command, log: &std::path::Path, banner: &str) -> (Running, String) {
+        use std::io::Read;
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        let _ = stderr.read_line(&mut first);
+        let text = std::sync::Arc::new(std::sync::Mutex::new(first.clone()));
+        let sink = std::sync::Arc::clone(&text);
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+            sink.lock().unwrap().push_str(&rest);
+        });
+        let Some(rest) = first.strip_prefix(banner).and_then(|r| r.split(';').next()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("did not start: {first:?}; log: {:?}", std::fs::read_to_string(log));
+        };
+        let rest = rest.trim_end().to_owned();
+        (Running { child, stderr: text, log: log.to_owned() }, rest)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (at most 10 s) for a log line holding `needle`.
+    pub fn wait_log(&self, needle: &str) {
+        let start = std::time::Instant::now();
+        while !self.log().contains(needle) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10), "no {needle:?} in the log:\n{}", self.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn signal(&self, sig: libc::c_int) {
+        // SAFETY: kill(2) on the pid of a child this test started and has
+        // not yet reaped.
+        assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
+    }
+
+    /// Waits (at most `limit`) for it to exit.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> ExitStatus {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "still running after {limit:?}; log:\n{}", self.log());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
